@@ -1,0 +1,131 @@
+# luaward: make, make run, make test, make bench, make clean.
+#
+# `make run` and `make test` first make sure the Debian build dependencies
+# are installed (installing them with apt-get when run as root).
+
+PREFIX		?= /usr/local
+BUILD		?= build
+ASAN_BUILD	 = $(BUILD)/sanitize
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+
+DEBIAN_PACKAGES	 = gcc make pkg-config liblua5.4-dev libseccomp-dev \
+		   libmsgpack-dev libev-dev check lua-dkjson
+
+WARNINGS	 = -Wall -Wextra -Werror -Wshadow -Wconversion \
+		   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+# Third-party headers are system headers: their inline code is theirs.
+DEP_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags lua5.4 libseccomp msgpack 2>/dev/null | sed 's/-I/-isystem /g')
+CFLAGS		?= -O2 -g
+ALL_CFLAGS	 = -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) -D_FORTIFY_SOURCE=2 \
+		   -fstack-protector-strong $(CFLAGS)
+
+SUPERVISOR_LIBS	 = -lev $(shell $(PKG_CONFIG) --libs libseccomp msgpack 2>/dev/null)
+# The worker is static: from its first instruction it needs no file, not
+# even the dynamic loader's.  (Lua's loadlib.o brings one linker warning
+# about dlopen; the sandbox never lets it be called.)
+WORKER_LIBS	 = -llua5.4 -lmsgpackc -lm
+WORKER_LDFLAGS	 = -static
+CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+IPC_SOURCES	 = ipc/buffer.c ipc/wire_decode.c ipc/wire_encode.c
+WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
+		   worker/luaenv.c worker/call.c worker/sandbox.c \
+		   worker/landlock.c worker/seccomp.c
+# Everything of the supervisor but main.c, so the tests link it too.
+CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
+		   supervisor/job.c supervisor/result.c supervisor/plugins.c \
+		   supervisor/policy.c supervisor/spawn.c \
+		   supervisor/worker_process.c supervisor/pool.c \
+		   supervisor/dispatch.c supervisor/writer.c \
+		   supervisor/input.c supervisor/stats.c supervisor/options.c \
+		   supervisor/setup.c supervisor/resolve.c \
+		   supervisor/policy_command.c
+TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
+
+objects		 = $(patsubst %.c,$(1)/%.o,$(2))
+
+.PHONY: all run test test-fast bench clean deps install sanitize
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/luaward $(BUILD)/luaward-worker
+
+# --- the two binaries, normal and sanitized ---------------------------------
+
+define binaries
+$(1)/%.o: %.c $$(wildcard */*.h)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) $(2) -c -o $$@ $$<
+
+$(1)/luaward: $$(call objects,$(1),supervisor/main.c $$(CORE_SOURCES) $$(IPC_SOURCES))
+	$$(CC) $(2) -o $$@ $$^ $$(SUPERVISOR_LIBS)
+
+$(1)/luaward-worker: $$(call objects,$(1),$$(WORKER_SOURCES) $$(IPC_SOURCES))
+	$$(CC) $(2) $(3) -o $$@ $$^ $(4)
+
+$(1)/luaward-tests: $$(call objects,$(1),$$(TEST_SOURCES) $$(CORE_SOURCES) $$(IPC_SOURCES))
+	$$(CC) $(2) -o $$@ $$^ $$(SUPERVISOR_LIBS) $$(CHECK_LIBS)
+endef
+
+SANITIZE_FLAGS	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer -DLUAWARD_SANITIZE
+
+$(eval $(call binaries,$(BUILD),,$(WORKER_LDFLAGS),$(WORKER_LIBS)))
+# Sanitizer runtimes cannot be linked statically: that worker is dynamic.
+$(eval $(call binaries,$(ASAN_BUILD),$(SANITIZE_FLAGS),,-llua5.4 -lmsgpackc -lm))
+
+sanitize: $(ASAN_BUILD)/luaward $(ASAN_BUILD)/luaward-worker $(ASAN_BUILD)/luaward-tests
+
+# --- set-up -------------------------------------------------------------------
+
+deps:
+	@missing=""; \
+	for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+		    grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian packages:$$missing"; \
+			apt-get update -qq || true; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			    $$missing || exit 1; \
+		else \
+			echo "missing Debian packages:$$missing" >&2; \
+			echo "install them as root: apt-get install$$missing" >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+# --- the README's two commands --------------------------------------------------
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/luaward resolve --plugins plugins --stats plugins/pods.json
+
+test: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/luaward-tests
+	@$(MAKE) --no-print-directory sanitize
+	@echo "== tests (optimised build) =="
+	LUAWARD_BUILD=$(BUILD) $(BUILD)/luaward-tests
+	@echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer) =="
+	LUAWARD_BUILD=$(ASAN_BUILD) ASAN_OPTIONS=detect_leaks=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1 $(ASAN_BUILD)/luaward-tests
+
+# Only the optimised build: quicker, for the edit-compile-test loop.
+test-fast: all $(BUILD)/luaward-tests
+	LUAWARD_BUILD=$(BUILD) $(BUILD)/luaward-tests
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	bench/run $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/luaward/plugins
+	install -m 0755 $(BUILD)/luaward $(BUILD)/luaward-worker $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 policies/worker.policy $(DESTDIR)$(PREFIX)/share/luaward/
+	install -m 0644 plugins/*.lua plugins/pods.json $(DESTDIR)$(PREFIX)/share/luaward/plugins/
+
+clean:
+	rm -rf $(BUILD)

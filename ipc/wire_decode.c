@@ -1,0 +1,503 @@
+/*
+ * Checked decoding of the messages described in wire.h.
+ *
+ * A payload from a worker is hostile until proven otherwise, so decoding is
+ * two passes: structure_check() walks the raw msgpack bytes and bounds every
+ * count by the bytes that remain and by WIRE_MAX_ELEMENTS / WIRE_MAX_DEPTH
+ * (msgpack-c would otherwise size its zone from a count the peer chose), and
+ * only then msgpack-c builds the object tree that the typed decoders read.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+struct wire_decoder {
+	msgpack_unpacked	 unpacked;
+};
+
+static int
+fail(char *error, size_t error_size, const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	vsnprintf(error, error_size, format, ap);
+	va_end(ap);
+	return -1;
+}
+
+static uint32_t
+read_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static uint64_t
+read_be(const unsigned char *p, size_t width)
+{
+	uint64_t value = 0;
+
+	for (size_t i = 0; i < width; i++)
+		value = value << 8 | p[i];
+	return value;
+}
+
+int
+wire_frame(const struct buffer *in, const char **payload, size_t *length,
+    char *error, size_t error_size)
+{
+	const unsigned char *p = (const unsigned char *)buffer_bytes(in);
+	uint32_t announced;
+
+	if (buffer_length(in) < WIRE_HEADER_SIZE)
+		return 0;
+	announced = read_be32(p);
+	if (announced == 0 || announced > WIRE_MAX_MESSAGE)
+		return fail(error, error_size,
+		    "frame announces %u bytes (allowed: 1 to %u)",
+		    announced, WIRE_MAX_MESSAGE);
+	if (buffer_length(in) - WIRE_HEADER_SIZE < announced)
+		return 0;
+	*payload = (const char *)p + WIRE_HEADER_SIZE;
+	*length = announced;
+	return 1;
+}
+
+/*
+ * Walks one msgpack value at the start of p[0..n) without building it.
+ * Returns 0 when the payload is exactly one value within the limits.
+ */
+static int
+structure_check(const unsigned char *p, size_t n, char *error,
+    size_t error_size)
+{
+	uint64_t pending[WIRE_MAX_DEPTH + 1];	/* values still owed per level */
+	size_t depth = 0, position = 0, elements = 0;
+
+	pending[0] = 1;
+	while (depth > 0 || pending[0] > 0) {
+		unsigned char tag;
+		uint64_t skip = 0, children = 0;
+		size_t width = 0;
+
+		if (pending[depth] == 0) {
+			depth--;
+			continue;
+		}
+		pending[depth]--;
+		if (position >= n)
+			return fail(error, error_size,
+			    "message ends inside a value");
+		if (++elements > WIRE_MAX_ELEMENTS)
+			return fail(error, error_size,
+			    "message has more than %d values",
+			    WIRE_MAX_ELEMENTS);
+		tag = p[position++];
+		if (tag <= 0x7f || tag >= 0xe0 || tag == 0xc0 || tag == 0xc2 ||
+		    tag == 0xc3)
+			;				/* one-byte values */
+		else if (tag >= 0xa0 && tag <= 0xbf)
+			skip = tag & 0x1f;		/* fixstr */
+		else if (tag >= 0x90 && tag <= 0x9f)
+			children = tag & 0x0f;		/* fixarray */
+		else if (tag >= 0x80 && tag <= 0x8f)
+			children = 2u * (tag & 0x0f);	/* fixmap */
+		else {
+			switch (tag) {
+			case 0xcc: case 0xd0: skip = 1; break;
+			case 0xcd: case 0xd1: skip = 2; break;
+			case 0xca: case 0xce: case 0xd2: skip = 4; break;
+			case 0xcb: case 0xcf: case 0xd3: skip = 8; break;
+			case 0xd4: skip = 2; break;	/* fixext 1 */
+			case 0xd5: skip = 3; break;
+			case 0xd6: skip = 5; break;
+			case 0xd7: skip = 9; break;
+			case 0xd8: skip = 17; break;
+			case 0xc4: case 0xd9: width = 1; break;
+			case 0xc5: case 0xda: width = 2; break;
+			case 0xc6: case 0xdb: width = 4; break;
+			case 0xc7: width = 1; skip = 1; break;	/* ext + type */
+			case 0xc8: width = 2; skip = 1; break;
+			case 0xc9: width = 4; skip = 1; break;
+			case 0xdc: case 0xde: width = 2; break;
+			case 0xdd: case 0xdf: width = 4; break;
+			default:
+				return fail(error, error_size,
+				    "invalid msgpack tag 0x%02x", tag);
+			}
+			if (width > 0) {
+				uint64_t count;
+
+				if (n - position < width)
+					return fail(error, error_size,
+					    "message ends inside a header");
+				count = read_be(p + position, width);
+				position += width;
+				if (tag == 0xdc || tag == 0xdd)
+					children = count;
+				else if (tag == 0xde || tag == 0xdf)
+					children = 2 * count;
+				else
+					skip += count;
+			}
+		}
+		if (skip > n - position)
+			return fail(error, error_size,
+			    "value of %llu bytes overruns the message",
+			    (unsigned long long)skip);
+		position += skip;
+		if (children > 0) {
+			if (children > n - position)
+				return fail(error, error_size,
+				    "container of %llu values overruns the "
+				    "message", (unsigned long long)children);
+			if (depth == WIRE_MAX_DEPTH)
+				return fail(error, error_size,
+				    "message nested deeper than %d",
+				    WIRE_MAX_DEPTH);
+			pending[++depth] = children;
+		}
+	}
+	if (position != n)
+		return fail(error, error_size,
+		    "%zu stray bytes after the message", n - position);
+	return 0;
+}
+
+struct wire_decoder *
+wire_decoder_new(void)
+{
+	struct wire_decoder *decoder = calloc(1, sizeof(*decoder));
+
+	if (decoder != NULL)
+		msgpack_unpacked_init(&decoder->unpacked);
+	return decoder;
+}
+
+void
+wire_decoder_free(struct wire_decoder *decoder)
+{
+	if (decoder == NULL)
+		return;
+	msgpack_unpacked_destroy(&decoder->unpacked);
+	free(decoder);
+}
+
+/* Typed field readers: each returns 0, or -1 naming the field. */
+
+static int
+get_uint(const msgpack_object *o, uint64_t max, uint64_t *value,
+    const char *field, char *error, size_t error_size)
+{
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
+		return fail(error, error_size,
+		    "%s: expected an integer from 0 to %llu", field,
+		    (unsigned long long)max);
+	*value = o->via.u64;
+	return 0;
+}
+
+static int
+get_u32(const msgpack_object *o, uint32_t *value, const char *field,
+    char *error, size_t error_size)
+{
+	uint64_t v = 0;
+
+	if (get_uint(o, UINT32_MAX, &v, field, error, error_size) == -1)
+		return -1;
+	*value = (uint32_t)v;
+	return 0;
+}
+
+static int
+get_string(const msgpack_object *o, size_t max, struct wire_string *s,
+    const char *field, char *error, size_t error_size)
+{
+	if (o->type == MSGPACK_OBJECT_STR) {
+		s->bytes = o->via.str.ptr;
+		s->length = o->via.str.size;
+	} else if (o->type == MSGPACK_OBJECT_BIN) {
+		s->bytes = o->via.bin.ptr;
+		s->length = o->via.bin.size;
+	} else
+		return fail(error, error_size, "%s: expected a string", field);
+	if (s->length > max)
+		return fail(error, error_size,
+		    "%s: %zu bytes (at most %zu allowed)", field, s->length,
+		    max);
+	return 0;
+}
+
+static int
+get_array(const msgpack_object *o, size_t min, size_t max,
+    const char *field, char *error, size_t error_size)
+{
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < min ||
+	    o->via.array.size > max)
+		return fail(error, error_size,
+		    "%s: expected an array of %zu to %zu values", field, min,
+		    max);
+	return 0;
+}
+
+static int
+get_mode(const msgpack_object *o, enum wire_mode *mode, const char *field,
+    char *error, size_t error_size)
+{
+	uint64_t v = 0;
+
+	if (get_uint(o, WIRE_MODE_REQUIRE, &v, field, error, error_size) == -1)
+		return -1;
+	*mode = (enum wire_mode)v;
+	return 0;
+}
+
+static int
+decode_load(const msgpack_object *map, struct wire_load *load, char *error,
+    size_t error_size)
+{
+	enum { F_PLUGIN, F_SOURCE, F_MODULES, F_CALL, F_LOAD, F_MEMORY,
+	    F_RATE, F_BURST, F_LANDLOCK, F_FILTER, F_COUNT };
+	static const char *const names[F_COUNT] = {
+		"plugin", "source", "modules", "call_timeout_ms",
+		"load_timeout_ms", "memory_bytes", "log_lines_per_second",
+		"log_burst", "landlock", "seccomp_filter",
+	};
+	unsigned seen = 0;
+
+	if (map->type != MSGPACK_OBJECT_MAP)
+		return fail(error, error_size, "load settings: expected a map");
+	memset(load, 0, sizeof(*load));
+	for (uint32_t i = 0; i < map->via.map.size; i++) {
+		const msgpack_object *key = &map->via.map.ptr[i].key;
+		const msgpack_object *value = &map->via.map.ptr[i].val;
+		struct wire_string k;
+		int field = -1, r = 0;
+
+		if (get_string(key, WIRE_MAX_NAME, &k, "load settings key",
+		    error, error_size) == -1)
+			return -1;
+		for (int f = 0; f < F_COUNT; f++)
+			if (wire_string_is(k, names[f]))
+				field = f;
+		if (field < 0)
+			return fail(error, error_size,
+			    "load settings: unknown key '%.*s'", (int)k.length,
+			    k.bytes);
+		if (seen & (1u << field))
+			return fail(error, error_size,
+			    "load settings: '%s' given twice", names[field]);
+		seen |= 1u << field;
+		switch (field) {
+		case F_PLUGIN:
+			r = get_string(value, WIRE_MAX_NAME, &load->plugin,
+			    names[field], error, error_size);
+			break;
+		case F_SOURCE:
+			r = get_string(value, WIRE_MAX_SOURCE, &load->source,
+			    names[field], error, error_size);
+			break;
+		case F_MODULES:
+			if (value->type != MSGPACK_OBJECT_MAP ||
+			    value->via.map.size > WIRE_MAX_MODULES)
+				return fail(error, error_size,
+				    "modules: expected a map of at most %d",
+				    WIRE_MAX_MODULES);
+			for (uint32_t m = 0; m < value->via.map.size; m++) {
+				struct wire_module *module =
+				    &load->modules[m];
+
+				if (get_string(&value->via.map.ptr[m].key,
+				    WIRE_MAX_NAME, &module->name,
+				    "module name", error, error_size) == -1 ||
+				    get_string(&value->via.map.ptr[m].val,
+				    WIRE_MAX_SOURCE, &module->source,
+				    "module source", error, error_size) == -1)
+					return -1;
+			}
+			load->module_count = value->via.map.size;
+			break;
+		case F_CALL:
+			r = get_u32(value, &load->call_timeout_ms,
+			    names[field], error, error_size);
+			break;
+		case F_LOAD:
+			r = get_u32(value, &load->load_timeout_ms,
+			    names[field], error, error_size);
+			break;
+		case F_MEMORY:
+			r = get_uint(value, UINT64_MAX, &load->memory_bytes,
+			    names[field], error, error_size);
+			break;
+		case F_RATE:
+			r = get_u32(value, &load->log_lines_per_second,
+			    names[field], error, error_size);
+			break;
+		case F_BURST:
+			r = get_u32(value, &load->log_burst, names[field],
+			    error, error_size);
+			break;
+		case F_LANDLOCK:
+			r = get_mode(value, &load->landlock, names[field],
+			    error, error_size);
+			break;
+		case F_FILTER:
+			r = get_string(value, WIRE_MAX_FILTER,
+			    &load->seccomp_filter, names[field], error,
+			    error_size);
+			if (r == 0 && (load->seccomp_filter.length == 0 ||
+			    load->seccomp_filter.length % 8 != 0))
+				return fail(error, error_size,
+				    "seccomp_filter: %zu bytes is not a BPF "
+				    "program", load->seccomp_filter.length);
+			break;
+		}
+		if (r == -1)
+			return -1;
+	}
+	for (int f = 0; f < F_COUNT; f++)
+		if (!(seen & (1u << f)))
+			return fail(error, error_size,
+			    "load settings: '%s' missing", names[f]);
+	return 0;
+}
+
+static int
+decode_ready(const msgpack_object *fields, struct wire_message *m,
+    char *error, size_t error_size)
+{
+	const msgpack_object *layers = &fields[2], *touched = &fields[3];
+
+	if (get_u32(&fields[1], &m->u.ready.version, "version", error,
+	    error_size) == -1 ||
+	    get_array(layers, 0, WIRE_MAX_LAYERS, "layers", error,
+	    error_size) == -1 ||
+	    get_array(touched, 0, WIRE_MAX_TOUCHED, "touched", error,
+	    error_size) == -1)
+		return -1;
+	for (uint32_t i = 0; i < layers->via.array.size; i++) {
+		const msgpack_object *layer = &layers->via.array.ptr[i];
+		struct wire_layer *out = &m->u.ready.layers[i];
+
+		if (get_array(layer, 3, 3, "layer", error, error_size) == -1 ||
+		    get_string(&layer->via.array.ptr[0], WIRE_MAX_NAME,
+		    &out->name, "layer name", error, error_size) == -1 ||
+		    get_string(&layer->via.array.ptr[1], WIRE_MAX_NAME,
+		    &out->state, "layer state", error, error_size) == -1 ||
+		    get_string(&layer->via.array.ptr[2], WIRE_MAX_TEXT,
+		    &out->detail, "layer detail", error, error_size) == -1)
+			return -1;
+	}
+	m->u.ready.layer_count = layers->via.array.size;
+	for (uint32_t i = 0; i < touched->via.array.size; i++)
+		if (get_string(&touched->via.array.ptr[i], WIRE_MAX_NAME,
+		    &m->u.ready.touched[i], "touched", error, error_size) == -1)
+			return -1;
+	m->u.ready.touched_count = touched->via.array.size;
+	return 0;
+}
+
+int
+wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
+    struct wire_message *m, char *error, size_t error_size)
+{
+	/* Field count per type, the type itself included. */
+	static const uint32_t arity[] = {
+		[WIRE_HELLO] = 3, [WIRE_LOAD] = 3, [WIRE_READY] = 4,
+		[WIRE_REQUEST] = 3, [WIRE_REPLY] = 4, [WIRE_ERROR] = 4,
+		[WIRE_LOG] = 2, [WIRE_VIOLATION] = 4,
+	};
+	const msgpack_object *fields;
+	size_t offset = 0;
+	uint64_t type = 0;
+	uint32_t version;
+
+	if (structure_check((const unsigned char *)payload, length, error,
+	    error_size) == -1)
+		return -1;
+	if (msgpack_unpack_next(&decoder->unpacked, payload, length, &offset) !=
+	    MSGPACK_UNPACK_SUCCESS || offset != length)
+		return fail(error, error_size, "msgpack-c rejects the message");
+	if (decoder->unpacked.data.type != MSGPACK_OBJECT_ARRAY ||
+	    decoder->unpacked.data.via.array.size == 0)
+		return fail(error, error_size,
+		    "message is not an array starting with its type");
+	fields = decoder->unpacked.data.via.array.ptr;
+	if (get_uint(&fields[0], WIRE_VIOLATION, &type, "type", error,
+	    error_size) == -1 || type < WIRE_HELLO)
+		return fail(error, error_size, "unknown message type");
+	if (decoder->unpacked.data.via.array.size != arity[type])
+		return fail(error, error_size, "%s: expected %u fields, got %u",
+		    wire_type_name(type), arity[type] - 1,
+		    decoder->unpacked.data.via.array.size - 1);
+	memset(m, 0, sizeof(*m));
+	m->type = (enum wire_type)type;
+	switch (m->type) {
+	case WIRE_HELLO:
+		if (get_u32(&fields[1], &m->u.hello.version, "version", error,
+		    error_size) == -1 ||
+		    get_u32(&fields[2], &m->u.hello.pid, "pid", error,
+		    error_size) == -1)
+			return -1;
+		version = m->u.hello.version;
+		break;
+	case WIRE_LOAD:
+		if (get_u32(&fields[1], &m->u.load.version, "version", error,
+		    error_size) == -1 ||
+		    decode_load(&fields[2], &m->u.load.settings, error,
+		    error_size) == -1)
+			return -1;
+		version = m->u.load.version;
+		break;
+	case WIRE_READY:
+		if (decode_ready(fields, m, error, error_size) == -1)
+			return -1;
+		version = m->u.ready.version;
+		break;
+	case WIRE_REQUEST:
+		return get_uint(&fields[1], UINT64_MAX, &m->u.request.id, "id",
+		    error, error_size) == -1 ||
+		    get_string(&fields[2], WIRE_MAX_METADATA,
+		    &m->u.request.metadata, "metadata", error, error_size) == -1
+		    ? -1 : 0;
+	case WIRE_REPLY:
+		return get_uint(&fields[1], UINT64_MAX, &m->u.reply.id, "id",
+		    error, error_size) == -1 ||
+		    get_string(&fields[2], WIRE_MAX_RESULT, &m->u.reply.type,
+		    "workload type", error, error_size) == -1 ||
+		    get_string(&fields[3], WIRE_MAX_RESULT, &m->u.reply.name,
+		    "workload name", error, error_size) == -1 ? -1 : 0;
+	case WIRE_ERROR:
+		return get_uint(&fields[1], UINT64_MAX, &m->u.error.id, "id",
+		    error, error_size) == -1 ||
+		    get_string(&fields[2], WIRE_MAX_NAME, &m->u.error.kind,
+		    "kind", error, error_size) == -1 ||
+		    get_string(&fields[3], WIRE_MAX_TEXT, &m->u.error.message,
+		    "message", error, error_size) == -1 ? -1 : 0;
+	case WIRE_LOG:
+		return get_string(&fields[1], WIRE_MAX_TEXT, &m->u.log.text,
+		    "text", error, error_size);
+	case WIRE_VIOLATION:
+		if (fields[1].type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+			m->u.violation.syscall = fields[1].via.i64;
+		else if (fields[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    fields[1].via.u64 <= INT32_MAX)
+			m->u.violation.syscall = (int64_t)fields[1].via.u64;
+		else
+			return fail(error, error_size,
+			    "syscall: expected an integer");
+		return get_u32(&fields[2], &m->u.violation.arch, "arch", error,
+		    error_size) == -1 ||
+		    get_uint(&fields[3], UINT64_MAX, &m->u.violation.id, "id",
+		    error, error_size) == -1 ? -1 : 0;
+	}
+	if (version != WIRE_PROTOCOL_VERSION)
+		return fail(error, error_size,
+		    "protocol version %u, expected %u", version,
+		    WIRE_PROTOCOL_VERSION);
+	return 0;
+}

@@ -1,0 +1,244 @@
+/*
+ * Encoding of the messages described in wire.h: each encoder appends one
+ * whole frame, or nothing.
+ */
+#include <string.h>
+
+#include "wire.h"
+
+static int
+buffer_write(void *data, const char *bytes, size_t length)
+{
+	return buffer_append(data, bytes, length);
+}
+
+struct frame {
+	struct buffer	*out;
+	size_t		 header;	/* header offset from out->start */
+	size_t		 end;		/* out->end before the frame */
+	msgpack_packer	 packer;
+	int		 failed;
+};
+
+static void
+frame_begin(struct frame *f, struct buffer *out, uint32_t fields,
+    enum wire_type type)
+{
+	static const char zero[WIRE_HEADER_SIZE];
+
+	f->out = out;
+	f->end = out->end - out->start;
+	f->header = f->end;
+	f->failed = buffer_append(out, zero, sizeof(zero));
+	msgpack_packer_init(&f->packer, out, buffer_write);
+	f->failed |= msgpack_pack_array(&f->packer, fields);
+	f->failed |= msgpack_pack_uint8(&f->packer, (uint8_t)type);
+}
+
+static void
+pack_string(struct frame *f, const char *bytes, size_t length)
+{
+	f->failed |= msgpack_pack_str(&f->packer, length);
+	f->failed |= msgpack_pack_str_body(&f->packer, bytes, length);
+}
+
+static void
+pack_cstring(struct frame *f, const char *s)
+{
+	pack_string(f, s, strlen(s));
+}
+
+static int
+frame_end(struct frame *f)
+{
+	struct buffer *out = f->out;
+	size_t length;
+	unsigned char *h;
+
+	if (f->failed)
+		goto rollback;
+	length = out->end - out->start - f->header - WIRE_HEADER_SIZE;
+	if (length > WIRE_MAX_MESSAGE)
+		goto rollback;
+	h = (unsigned char *)out->data + out->start + f->header;
+	h[0] = (unsigned char)(length >> 24);
+	h[1] = (unsigned char)(length >> 16);
+	h[2] = (unsigned char)(length >> 8);
+	h[3] = (unsigned char)length;
+	return 0;
+rollback:
+	out->end = out->start + f->end;
+	return -1;
+}
+
+int
+wire_put_hello(struct buffer *out, uint32_t pid)
+{
+	struct frame f;
+
+	frame_begin(&f, out, 3, WIRE_HELLO);
+	f.failed |= msgpack_pack_uint32(&f.packer, WIRE_PROTOCOL_VERSION);
+	f.failed |= msgpack_pack_uint32(&f.packer, pid);
+	return frame_end(&f);
+}
+
+int
+wire_put_load(struct buffer *out, const struct wire_load *load)
+{
+	struct frame f;
+
+	frame_begin(&f, out, 3, WIRE_LOAD);
+	f.failed |= msgpack_pack_uint32(&f.packer, WIRE_PROTOCOL_VERSION);
+	f.failed |= msgpack_pack_map(&f.packer, 10);
+	pack_cstring(&f, "plugin");
+	pack_string(&f, load->plugin.bytes, load->plugin.length);
+	pack_cstring(&f, "source");
+	pack_string(&f, load->source.bytes, load->source.length);
+	pack_cstring(&f, "modules");
+	f.failed |= msgpack_pack_map(&f.packer, load->module_count);
+	for (size_t i = 0; i < load->module_count; i++) {
+		pack_string(&f, load->modules[i].name.bytes,
+		    load->modules[i].name.length);
+		pack_string(&f, load->modules[i].source.bytes,
+		    load->modules[i].source.length);
+	}
+	pack_cstring(&f, "call_timeout_ms");
+	f.failed |= msgpack_pack_uint32(&f.packer, load->call_timeout_ms);
+	pack_cstring(&f, "load_timeout_ms");
+	f.failed |= msgpack_pack_uint32(&f.packer, load->load_timeout_ms);
+	pack_cstring(&f, "memory_bytes");
+	f.failed |= msgpack_pack_uint64(&f.packer, load->memory_bytes);
+	pack_cstring(&f, "log_lines_per_second");
+	f.failed |= msgpack_pack_uint32(&f.packer,
+	    load->log_lines_per_second);
+	pack_cstring(&f, "log_burst");
+	f.failed |= msgpack_pack_uint32(&f.packer, load->log_burst);
+	pack_cstring(&f, "landlock");
+	f.failed |= msgpack_pack_uint8(&f.packer, (uint8_t)load->landlock);
+	pack_cstring(&f, "seccomp_filter");
+	f.failed |= msgpack_pack_bin(&f.packer, load->seccomp_filter.length);
+	f.failed |= msgpack_pack_bin_body(&f.packer,
+	    load->seccomp_filter.bytes, load->seccomp_filter.length);
+	return frame_end(&f);
+}
+
+int
+wire_put_ready(struct buffer *out, const struct wire_layer *layers,
+    size_t layer_count, const struct wire_string *touched,
+    size_t touched_count)
+{
+	struct frame f;
+
+	frame_begin(&f, out, 4, WIRE_READY);
+	f.failed |= msgpack_pack_uint32(&f.packer, WIRE_PROTOCOL_VERSION);
+	f.failed |= msgpack_pack_array(&f.packer, layer_count);
+	for (size_t i = 0; i < layer_count; i++) {
+		f.failed |= msgpack_pack_array(&f.packer, 3);
+		pack_string(&f, layers[i].name.bytes, layers[i].name.length);
+		pack_string(&f, layers[i].state.bytes, layers[i].state.length);
+		pack_string(&f, layers[i].detail.bytes,
+		    layers[i].detail.length);
+	}
+	f.failed |= msgpack_pack_array(&f.packer, touched_count);
+	for (size_t i = 0; i < touched_count; i++)
+		pack_string(&f, touched[i].bytes, touched[i].length);
+	return frame_end(&f);
+}
+
+int
+wire_put_request(struct buffer *out, uint64_t id, const char *metadata,
+    size_t length)
+{
+	struct frame f;
+
+	frame_begin(&f, out, 3, WIRE_REQUEST);
+	f.failed |= msgpack_pack_uint64(&f.packer, id);
+	pack_string(&f, metadata, length);
+	return frame_end(&f);
+}
+
+int
+wire_put_reply(struct buffer *out, uint64_t id, const char *type,
+    size_t type_length, const char *name, size_t name_length)
+{
+	struct frame f;
+
+	frame_begin(&f, out, 4, WIRE_REPLY);
+	f.failed |= msgpack_pack_uint64(&f.packer, id);
+	pack_string(&f, type, type_length);
+	pack_string(&f, name, name_length);
+	return frame_end(&f);
+}
+
+int
+wire_put_error(struct buffer *out, uint64_t id, const char *kind,
+    const char *message, size_t message_length)
+{
+	struct frame f;
+
+	frame_begin(&f, out, 4, WIRE_ERROR);
+	f.failed |= msgpack_pack_uint64(&f.packer, id);
+	pack_cstring(&f, kind);
+	pack_string(&f, message, message_length);
+	return frame_end(&f);
+}
+
+int
+wire_put_log(struct buffer *out, const char *text, size_t length)
+{
+	struct frame f;
+
+	frame_begin(&f, out, 2, WIRE_LOG);
+	pack_string(&f, text, length);
+	return frame_end(&f);
+}
+
+int
+wire_put_violation(struct buffer *out, int64_t syscall, uint32_t arch,
+    uint64_t id)
+{
+	struct frame f;
+
+	frame_begin(&f, out, 4, WIRE_VIOLATION);
+	f.failed |= msgpack_pack_int64(&f.packer, syscall);
+	f.failed |= msgpack_pack_uint32(&f.packer, arch);
+	f.failed |= msgpack_pack_uint64(&f.packer, id);
+	return frame_end(&f);
+}
+
+const char *
+wire_type_name(uint64_t type)
+{
+	static const char *const names[] = {
+		[WIRE_HELLO] = "HELLO", [WIRE_LOAD] = "LOAD",
+		[WIRE_READY] = "READY", [WIRE_REQUEST] = "REQUEST",
+		[WIRE_REPLY] = "REPLY", [WIRE_ERROR] = "ERROR",
+		[WIRE_LOG] = "LOG", [WIRE_VIOLATION] = "VIOLATION",
+	};
+
+	if (type >= WIRE_HELLO && type <= WIRE_VIOLATION)
+		return names[type];
+	return "unknown";
+}
+
+const char *
+wire_mode_name(enum wire_mode mode)
+{
+	switch (mode) {
+	case WIRE_MODE_OFF:
+		return "off";
+	case WIRE_MODE_AUTO:
+		return "auto";
+	case WIRE_MODE_REQUIRE:
+		return "require";
+	}
+	return "unknown";
+}
+
+int
+wire_string_is(struct wire_string s, const char *c)
+{
+	size_t length = strlen(c);
+
+	return s.length == length && memcmp(s.bytes, c, length) == 0;
+}

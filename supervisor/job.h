@@ -1,0 +1,75 @@
+/*
+ * A job is one input record on its way through the plugin chain, from the
+ * reader to its line of output.  It owns copies of everything it needs, so
+ * it outlives the reader's buffers and any worker that dies under it.
+ */
+#ifndef LUAWARD_SUPERVISOR_JOB_H
+#define LUAWARD_SUPERVISOR_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reader.h"
+
+/* Error kinds, in DESIGN.md's words. */
+enum error_kind {
+	ERROR_TIMEOUT, ERROR_MEMORY, ERROR_ERROR, ERROR_CRASH, ERROR_SANDBOX,
+	ERROR_BAD_RETURN, ERROR_QUARANTINED, ERROR_LOAD, ERROR_KIND_COUNT,
+};
+
+enum job_status {
+	STATUS_PENDING, STATUS_RESOLVED, STATUS_UNRESOLVED, STATUS_UNSUPPORTED,
+	STATUS_INVALID,
+};
+
+struct job_error {
+	size_t		 plugin;	/* index in the chain */
+	enum error_kind	 kind;
+	char		*message;
+};
+
+struct job {
+	uint64_t	 seq;		/* input order */
+	enum job_status	 status;
+
+	char		*metadata;	/* compact JSON, NULL when invalid */
+	size_t		 metadata_length;
+	char		*uid, *namespace, *name;
+	size_t		 uid_length, namespace_length, name_length;
+	char		*invalid_reason;
+
+	size_t		 next_plugin;	/* chain position */
+	char		*type, *workload;	/* the deciding answer */
+	size_t		 type_length, workload_length;
+	size_t		 decided_by;
+	struct job_error *errors;
+	size_t		 error_count;
+
+	/* Owned by the pool while a worker has it. */
+	struct job	*queue_next;
+	uint64_t	 request_id;
+	uint64_t	 started_us;	/* when its call began, for stats */
+};
+
+/* What one plugin made of one job: two strings, or an error. */
+struct outcome {
+	bool		 ok;
+	const char	*type, *name;
+	size_t		 type_length, name_length;
+	enum error_kind	 kind;
+	const char	*message;
+	uint64_t	 latency_us;	/* how long the call took */
+};
+
+/* Builds a job from a reader record (copies everything). */
+struct job	*job_new(uint64_t seq, const struct record *);
+void		 job_free(struct job *);
+void		 job_add_error(struct job *, size_t plugin, enum error_kind,
+		     const char *message);
+
+const char	*error_kind_name(enum error_kind);
+/* Returns -1 for a name that is not a worker-reported kind. */
+int		 error_kind_parse(const char *name, size_t length);
+
+#endif

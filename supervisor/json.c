@@ -1,0 +1,183 @@
+#include <stdint.h>
+#include <string.h>
+
+#include "json.h"
+
+size_t
+utf8_sequence_length(const unsigned char *s, size_t available)
+{
+	unsigned char c = s[0];
+	size_t need;
+	unsigned char low = 0x80, high = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1;
+	else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		if (c == 0xe0)
+			low = 0xa0;		/* no overlong forms */
+		else if (c == 0xed)
+			high = 0x9f;		/* no surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		if (c == 0xf0)
+			low = 0x90;
+		else if (c == 0xf4)
+			high = 0x8f;		/* nothing past U+10FFFF */
+	} else
+		return 0;
+	if (available < need + 1 || s[1] < low || s[1] > high)
+		return 0;
+	for (size_t i = 2; i <= need; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return need + 1;
+}
+
+int
+json_append_string(struct buffer *out, const char *s, size_t length)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+
+	/* Worst case: every byte becomes the 6-byte \ufffd. */
+	if (length > (SIZE_MAX - 2) / 6 ||
+	    buffer_reserve(out, 6 * length + 2) == -1)
+		return -1;
+	out->data[out->end++] = '"';
+	while (i < length) {
+		unsigned char c = p[i];
+		size_t n;
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			run++;
+			continue;
+		}
+		memcpy(out->data + out->end, p + i - run, run);
+		out->end += run;
+		run = 0;
+		if (c >= 0x80) {
+			if ((n = utf8_sequence_length(p + i, length - i)) > 0) {
+				memcpy(out->data + out->end, p + i, n);
+				out->end += n;
+				i += n;
+			} else {
+				memcpy(out->data + out->end, "\\ufffd", 6);
+				out->end += 6;
+				i++;
+			}
+			continue;
+		}
+		out->data[out->end++] = '\\';
+		switch (c) {
+		case '"': out->data[out->end++] = '"'; break;
+		case '\\': out->data[out->end++] = '\\'; break;
+		case '\n': out->data[out->end++] = 'n'; break;
+		case '\r': out->data[out->end++] = 'r'; break;
+		case '\t': out->data[out->end++] = 't'; break;
+		case '\b': out->data[out->end++] = 'b'; break;
+		case '\f': out->data[out->end++] = 'f'; break;
+		default:
+			memcpy(out->data + out->end, "u00", 3);
+			out->end += 3;
+			out->data[out->end++] = hex[c >> 4];
+			out->data[out->end++] = hex[c & 15];
+		}
+		i++;
+	}
+	memcpy(out->data + out->end, p + i - run, run);
+	out->end += run;
+	out->data[out->end++] = '"';
+	return 0;
+}
+
+static unsigned
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (unsigned)(c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (unsigned)(c - 'a' + 10);
+	return (unsigned)(c - 'A' + 10);
+}
+
+static uint32_t
+hex4(const char *p)
+{
+	return hex_digit(p[0]) << 12 | hex_digit(p[1]) << 8 |
+	    hex_digit(p[2]) << 4 | hex_digit(p[3]);
+}
+
+static void
+put_utf8(struct buffer *out, uint32_t cp)
+{
+	char *d = out->data + out->end;
+
+	if (cp < 0x80) {
+		d[0] = (char)cp;
+		out->end += 1;
+	} else if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		out->end += 2;
+	} else if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | cp >> 12);
+		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		out->end += 3;
+	} else {
+		d[0] = (char)(0xf0 | cp >> 18);
+		d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		d[3] = (char)(0x80 | (cp & 0x3f));
+		out->end += 4;
+	}
+}
+
+int
+json_append_unescaped(struct buffer *out, const char *body, size_t length)
+{
+	size_t i = 0;
+
+	/* Decoding never grows the text. */
+	if (buffer_reserve(out, length) == -1)
+		return -1;
+	while (i < length) {
+		uint32_t cp;
+
+		if (body[i] != '\\') {
+			out->data[out->end++] = body[i++];
+			continue;
+		}
+		i++;
+		switch (body[i]) {
+		case 'b': out->data[out->end++] = '\b'; i++; continue;
+		case 'f': out->data[out->end++] = '\f'; i++; continue;
+		case 'n': out->data[out->end++] = '\n'; i++; continue;
+		case 'r': out->data[out->end++] = '\r'; i++; continue;
+		case 't': out->data[out->end++] = '\t'; i++; continue;
+		case 'u': break;
+		default: out->data[out->end++] = body[i++]; continue;
+		}
+		cp = hex4(body + i + 1);
+		i += 5;
+		if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= length &&
+		    body[i] == '\\' && body[i + 1] == 'u') {
+			uint32_t low = hex4(body + i + 2);
+
+			if (low >= 0xdc00 && low <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (low - 0xdc00);
+				i += 6;
+			}
+		}
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			cp = 0xfffd;
+		put_utf8(out, cp);
+	}
+	return 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * luaward: runs DeepFlow-style Lua workload plugins, each in its own
+ * sandboxed worker process.  The commands are one table.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+
+#ifndef LUAWARD_VERSION
+#define LUAWARD_VERSION "0.1.0"
+#endif
+
+static const struct command {
+	const char	*name;
+	int		(*run)(int, char **);
+	const char	*summary;
+} commands[] = {
+	{ "resolve", cmd_resolve,
+	    "resolve pods read from files or stdin with the plugins" },
+	{ "policy", cmd_policy,
+	    "show the compiled seccomp policy (luaward policy show)" },
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: luaward COMMAND [options] [arguments]\n"
+	    "       luaward --help | --version\n\n"
+	    "Runs DeepFlow-style Lua workload plugins (GetWorkloadTypeAndName)"
+	    "\nsafely: one seccomp-confined worker process per plugin, with "
+	    "timeouts,\nmemory caps and restarts.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(out, "\n'luaward COMMAND --help' describes each command and "
+	    "its options.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_ALL_GOOD;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("luaward %s (worker protocol %d)\n", LUAWARD_VERSION,
+		    1);
+		return EXIT_ALL_GOOD;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "luaward: unknown command '%s' (see luaward --help)\n",
+	    argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,264 @@
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "options.h"
+#include "reader.h"
+
+enum option_id {
+	OPT_PLUGINS = 256, OPT_WORKER, OPT_POLICY, OPT_TIMEOUT,
+	OPT_LOAD_TIMEOUT, OPT_MEMORY, OPT_WORKERS, OPT_USER, OPT_NAMESPACES,
+	OPT_LANDLOCK, OPT_MAX_RECORD, OPT_MAX_DEPTH, OPT_MAX_RESTARTS,
+	OPT_RESTART_WINDOW, OPT_RESTART_DELAY, OPT_STATS, OPT_PODS,
+	OPT_VERBOSE = 'v', OPT_HELP = 'h',
+};
+
+#define PLUGIN_RUNNERS	(FOR_RESOLVE | FOR_CHECK | FOR_SELFTEST | FOR_SERVE)
+#define ALL_COMMANDS	(PLUGIN_RUNNERS | FOR_POLICY)
+
+static const struct option_row {
+	enum option_id	 id;
+	const char	*name;
+	const char	*argument;	/* NULL: a flag */
+	unsigned	 commands;
+	const char	*help;
+} rows[] = {
+	{ OPT_PLUGINS, "plugins", "DIR", FOR_RESOLVE,
+	    "the plugins: every *.lua in DIR, called in file-name order\n"
+	    "(default: the bundled plugins/)" },
+	{ OPT_PODS, "pods", "FILE", FOR_CHECK,
+	    "also run each plugin on the pods in FILE and print the results" },
+	{ OPT_TIMEOUT, "timeout", "MS", PLUGIN_RUNNERS,
+	    "time limit of one plugin call (default 100; 0: none)" },
+	{ OPT_LOAD_TIMEOUT, "load-timeout", "MS", PLUGIN_RUNNERS,
+	    "time limit of a plugin's top level at load (default 1000)" },
+	{ OPT_MEMORY, "memory", "MB", PLUGIN_RUNNERS,
+	    "memory cap of each worker's Lua state (default 64)" },
+	{ OPT_WORKERS, "workers", "N", FOR_RESOLVE | FOR_SERVE,
+	    "worker processes per plugin (default 1)" },
+	{ OPT_MAX_RESTARTS, "max-restarts", "N", FOR_RESOLVE | FOR_SERVE,
+	    "quarantine a plugin whose workers fail more than N times\n"
+	    "within the restart window (default 5)" },
+	{ OPT_RESTART_WINDOW, "restart-window", "S", FOR_RESOLVE | FOR_SERVE,
+	    "the window for --max-restarts, in seconds (default 10)" },
+	{ OPT_RESTART_DELAY, "restart-delay", "MS", FOR_RESOLVE | FOR_SERVE,
+	    "first restart delay, doubled per failure up to 2 s (default 20)" },
+	{ OPT_MAX_RECORD, "max-record-size", "BYTES", FOR_RESOLVE | FOR_SERVE,
+	    "largest record accepted, as compact JSON (default 2097152)" },
+	{ OPT_MAX_DEPTH, "max-depth", "N", FOR_RESOLVE | FOR_SERVE,
+	    "deepest nesting accepted in a record (default 128)" },
+	{ OPT_STATS, "stats", "[=json]", FOR_RESOLVE,
+	    "print statistics to stderr at the end (human or JSON)" },
+	{ OPT_POLICY, "policy", "FILE", ALL_COMMANDS,
+	    "the seccomp policy (default: policies/worker.policy beside\n"
+	    "the binary, or PREFIX/share/luaward/worker.policy)" },
+	{ OPT_WORKER, "worker", "PATH", PLUGIN_RUNNERS,
+	    "the worker binary (default: luaward-worker beside luaward)" },
+	{ OPT_USER, "user", "NAME", PLUGIN_RUNNERS,
+	    "when started as root, run workers as NAME (default nobody)" },
+	{ OPT_NAMESPACES, "namespaces", "MODE", PLUGIN_RUNNERS,
+	    "new user/pid/net/ipc/mount namespaces: auto (where the kernel\n"
+	    "allows), require, or off (default auto)" },
+	{ OPT_LANDLOCK, "landlock", "MODE", PLUGIN_RUNNERS,
+	    "Landlock with no filesystem access: auto, require or off\n"
+	    "(default auto)" },
+	{ OPT_VERBOSE, "verbose", NULL, PLUGIN_RUNNERS,
+	    "say more: the sandbox layers of each plugin, and progress" },
+	{ OPT_HELP, "help", NULL, ALL_COMMANDS, "show this help" },
+};
+
+#define ROW_COUNT	(sizeof(rows) / sizeof(rows[0]))
+
+void
+options_defaults(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->user = "nobody";
+	o->timeout_ms = 100;
+	o->load_timeout_ms = 1000;
+	o->memory_mb = 64;
+	o->workers = 1;
+	o->namespaces = WIRE_MODE_AUTO;
+	o->landlock = WIRE_MODE_AUTO;
+	o->max_record = READER_DEFAULT_MAX_RECORD;
+	o->max_depth = READER_DEFAULT_MAX_DEPTH;
+	o->max_restarts = 5;
+	o->restart_window_s = 10;
+	o->restart_delay_ms = 20;
+}
+
+static void
+usage(FILE *out, unsigned command, const char *name, const char *operands,
+    const char *summary)
+{
+	fprintf(out, "usage: luaward %s [options]%s%s\n\n%s\n\noptions:\n",
+	    name, operands[0] != '\0' ? " " : "", operands, summary);
+	for (size_t i = 0; i < ROW_COUNT; i++) {
+		char left[64];
+		const char *help = rows[i].help;
+
+		if (!(rows[i].commands & command))
+			continue;
+		snprintf(left, sizeof(left), "--%s%s%s", rows[i].name,
+		    rows[i].argument == NULL ? "" :
+		    rows[i].argument[0] == '[' ? "" : " ",
+		    rows[i].argument == NULL ? "" : rows[i].argument);
+		fprintf(out, "  %-24s ", left);
+		for (const char *p = help; *p != '\0'; p++) {
+			fputc(*p, out);
+			if (*p == '\n')
+				fprintf(out, "  %-24s ", "");
+		}
+		fputc('\n', out);
+	}
+}
+
+static unsigned long long
+number(const char *option, const char *text, unsigned long long max)
+{
+	unsigned long long value;
+	char *end;
+
+	errno = 0;
+	if (text[0] < '0' || text[0] > '9')
+		fatalx("--%s: '%s' is not a number", option, text);
+	value = strtoull(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value > max)
+		fatalx("--%s: '%s' is not a number from 0 to %llu", option,
+		    text, max);
+	return value;
+}
+
+static enum wire_mode
+mode(const char *option, const char *text)
+{
+	if (strcmp(text, "auto") == 0)
+		return WIRE_MODE_AUTO;
+	if (strcmp(text, "require") == 0)
+		return WIRE_MODE_REQUIRE;
+	if (strcmp(text, "off") == 0)
+		return WIRE_MODE_OFF;
+	fatalx("--%s: '%s' is not auto, require or off", option, text);
+}
+
+int
+options_parse(struct options *o, unsigned command, const char *name,
+    const char *operands, const char *summary, int argc, char **argv)
+{
+	struct option longs[ROW_COUNT + 1];
+	size_t n = 0;
+	int c;
+
+	for (size_t i = 0; i < ROW_COUNT; i++) {
+		if (!(rows[i].commands & command))
+			continue;
+		longs[n].name = rows[i].name;
+		longs[n].has_arg = rows[i].argument == NULL ? no_argument :
+		    rows[i].argument[0] == '[' ? optional_argument :
+		    required_argument;
+		longs[n].flag = NULL;
+		longs[n].val = (int)rows[i].id;
+		n++;
+	}
+	memset(&longs[n], 0, sizeof(longs[n]));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hv", longs, NULL)) != -1) {
+		const char *option = optind > 0 && optind <= argc ?
+		    argv[optind - 1] : "?";
+
+		switch (c) {
+		case OPT_HELP:
+			usage(stdout, command, name, operands, summary);
+			exit(EXIT_ALL_GOOD);
+		case OPT_VERBOSE:
+			o->verbose = true;
+			break;
+		case OPT_PLUGINS:
+			o->plugins_dir = optarg;
+			break;
+		case OPT_PODS:
+			o->pods_path = optarg;
+			break;
+		case OPT_WORKER:
+			o->worker_path = optarg;
+			break;
+		case OPT_POLICY:
+			o->policy_path = optarg;
+			break;
+		case OPT_USER:
+			o->user = optarg;
+			break;
+		case OPT_TIMEOUT:
+			o->timeout_ms = (uint32_t)number("timeout", optarg,
+			    3600000);
+			break;
+		case OPT_LOAD_TIMEOUT:
+			o->load_timeout_ms = (uint32_t)number("load-timeout",
+			    optarg, 3600000);
+			if (o->load_timeout_ms == 0)
+				fatalx("--load-timeout must be at least 1 ms");
+			break;
+		case OPT_MEMORY:
+			o->memory_mb = (uint32_t)number("memory", optarg,
+			    1u << 20);
+			if (o->memory_mb == 0)
+				fatalx("--memory must be at least 1 MB");
+			break;
+		case OPT_WORKERS:
+			o->workers = (unsigned)number("workers", optarg, 64);
+			if (o->workers == 0)
+				fatalx("--workers must be at least 1");
+			break;
+		case OPT_NAMESPACES:
+			o->namespaces = mode("namespaces", optarg);
+			break;
+		case OPT_LANDLOCK:
+			o->landlock = mode("landlock", optarg);
+			break;
+		case OPT_MAX_RECORD:
+			o->max_record = (size_t)number("max-record-size",
+			    optarg, WIRE_MAX_METADATA);
+			if (o->max_record < 2)
+				fatalx("--max-record-size must be at least 2");
+			break;
+		case OPT_MAX_DEPTH:
+			o->max_depth = (unsigned)number("max-depth", optarg,
+			    100000);
+			if (o->max_depth == 0)
+				fatalx("--max-depth must be at least 1");
+			break;
+		case OPT_MAX_RESTARTS:
+			o->max_restarts = (unsigned)number("max-restarts",
+			    optarg, 1000000);
+			break;
+		case OPT_RESTART_WINDOW:
+			o->restart_window_s = (uint32_t)number("restart-window",
+			    optarg, 86400);
+			break;
+		case OPT_RESTART_DELAY:
+			o->restart_delay_ms = (uint32_t)number("restart-delay",
+			    optarg, 60000);
+			break;
+		case OPT_STATS:
+			if (optarg == NULL)
+				o->stats = 1;
+			else if (strcmp(optarg, "json") == 0)
+				o->stats = 2;
+			else
+				fatalx("--stats takes no value or =json, not "
+				    "'%s'", optarg);
+			break;
+		case ':':
+			fatalx("%s needs a value (see luaward %s --help)",
+			    option, name);
+		default:
+			fatalx("unknown option %s for '%s' (see luaward %s "
+			    "--help)", option, name, name);
+		}
+	}
+	return optind;
+}

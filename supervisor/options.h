@@ -1,0 +1,53 @@
+/*
+ * Command-line options shared by the commands that run plugins (resolve,
+ * check, selftest, serve).  One table describes every option: its name, its
+ * argument, its help text and the commands that take it, so `--help` and
+ * the parser can never disagree.
+ */
+#ifndef LUAWARD_SUPERVISOR_OPTIONS_H
+#define LUAWARD_SUPERVISOR_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../ipc/wire.h"
+
+/* Which commands take an option. */
+#define FOR_RESOLVE	(1u << 0)
+#define FOR_CHECK	(1u << 1)
+#define FOR_SELFTEST	(1u << 2)
+#define FOR_POLICY	(1u << 3)
+#define FOR_SERVE	(1u << 4)
+
+struct options {
+	const char	*plugins_dir;
+	const char	*worker_path;
+	const char	*policy_path;
+	const char	*pods_path;		/* check --pods */
+	const char	*user;
+	uint32_t	 timeout_ms;
+	uint32_t	 load_timeout_ms;
+	uint32_t	 memory_mb;
+	unsigned	 workers;
+	enum wire_mode	 namespaces;
+	enum wire_mode	 landlock;
+	size_t		 max_record;
+	unsigned	 max_depth;
+	unsigned	 max_restarts;
+	uint32_t	 restart_window_s;
+	uint32_t	 restart_delay_ms;
+	int		 stats;			/* 0, 1 human, 2 json */
+	bool		 verbose;
+};
+
+void	 options_defaults(struct options *);
+
+/* Parses argv for command (one FOR_ bit); prints help and exits 0 for
+ * --help, exits 2 with a one-line reason for anything wrong.  Returns the
+ * index of the first operand. */
+int	 options_parse(struct options *, unsigned command, const char *name,
+	     const char *operands, const char *summary, int argc, char **argv);
+
+#endif

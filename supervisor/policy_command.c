@@ -1,0 +1,46 @@
+/* luaward policy show: what the kernel will enforce on every worker. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+#include "options.h"
+#include "policy.h"
+#include "setup.h"
+
+int
+cmd_policy(int argc, char **argv)
+{
+	struct options options;
+	struct policy *policy;
+	char error[1024], *path;
+	int first;
+
+	options_defaults(&options);
+	first = options_parse(&options, FOR_POLICY, "policy", "show",
+	    "Parses and compiles the worker's seccomp policy and prints its "
+	    "rules, then\nthe filter the kernel runs, in libseccomp's "
+	    "pseudo-filter code.\nExit status 2 when the policy does not "
+	    "parse or compile.", argc, argv);
+	if (first >= argc || strcmp(argv[first], "show") != 0)
+		fatalx("usage: luaward policy show [--policy FILE] (see "
+		    "luaward policy --help)");
+	if (first + 1 < argc)
+		fatalx("policy show: unexpected argument '%s'",
+		    argv[first + 1]);
+	path = options.policy_path != NULL ? xstrdup(options.policy_path) :
+	    setup_find_data("policies/worker.policy", "worker.policy");
+	if (path == NULL)
+		fatalx("no seccomp policy found beside the binary or in "
+		    "PREFIX/share/luaward; give one with --policy FILE");
+	if ((policy = policy_load(path, error, sizeof(error))) == NULL)
+		fatalx("%s", error);
+	if (policy_show(policy, stdout) == -1 || fflush(stdout) == EOF) {
+		policy_free(policy);
+		fatal("writing the policy");
+	}
+	policy_free(policy);
+	free(path);
+	return EXIT_ALL_GOOD;
+}

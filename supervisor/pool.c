@@ -1,0 +1,495 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pool.h"
+#include "worker_process.h"
+
+#define KILL_MARGIN_MIN_MS	100
+#define LOG_LINES_PER_SECOND	10
+#define LOG_BURST		100
+
+struct plugin {
+	struct pool		*pool;
+	size_t			 index;
+	struct worker_setup	 setup;
+	enum plugin_state	 state;
+	char			*reason;	/* load failure, quarantine */
+	struct worker_process	**workers;	/* NULL: not running */
+	unsigned		 live;
+	bool			 ever_ready;
+	struct job		*queue_head, *queue_tail;
+	ev_timer		 restart_timer;
+	ev_timer		 release_timer;
+	ev_tstamp		*failures;	/* ring of failure times */
+	unsigned		 failure_next;
+	unsigned		 consecutive_failures;
+	struct plugin_stats	 stats;
+	struct buffer		 layers;
+};
+
+struct pool {
+	struct ev_loop		*loop;
+	struct pool_config	 config;
+	struct plugin		*plugins;
+	struct wire_module	 modules[WIRE_MAX_MODULES];
+	char			*startup_error;
+	bool			 shutting_down;
+};
+
+static const struct worker_events events;
+
+static void
+deliver(struct plugin *p, struct job *job, const struct outcome *outcome)
+{
+	p->pool->config.outcome(job, p->index, outcome, p->pool->config.arg);
+}
+
+static void
+deliver_error(struct plugin *p, struct job *job, enum error_kind kind,
+    const char *message)
+{
+	struct outcome outcome;
+
+	memset(&outcome, 0, sizeof(outcome));
+	outcome.kind = kind;
+	outcome.message = message;
+	deliver(p, job, &outcome);
+}
+
+static struct job *
+queue_pop(struct plugin *p)
+{
+	struct job *job = p->queue_head;
+
+	if (job != NULL) {
+		p->queue_head = job->queue_next;
+		if (p->queue_head == NULL)
+			p->queue_tail = NULL;
+		job->queue_next = NULL;
+	}
+	return job;
+}
+
+/* Sends queued jobs to the least busy ready workers; a plugin that cannot
+ * run answers its queue with its error instead. */
+static void
+pump(struct plugin *p)
+{
+	struct job *job;
+
+	if (p->state == PLUGIN_LOAD_FAILED || p->state == PLUGIN_QUARANTINED) {
+		enum error_kind kind = p->state == PLUGIN_LOAD_FAILED ?
+		    ERROR_LOAD : ERROR_QUARANTINED;
+
+		while ((job = queue_pop(p)) != NULL)
+			deliver_error(p, job, kind, p->reason);
+		return;
+	}
+	while (p->queue_head != NULL) {
+		struct worker_process *best = NULL;
+
+		for (unsigned i = 0; i < p->pool->config.workers_per_plugin;
+		    i++) {
+			struct worker_process *w = p->workers[i];
+
+			if (w == NULL || !worker_process_is_ready(w) ||
+			    worker_process_in_flight(w) >=
+			    p->pool->config.pipeline_depth)
+				continue;
+			if (best == NULL || worker_process_in_flight(w) <
+			    worker_process_in_flight(best))
+				best = w;
+		}
+		if (best == NULL)
+			return;
+		worker_process_send(best, queue_pop(p));
+	}
+}
+
+static void
+spawn_slot(struct plugin *p, unsigned slot)
+{
+	char error[512];
+
+	p->workers[slot] = worker_process_start(p->pool->loop, &p->setup,
+	    &events, p, error, sizeof(error));
+	if (p->workers[slot] != NULL) {
+		p->live++;
+		return;
+	}
+	if (!p->ever_ready && p->pool->startup_error == NULL) {
+		size_t size = strlen(error) + strlen(p->setup.plugin) + 16;
+
+		p->pool->startup_error = xmalloc(size);
+		snprintf(p->pool->startup_error, size, "plugin %s: %s",
+		    p->setup.plugin, error);
+		return;
+	}
+	log_warnx("plugin %s: %s", p->setup.plugin, error);
+}
+
+static void
+fail_plugin(struct plugin *p, enum plugin_state state, const char *reason)
+{
+	if (p->state == state)
+		return;
+	p->state = state;
+	free(p->reason);
+	p->reason = xstrdup(reason);
+	ev_timer_stop(p->pool->loop, &p->restart_timer);
+	if (state == PLUGIN_QUARANTINED) {
+		p->stats.quarantines++;
+		p->stats.quarantined = true;
+		log_warnx("plugin %s: quarantined: %s", p->setup.plugin,
+		    reason);
+		if (p->pool->config.release_quarantine) {
+			ev_timer_set(&p->release_timer,
+			    p->pool->config.restart_window_s, 0.);
+			ev_timer_start(p->pool->loop, &p->release_timer);
+		}
+	} else
+		log_warnx("plugin %s: not loaded: %s", p->setup.plugin,
+		    reason);
+	for (unsigned i = 0; i < p->pool->config.workers_per_plugin; i++)
+		if (p->workers[i] != NULL)
+			worker_process_kill(p->workers[i]);
+	pump(p);
+}
+
+static void
+on_restart(struct ev_loop *loop, ev_timer *timer, int events_mask)
+{
+	struct plugin *p = timer->data;
+
+	(void)loop;
+	(void)events_mask;
+	if (p->pool->shutting_down || p->state == PLUGIN_LOAD_FAILED ||
+	    p->state == PLUGIN_QUARANTINED)
+		return;
+	for (unsigned i = 0; i < p->pool->config.workers_per_plugin; i++)
+		if (p->workers[i] == NULL) {
+			p->stats.restarts++;
+			spawn_slot(p, i);
+		}
+}
+
+static void
+on_release(struct ev_loop *loop, ev_timer *timer, int events_mask)
+{
+	struct plugin *p = timer->data;
+
+	(void)loop;
+	(void)events_mask;
+	if (p->state != PLUGIN_QUARANTINED || p->pool->shutting_down)
+		return;
+	log_info("plugin %s: released from quarantine, restarting",
+	    p->setup.plugin);
+	p->state = p->ever_ready ? PLUGIN_READY : PLUGIN_STARTING;
+	p->stats.quarantined = false;
+	p->consecutive_failures = 0;
+	memset(p->failures, 0, (p->pool->config.max_restarts + 1) *
+	    sizeof(*p->failures));
+	on_restart(p->pool->loop, &p->restart_timer, 0);
+}
+
+/* A worker failed: restart it after a backoff, or quarantine the plugin
+ * when it has failed more than max_restarts times within the window. */
+static void
+note_failure(struct plugin *p, const char *message)
+{
+	const struct pool_config *c = &p->pool->config;
+	ev_tstamp now = ev_now(p->pool->loop);
+	unsigned slots = c->max_restarts + 1, recent = 0;
+	double delay;
+
+	p->failures[p->failure_next] = now;
+	p->failure_next = (p->failure_next + 1) % slots;
+	for (unsigned i = 0; i < slots; i++)
+		if (p->failures[i] > 0 &&
+		    now - p->failures[i] <= c->restart_window_s)
+			recent++;
+	if (recent > c->max_restarts) {
+		char reason[700];
+
+		snprintf(reason, sizeof(reason), "%u failures within %u s, "
+		    "the last: %s", recent, c->restart_window_s, message);
+		fail_plugin(p, PLUGIN_QUARANTINED, reason);
+		return;
+	}
+	if (p->pool->shutting_down)
+		return;
+	delay = c->restart_delay_ms;
+	for (unsigned i = 0; i < p->consecutive_failures && delay <
+	    c->restart_delay_max_ms; i++)
+		delay *= 2;
+	if (delay > c->restart_delay_max_ms)
+		delay = c->restart_delay_max_ms;
+	p->consecutive_failures++;
+	if (!ev_is_active(&p->restart_timer)) {
+		ev_timer_set(&p->restart_timer, delay / 1000.0, 0.);
+		ev_timer_start(p->pool->loop, &p->restart_timer);
+	}
+}
+
+static void
+on_ready(struct worker_process *w, void *arg)
+{
+	struct plugin *p = arg;
+
+	if (!p->ever_ready)
+		worker_process_describe_layers(w, &p->layers);
+	p->ever_ready = true;
+	if (p->state == PLUGIN_STARTING)
+		p->state = PLUGIN_READY;
+	pump(p);
+}
+
+static void
+on_answered(struct worker_process *w, struct job *job,
+    const struct outcome *outcome, void *arg)
+{
+	struct plugin *p = arg;
+
+	(void)w;
+	p->stats.calls++;
+	histogram_add(&p->stats.latency_us, outcome->latency_us);
+	if (outcome->ok)
+		p->consecutive_failures = 0;
+	else
+		p->stats.errors[outcome->kind]++;
+	deliver(p, job, outcome);
+	pump(p);
+}
+
+static void
+on_died(struct worker_process *w, struct worker_death *death, void *arg)
+{
+	struct plugin *p = arg;
+
+	for (unsigned i = 0; i < p->pool->config.workers_per_plugin; i++)
+		if (p->workers[i] == w) {
+			p->workers[i] = NULL;
+			p->live--;
+		}
+	worker_process_free(w);
+
+	/* Jobs it held but was not running go first, in their order. */
+	if (death->requeue != NULL) {
+		struct job *last = death->requeue;
+
+		while (last->queue_next != NULL)
+			last = last->queue_next;
+		last->queue_next = p->queue_head;
+		p->queue_head = death->requeue;
+		if (p->queue_tail == NULL)
+			p->queue_tail = last;
+	}
+	if (death->culprit != NULL) {
+		p->stats.calls++;
+		p->stats.errors[death->kind]++;
+		deliver_error(p, death->culprit, death->kind, death->message);
+	}
+	switch (death->type) {
+	case DEATH_CLOSED:
+		break;
+	case DEATH_SETUP_FAILED:
+		if (!p->ever_ready) {
+			if (p->pool->startup_error == NULL) {
+				size_t size = strlen(death->message) +
+				    strlen(p->setup.plugin) + 32;
+
+				p->pool->startup_error = xmalloc(size);
+				snprintf(p->pool->startup_error, size,
+				    "plugin %s: sandbox: %s", p->setup.plugin,
+				    death->message);
+			}
+			break;
+		}
+		fail_plugin(p, PLUGIN_LOAD_FAILED, death->message);
+		break;
+	case DEATH_LOAD_FAILED:
+		fail_plugin(p, PLUGIN_LOAD_FAILED, death->message);
+		break;
+	case DEATH_FAILED:
+		log_warnx("plugin %s: worker %s", p->setup.plugin,
+		    death->message);
+		note_failure(p, death->message);
+		break;
+	}
+	pump(p);
+}
+
+static const struct worker_events events = {
+	.ready = on_ready,
+	.answered = on_answered,
+	.died = on_died,
+};
+
+struct pool *
+pool_new(struct ev_loop *loop, const struct pool_config *config)
+{
+	struct pool *pool = xcalloc(1, sizeof(*pool));
+
+	pool->loop = loop;
+	pool->config = *config;
+	if (config->module_count > WIRE_MAX_MODULES)
+		fatalx("too many preloaded modules");
+	for (size_t i = 0; i < config->module_count; i++) {
+		pool->modules[i].name.bytes = config->modules[i].name;
+		pool->modules[i].name.length = strlen(config->modules[i].name);
+		pool->modules[i].source.bytes = config->modules[i].source;
+		pool->modules[i].source.length = config->modules[i].length;
+	}
+	pool->plugins = xcalloc(config->plugin_count ? config->plugin_count : 1,
+	    sizeof(*pool->plugins));
+	for (size_t i = 0; i < config->plugin_count; i++) {
+		struct plugin *p = &pool->plugins[i];
+		struct wire_load *load = &p->setup.load;
+
+		p->pool = pool;
+		p->index = i;
+		p->state = PLUGIN_STARTING;
+		p->workers = xcalloc(config->workers_per_plugin,
+		    sizeof(*p->workers));
+		p->failures = xcalloc(config->max_restarts + 1,
+		    sizeof(*p->failures));
+		p->setup.plugin = config->plugins[i].name;
+		p->setup.spawn = config->spawn;
+		p->setup.kill_margin_ms = config->call_timeout_ms >
+		    KILL_MARGIN_MIN_MS ? config->call_timeout_ms :
+		    KILL_MARGIN_MIN_MS;
+		load->plugin.bytes = config->plugins[i].name;
+		load->plugin.length = strlen(config->plugins[i].name);
+		load->source.bytes = config->plugins[i].source;
+		load->source.length = config->plugins[i].length;
+		memcpy(load->modules, pool->modules, sizeof(pool->modules));
+		load->module_count = config->module_count;
+		load->call_timeout_ms = config->call_timeout_ms;
+		load->load_timeout_ms = config->load_timeout_ms;
+		load->memory_bytes = config->memory_bytes;
+		load->log_lines_per_second = LOG_LINES_PER_SECOND;
+		load->log_burst = LOG_BURST;
+		load->landlock = config->landlock;
+		load->seccomp_filter.bytes = config->filter;
+		load->seccomp_filter.length = config->filter_length;
+		ev_init(&p->restart_timer, on_restart);
+		ev_init(&p->release_timer, on_release);
+		p->restart_timer.data = p->release_timer.data = p;
+	}
+	return pool;
+}
+
+void
+pool_free(struct pool *pool)
+{
+	if (pool == NULL)
+		return;
+	for (size_t i = 0; i < pool->config.plugin_count; i++) {
+		struct plugin *p = &pool->plugins[i];
+
+		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++)
+			if (p->workers[s] != NULL) {
+				worker_process_kill(p->workers[s]);
+				worker_process_free(p->workers[s]);
+			}
+		ev_timer_stop(pool->loop, &p->restart_timer);
+		ev_timer_stop(pool->loop, &p->release_timer);
+		free(p->workers);
+		free(p->failures);
+		free(p->reason);
+		buffer_free(&p->layers);
+	}
+	free(pool->plugins);
+	free(pool->startup_error);
+	free(pool);
+}
+
+void
+pool_start(struct pool *pool)
+{
+	for (size_t i = 0; i < pool->config.plugin_count; i++)
+		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++)
+			spawn_slot(&pool->plugins[i], s);
+}
+
+bool
+pool_settled(const struct pool *pool)
+{
+	if (pool->startup_error != NULL)
+		return true;
+	for (size_t i = 0; i < pool->config.plugin_count; i++)
+		if (pool->plugins[i].state == PLUGIN_STARTING)
+			return false;
+	return true;
+}
+
+const char *
+pool_startup_error(const struct pool *pool)
+{
+	return pool->startup_error;
+}
+
+enum plugin_state
+pool_plugin_state(const struct pool *pool, size_t plugin, const char **reason)
+{
+	const struct plugin *p = &pool->plugins[plugin];
+
+	if (reason != NULL)
+		*reason = p->reason;
+	return p->state;
+}
+
+void
+pool_submit(struct pool *pool, size_t plugin, struct job *job)
+{
+	struct plugin *p = &pool->plugins[plugin];
+
+	job->queue_next = NULL;
+	if (p->queue_tail != NULL)
+		p->queue_tail->queue_next = job;
+	else
+		p->queue_head = job;
+	p->queue_tail = job;
+	pump(p);
+}
+
+void
+pool_shutdown(struct pool *pool)
+{
+	pool->shutting_down = true;
+	for (size_t i = 0; i < pool->config.plugin_count; i++) {
+		struct plugin *p = &pool->plugins[i];
+
+		ev_timer_stop(pool->loop, &p->restart_timer);
+		ev_timer_stop(pool->loop, &p->release_timer);
+		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++)
+			if (p->workers[s] != NULL)
+				worker_process_close(p->workers[s]);
+	}
+}
+
+bool
+pool_finished(const struct pool *pool)
+{
+	for (size_t i = 0; i < pool->config.plugin_count; i++)
+		if (pool->plugins[i].live > 0)
+			return false;
+	return true;
+}
+
+const struct plugin_stats *
+pool_stats(const struct pool *pool, size_t plugin)
+{
+	return &pool->plugins[plugin].stats;
+}
+
+void
+pool_describe_layers(const struct pool *pool, size_t plugin,
+    struct buffer *out)
+{
+	const struct buffer *layers = &pool->plugins[plugin].layers;
+
+	(void)buffer_append(out, buffer_bytes(layers), buffer_length(layers));
+}

@@ -1,0 +1,311 @@
+/*
+ * luaward resolve: records from files or stdin, through the plugin chain,
+ * to one line each on stdout, in input order.  One libev loop drives the
+ * input, the workers and the output; nothing blocks it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "commands.h"
+#include "dispatch.h"
+#include "input.h"
+#include "log.h"
+#include "options.h"
+#include "pool.h"
+#include "setup.h"
+#include "writer.h"
+
+#define WINDOW_JOBS		4096
+#define WINDOW_BYTES		(64u << 20)
+#define OUTPUT_BUFFER		(1u << 20)
+#define SHUTDOWN_GRACE		2.0	/* seconds for workers to exit */
+
+struct run {
+	struct ev_loop		*loop;
+	struct options		 options;
+	struct input		*input;
+	struct writer		*writer;
+	struct dispatch		*dispatch;
+	struct pool		*pool;
+	bool			 input_done;
+	bool			 stop;
+	int			 stop_signal;
+	char			 output_error[160];
+};
+
+static bool
+has_room(void *arg)
+{
+	struct run *run = arg;
+
+	return writer_has_room(run->writer);
+}
+
+static void
+wait_for_room(void *arg)
+{
+	struct run *run = arg;
+
+	writer_wait_for_room(run->writer);
+}
+
+static void
+on_room(void *arg)
+{
+	struct run *run = arg;
+
+	input_resume(run->input);
+}
+
+static void
+on_record(const struct record *record, void *arg)
+{
+	struct run *run = arg;
+
+	dispatch_submit(run->dispatch, writer_admit(run->writer, record));
+}
+
+static void
+on_input_finished(void *arg)
+{
+	struct run *run = arg;
+
+	run->input_done = true;
+}
+
+static void
+on_job_done(struct job *job, void *arg)
+{
+	struct run *run = arg;
+
+	writer_complete(run->writer, job);
+}
+
+static void
+on_output_failed(void *arg, const char *reason)
+{
+	struct run *run = arg;
+
+	snprintf(run->output_error, sizeof(run->output_error), "%s", reason);
+	run->stop = true;
+}
+
+static void
+on_signal(struct ev_loop *loop, ev_signal *watcher, int events)
+{
+	struct run *run = watcher->data;
+
+	(void)loop;
+	(void)events;
+	run->stop = true;
+	run->stop_signal = watcher->signum;
+}
+
+static void
+print_layers(const struct pool *pool, const struct plugin_source *plugins,
+    size_t count)
+{
+	struct buffer b = { 0 };
+
+	for (size_t i = 0; i < count; i++) {
+		const char *reason;
+
+		buffer_clear(&b);
+		pool_describe_layers(pool, i, &b);
+		if (pool_plugin_state(pool, i, &reason) == PLUGIN_LOAD_FAILED)
+			log_info("plugin %s: not loaded: %s", plugins[i].name,
+			    reason);
+		else
+			log_info("plugin %s: sandbox layers:\n%.*s",
+			    plugins[i].name, (int)buffer_length(&b),
+			    buffer_bytes(&b));
+	}
+	buffer_free(&b);
+}
+
+/* Output to a pipe or socket must never block the loop; a terminal or a
+ * file is left as it is.  Returns the flags to restore, or -1. */
+static int
+output_nonblocking(void)
+{
+	struct stat st;
+	int flags;
+
+	if (fstat(1, &st) == -1)
+		fatal("stdout");
+	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+		return -1;
+	if ((flags = fcntl(1, F_GETFL)) == -1 ||
+	    fcntl(1, F_SETFL, flags | O_NONBLOCK) == -1)
+		fatal("stdout");
+	return flags;
+}
+
+static double
+seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+cmd_resolve(int argc, char **argv)
+{
+	static const struct input_callbacks input_callbacks = {
+		.has_room = has_room,
+		.wait_for_room = wait_for_room,
+		.record = on_record,
+		.finished = on_input_finished,
+	};
+	struct run run;
+	struct setup setup;
+	struct plugin_source *plugins;
+	struct pool_config pool_config;
+	struct writer_config writer_config;
+	struct reader_limits limits;
+	const char **names;
+	char error[1024], *plugins_dir;
+	size_t plugin_count;
+	ev_signal sigint, sigterm;
+	double started;
+	int first, output_flags, status;
+
+	memset(&run, 0, sizeof(run));
+	options_defaults(&run.options);
+	first = options_parse(&run.options, FOR_RESOLVE, "resolve",
+	    "[FILE...]", "Resolves the workload type and name of every pod "
+	    "record in the FILEs\n(or stdin) with the plugins, and prints one "
+	    "JSON line per record.\nExit status: 0 all resolved without "
+	    "failures, 1 some record invalid or\nsome plugin failed, 2 usage "
+	    "or configuration error.", argc, argv);
+	log_set_verbose(run.options.verbose);
+
+	/* Everything that can be wrong with the command line or the setup
+	 * is found now, before any record is read. */
+	limits.max_record = run.options.max_record;
+	limits.max_depth = run.options.max_depth;
+	if ((run.input = input_open(argv + first, (size_t)(argc - first),
+	    &limits, error, sizeof(error))) == NULL)
+		fatalx("%s", error);
+	plugins_dir = run.options.plugins_dir != NULL ?
+	    xstrdup(run.options.plugins_dir) : setup_find_data("plugins",
+	    "plugins");
+	if (plugins_dir == NULL)
+		fatalx("no bundled plugins directory found; give one with "
+		    "--plugins DIR");
+	if (plugins_load_dir(plugins_dir, &plugins, &plugin_count, error,
+	    sizeof(error)) == -1)
+		fatalx("%s", error);
+	if (plugin_count == 0)
+		log_warnx("no *.lua plugins in %s: every record will be "
+		    "unresolved", plugins_dir);
+	setup_load(&setup, &run.options);
+	names = xcalloc(plugin_count + 1, sizeof(*names));
+	for (size_t i = 0; i < plugin_count; i++)
+		names[i] = plugins[i].name;
+
+	signal(SIGPIPE, SIG_IGN);
+	run.loop = ev_default_loop(EVFLAG_AUTO);
+	if (run.loop == NULL)
+		fatalx("cannot start the event loop");
+	ev_signal_init(&sigint, on_signal, SIGINT);
+	ev_signal_init(&sigterm, on_signal, SIGTERM);
+	sigint.data = sigterm.data = &run;
+	ev_signal_start(run.loop, &sigint);
+	ev_signal_start(run.loop, &sigterm);
+
+	run.dispatch = dispatch_new(plugin_count, on_job_done, &run);
+	setup_pool_config(&setup, &run.options, &pool_config);
+	pool_config.plugins = plugins;
+	pool_config.plugin_count = plugin_count;
+	pool_config.outcome = dispatch_outcome;
+	pool_config.arg = run.dispatch;
+	run.pool = pool_new(run.loop, &pool_config);
+	dispatch_set_pool(run.dispatch, run.pool);
+
+	started = seconds_now();
+	pool_start(run.pool);
+	while (!pool_settled(run.pool) && !run.stop)
+		ev_run(run.loop, EVRUN_ONCE);
+	if (pool_startup_error(run.pool) != NULL) {
+		snprintf(error, sizeof(error), "%s",
+		    pool_startup_error(run.pool));
+		pool_free(run.pool);
+		fatalx("%s", error);
+	}
+	if (run.options.verbose)
+		print_layers(run.pool, plugins, plugin_count);
+
+	output_flags = output_nonblocking();
+	memset(&writer_config, 0, sizeof(writer_config));
+	writer_config.fd = 1;
+	writer_config.window = WINDOW_JOBS;
+	writer_config.window_bytes = WINDOW_BYTES;
+	writer_config.max_buffered = OUTPUT_BUFFER;
+	writer_config.plugin_names = names;
+	writer_config.room = on_room;
+	writer_config.failed = on_output_failed;
+	writer_config.arg = &run;
+	run.writer = writer_new(run.loop, &writer_config);
+
+	if (!run.stop)
+		input_start(run.input, run.loop, &input_callbacks, &run);
+	while (!run.stop && !(run.input_done && writer_drained(run.writer)))
+		ev_run(run.loop, EVRUN_ONCE);
+
+	/* Workers finish what they hold and exit; stragglers are killed. */
+	pool_shutdown(run.pool);
+	{
+		double deadline = seconds_now() + SHUTDOWN_GRACE;
+
+		while (!pool_finished(run.pool) && seconds_now() < deadline &&
+		    !run.stop)
+			ev_run(run.loop, EVRUN_ONCE);
+	}
+	if (run.options.stats) {
+		struct plugin_stats *each = xcalloc(plugin_count + 1,
+		    sizeof(*each));
+
+		for (size_t i = 0; i < plugin_count; i++)
+			each[i] = *pool_stats(run.pool, i);
+		stats_print(stderr, run.options.stats == 2,
+		    writer_stats(run.writer), names, each, plugin_count,
+		    seconds_now() - started);
+		free(each);
+	}
+	status = writer_saw_failure(run.writer) ? EXIT_SOME_FAILED :
+	    EXIT_ALL_GOOD;
+	if (run.output_error[0] != '\0') {
+		log_info("%s: stopping", run.output_error);
+		status = EXIT_SOME_FAILED;
+	} else if (run.stop_signal != 0) {
+		log_info("interrupted by signal %d: stopping",
+		    run.stop_signal);
+		status = EXIT_SOME_FAILED;
+	}
+	if (output_flags != -1)
+		fcntl(1, F_SETFL, output_flags);
+
+	pool_free(run.pool);
+	writer_free(run.writer);
+	dispatch_free(run.dispatch);
+	input_free(run.input);
+	setup_free(&setup);
+	plugins_free(plugins, plugin_count);
+	free(names);
+	free(plugins_dir);
+	ev_signal_stop(run.loop, &sigint);
+	ev_signal_stop(run.loop, &sigterm);
+	return status;
+}

@@ -1,0 +1,133 @@
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "setup.h"
+
+/* Address space beyond the Lua cap: the binary, stacks, the message
+ * buffers (a request can be 3 MiB) and glibc's own bookkeeping. */
+#define ADDRESS_SPACE_SLACK	(64ull << 20)
+
+const char *
+setup_binary_dir(void)
+{
+	static char dir[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (dir[0] != '\0')
+		return dir;
+	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (n <= 0)
+		fatal("cannot find the luaward binary (/proc/self/exe)");
+	dir[n] = '\0';
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	return dir;
+}
+
+char *
+setup_find_data(const char *tree_path, const char *installed_path)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/../%s",
+	    setup_binary_dir(), tree_path) < sizeof(path) &&
+	    access(path, R_OK) == 0)
+		return xstrdup(path);
+	if ((size_t)snprintf(path, sizeof(path), "%s/../share/luaward/%s",
+	    setup_binary_dir(), installed_path) < sizeof(path) &&
+	    access(path, R_OK) == 0)
+		return xstrdup(path);
+	return NULL;
+}
+
+void
+setup_load(struct setup *s, const struct options *o)
+{
+	char error[1024], *policy_path;
+
+	memset(s, 0, sizeof(*s));
+	policy_path = o->policy_path != NULL ? xstrdup(o->policy_path) :
+	    setup_find_data("policies/worker.policy", "worker.policy");
+	if (policy_path == NULL)
+		fatalx("no seccomp policy found beside the binary or in "
+		    "PREFIX/share/luaward; give one with --policy FILE");
+	if ((s->policy = policy_load(policy_path, error,
+	    sizeof(error))) == NULL)
+		fatalx("%s", error);
+	free(policy_path);
+
+	if (plugins_load_file(DKJSON_PATH, &s->dkjson, error,
+	    sizeof(error)) == -1)
+		fatalx("%s (install the Debian package lua-dkjson)", error);
+
+	if (o->worker_path != NULL)
+		s->worker_path = xstrdup(o->worker_path);
+	else {
+		char path[PATH_MAX];
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/luaward-worker",
+		    setup_binary_dir()) >= sizeof(path))
+			fatalx("the luaward binary's path is too long");
+		s->worker_path = xstrdup(path);
+	}
+	if ((s->spawn.worker_fd = spawn_open_worker(s->worker_path)) == -1)
+		fatal("cannot use worker binary %s", s->worker_path);
+	s->spawn.worker_path = s->worker_path;
+	s->spawn.namespaces = o->namespaces;
+	s->spawn.address_space = ((uint64_t)o->memory_mb << 20) +
+	    ADDRESS_SPACE_SLACK;
+	if (geteuid() == 0) {
+		struct passwd *pw;
+
+		errno = 0;
+		if ((pw = getpwnam(o->user)) == NULL)
+			fatalx("--user %s: no such user%s%s", o->user,
+			    errno != 0 ? ": " : "",
+			    errno != 0 ? strerror(errno) : "");
+		if (pw->pw_uid == 0 || pw->pw_gid == 0)
+			fatalx("--user %s: workers never run as root or with "
+			    "gid 0", o->user);
+		s->spawn.drop_user = true;
+		s->spawn.uid = pw->pw_uid;
+		s->spawn.gid = pw->pw_gid;
+	}
+}
+
+void
+setup_free(struct setup *s)
+{
+	policy_free(s->policy);
+	free(s->dkjson.name);
+	free(s->dkjson.source);
+	if (s->spawn.worker_fd > 0)
+		close(s->spawn.worker_fd);
+	free(s->worker_path);
+}
+
+void
+setup_pool_config(const struct setup *s, const struct options *o,
+    struct pool_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->modules = &s->dkjson;
+	c->module_count = 1;
+	c->filter = policy_program(s->policy, &c->filter_length);
+	c->spawn = s->spawn;
+	c->landlock = o->landlock;
+	c->call_timeout_ms = o->timeout_ms;
+	c->load_timeout_ms = o->load_timeout_ms;
+	c->memory_bytes = (uint64_t)o->memory_mb << 20;
+	c->workers_per_plugin = o->workers;
+	c->pipeline_depth = 64;
+	c->restart_delay_ms = o->restart_delay_ms;
+	c->restart_delay_max_ms = 2000;
+	c->max_restarts = o->max_restarts;
+	c->restart_window_s = o->restart_window_s;
+}

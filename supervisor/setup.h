@@ -1,0 +1,39 @@
+/*
+ * What every command that runs plugins sets up before the first worker:
+ * the compiled policy, the preloaded modules, the worker binary, the user
+ * to run it as.  Any failure here is a configuration error (exit 2), found
+ * before a single record is read.
+ */
+#ifndef LUAWARD_SUPERVISOR_SETUP_H
+#define LUAWARD_SUPERVISOR_SETUP_H
+
+#include "options.h"
+#include "plugins.h"
+#include "policy.h"
+#include "pool.h"
+
+struct setup {
+	struct policy		*policy;
+	struct plugin_source	 dkjson;
+	struct spawn_config	 spawn;
+	char			*worker_path;
+};
+
+/* Exits with status 2 and a one-line reason on any failure. */
+void	 setup_load(struct setup *, const struct options *);
+void	 setup_free(struct setup *);
+
+/* A pool configuration from the options and the setup (plugins and the
+ * outcome callback are the caller's). */
+void	 setup_pool_config(const struct setup *, const struct options *,
+	     struct pool_config *);
+
+/* The default location of a bundled file or directory: beside the binary
+ * (the build tree) or under PREFIX/share/luaward.  Returns a new string,
+ * or NULL when neither exists. */
+char	*setup_find_data(const char *tree_path, const char *installed_path);
+
+/* The directory of the running luaward binary. */
+const char *setup_binary_dir(void);
+
+#endif

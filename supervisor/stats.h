@@ -1,0 +1,45 @@
+/*
+ * Run statistics: counters per plugin and a latency histogram of constant
+ * size (log-linear buckets, within 12.5% of the true value), so that stats
+ * cost the same for ten records as for ten million.
+ */
+#ifndef LUAWARD_SUPERVISOR_STATS_H
+#define LUAWARD_SUPERVISOR_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "job.h"
+
+#define HISTOGRAM_BUCKETS	(16 + 44 * 8)
+
+struct histogram {
+	uint64_t	 buckets[HISTOGRAM_BUCKETS];
+	uint64_t	 count;
+};
+
+void	 histogram_add(struct histogram *, uint64_t value);
+/* The value below which a fraction q (0..1) of the samples fall. */
+uint64_t histogram_quantile(const struct histogram *, double q);
+
+struct plugin_stats {
+	uint64_t	 calls;		/* answers and failures */
+	uint64_t	 errors[ERROR_KIND_COUNT];
+	uint64_t	 restarts;
+	uint64_t	 quarantines;
+	bool		 quarantined;	/* at the end of the run */
+	struct histogram latency_us;
+};
+
+struct run_stats {
+	uint64_t	 records;
+	uint64_t	 by_status[STATUS_INVALID + 1];
+};
+
+/* Human summary or one JSON object, for --stats / --stats=json. */
+void	 stats_print(FILE *, bool json, const struct run_stats *,
+	     const char *const *plugin_names, const struct plugin_stats *,
+	     size_t plugin_count, double elapsed_seconds);
+
+#endif

@@ -1,0 +1,751 @@
+/*
+ * One worker process, seen from the supervisor.
+ *
+ * States: STARTING (spawned, waiting for HELLO) -> LOADING (LOAD sent,
+ * waiting for READY) -> READY (serving) -> CLOSING (input closed) -> gone.
+ * Requests are pipelined; the worker runs them in order, so the head of the
+ * in-flight list is the one running, and its deadline starts when the
+ * previous reply arrived (or when it was sent to an idle worker).
+ *
+ * How a worker ended is decided once it is reaped and its pipes are
+ * drained, from what it said last (ERROR, VIOLATION), what the supervisor
+ * did to it (a deadline kill, a protocol violation) and its exit status.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "policy.h"
+#include "worker_process.h"
+
+#define READ_CHUNK		(64 * 1024)
+#define READ_BUDGET		(1024 * 1024)	/* per callback: be fair */
+#define LOG_LINE_MAX		1024
+#define LOG_LINES_PER_SECOND	20.0
+#define LOG_BURST		200.0
+#define START_ALLOWANCE_MS	2000		/* exec and sandbox setup */
+
+enum state { W_STARTING, W_LOADING, W_READY, W_CLOSING, W_GONE };
+
+struct worker_process {
+	struct ev_loop		*loop;
+	const struct worker_setup *setup;
+	const struct worker_events *events;
+	void			*arg;
+	struct spawned		 spawned;
+	enum state		 state;
+
+	ev_io			 reader, writer, logger;
+	ev_child		 child;
+	ev_timer		 deadline;
+	struct buffer		 in, out, log;
+	struct wire_decoder	*decoder;
+	bool			 input_closed, output_eof, log_eof;
+	bool			 closing;	/* asked to end */
+
+	struct job		*head, *tail;
+	size_t			 in_flight;
+	uint64_t		 next_id;
+	ev_tstamp		 head_started;
+
+	/* What it said about its end, or what was done to it. */
+	bool			 timed_out, protocol_error, violated;
+	bool			 said_error;
+	enum error_kind		 said_kind;
+	char			 said[WIRE_MAX_TEXT];
+	uint64_t		 violation_id;
+	char			 reason[256];
+
+	/* READY's layer report, kept for --verbose. */
+	struct buffer		 layers;
+
+	double			 log_tokens;
+	ev_tstamp		 log_refill;
+	uint64_t		 log_dropped;
+};
+
+static void	arm_deadline(struct worker_process *);
+static void	finish(struct worker_process *, int status);
+
+static uint32_t
+call_timeout(const struct worker_process *w)
+{
+	return w->setup->load.call_timeout_ms;
+}
+
+static void
+fail_protocol(struct worker_process *w, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+fail_protocol(struct worker_process *w, const char *format, ...)
+{
+	va_list ap;
+
+	if (w->protocol_error)
+		return;
+	w->protocol_error = true;
+	va_start(ap, format);
+	vsnprintf(w->reason, sizeof(w->reason), format, ap);
+	va_end(ap);
+	ev_io_stop(w->loop, &w->reader);
+	ev_io_stop(w->loop, &w->writer);
+	kill(w->spawned.pid, SIGKILL);
+}
+
+static void
+log_from_worker(struct worker_process *w, const char *text, size_t length)
+{
+	char line[LOG_LINE_MAX + 1];
+	ev_tstamp now = ev_now(w->loop);
+	size_t n = 0;
+
+	/* The supervisor's stderr is shared: its own bucket bounds what a
+	 * worker, however compromised, can write there. */
+	w->log_tokens += (now - w->log_refill) * LOG_LINES_PER_SECOND;
+	if (w->log_tokens > LOG_BURST)
+		w->log_tokens = LOG_BURST;
+	w->log_refill = now;
+	if (w->log_tokens < 1) {
+		w->log_dropped++;
+		return;
+	}
+	w->log_tokens -= 1;
+	for (size_t i = 0; i < length && n < LOG_LINE_MAX; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		line[n++] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' :
+		    (char)c;
+	}
+	line[n] = '\0';
+	if (w->log_dropped > 0) {
+		log_info("plugin %s: (%llu lines dropped)", w->setup->plugin,
+		    (unsigned long long)w->log_dropped);
+		w->log_dropped = 0;
+	}
+	log_info("plugin %s: %s", w->setup->plugin, line);
+}
+
+static void
+flush_output(struct worker_process *w)
+{
+	while (buffer_length(&w->out) > 0) {
+		ssize_t n = write(w->spawned.to_worker, buffer_bytes(&w->out),
+		    buffer_length(&w->out));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			ev_io_start(w->loop, &w->writer);
+			return;
+		}
+		if (n <= 0) {
+			/* EPIPE: it is dying; its exit tells why. */
+			buffer_clear(&w->out);
+			break;
+		}
+		buffer_consume(&w->out, (size_t)n);
+	}
+	ev_io_stop(w->loop, &w->writer);
+	if (w->state == W_CLOSING && !w->input_closed) {
+		close(w->spawned.to_worker);
+		w->spawned.to_worker = -1;
+		w->input_closed = true;
+	}
+}
+
+static void
+on_writable(struct ev_loop *loop, ev_io *watcher, int events)
+{
+	(void)loop;
+	(void)events;
+	flush_output(watcher->data);
+}
+
+static struct job *
+pop_head(struct worker_process *w)
+{
+	struct job *job = w->head;
+
+	w->head = job->queue_next;
+	if (w->head == NULL)
+		w->tail = NULL;
+	job->queue_next = NULL;
+	w->in_flight--;
+	return job;
+}
+
+static void
+save_layers(struct worker_process *w, const struct wire_message *m)
+{
+	for (size_t i = 0; i < w->spawned.layer_count; i++) {
+		char line[256];
+		int n = snprintf(line, sizeof(line), "  %-13s %-8s %s\n",
+		    w->spawned.layers[i].name,
+		    w->spawned.layers[i].applied ? "applied" : "skipped",
+		    w->spawned.layers[i].detail);
+
+		(void)buffer_append(&w->layers, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+	}
+	for (size_t i = 0; i < m->u.ready.layer_count; i++) {
+		const struct wire_layer *l = &m->u.ready.layers[i];
+		char line[512];
+		int n = snprintf(line, sizeof(line), "  %-13.*s %-8.*s %.*s\n",
+		    (int)l->name.length, l->name.bytes, (int)l->state.length,
+		    l->state.bytes, (int)l->detail.length, l->detail.bytes);
+
+		(void)buffer_append(&w->layers, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+	}
+	for (size_t i = 0; i < m->u.ready.touched_count; i++) {
+		char line[300];
+		int n = snprintf(line, sizeof(line), "  touched at load: %.*s\n",
+		    (int)m->u.ready.touched[i].length,
+		    m->u.ready.touched[i].bytes);
+
+		(void)buffer_append(&w->layers, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+	}
+}
+
+static void
+handle_answer(struct worker_process *w, uint64_t id, struct outcome *outcome)
+{
+	struct job *job;
+
+	if (w->head == NULL || w->head->request_id != id) {
+		fail_protocol(w, "answered request %llu, but request %llu is "
+		    "the one it is running", (unsigned long long)id,
+		    w->head != NULL ?
+		    (unsigned long long)w->head->request_id : 0ULL);
+		return;
+	}
+	job = pop_head(w);
+	outcome->latency_us = (uint64_t)((ev_now(w->loop) - w->head_started) *
+	    1e6);
+	w->head_started = ev_now(w->loop);
+	arm_deadline(w);
+	w->events->answered(w, job, outcome, w->arg);
+}
+
+static void
+handle_message(struct worker_process *w, const struct wire_message *m)
+{
+	struct outcome outcome;
+	int kind;
+
+	switch (m->type) {
+	case WIRE_LOG:
+		log_from_worker(w, m->u.log.text.bytes, m->u.log.text.length);
+		return;
+	case WIRE_VIOLATION:
+		w->violated = true;
+		w->violation_id = m->u.violation.id;
+		{
+			char name[64];
+
+			if (policy_syscall_name(m->u.violation.arch,
+			    (long)m->u.violation.syscall, name,
+			    sizeof(name)) == NULL)
+				snprintf(name, sizeof(name), "syscall");
+			snprintf(w->said, sizeof(w->said), "blocked by the "
+			    "seccomp policy: %s (syscall %lld)", name,
+			    (long long)m->u.violation.syscall);
+		}
+		return;
+	case WIRE_HELLO:
+		if (w->state != W_STARTING)
+			break;
+		w->state = W_LOADING;
+		if (wire_put_load(&w->out, &w->setup->load) == -1)
+			fail_protocol(w, "the LOAD message does not fit");
+		else
+			flush_output(w);
+		return;
+	case WIRE_READY:
+		if (w->state != W_LOADING)
+			break;
+		w->state = W_READY;
+		save_layers(w, m);
+		arm_deadline(w);
+		w->events->ready(w, w->arg);
+		return;
+	case WIRE_REPLY:
+		if (w->state != W_READY && w->state != W_CLOSING)
+			break;
+		memset(&outcome, 0, sizeof(outcome));
+		outcome.ok = true;
+		outcome.type = m->u.reply.type.bytes;
+		outcome.type_length = m->u.reply.type.length;
+		outcome.name = m->u.reply.name.bytes;
+		outcome.name_length = m->u.reply.name.length;
+		handle_answer(w, m->u.reply.id, &outcome);
+		return;
+	case WIRE_ERROR:
+		kind = error_kind_parse(m->u.error.kind.bytes,
+		    m->u.error.kind.length);
+		if (m->u.error.id == 0) {
+			/* About the worker itself: it is about to exit. */
+			w->said_error = true;
+			w->said_kind = kind >= 0 ? (enum error_kind)kind :
+			    ERROR_CRASH;
+			snprintf(w->said, sizeof(w->said), "%.*s",
+			    (int)m->u.error.message.length,
+			    m->u.error.message.bytes);
+			return;
+		}
+		if (w->state != W_READY && w->state != W_CLOSING)
+			break;
+		if (kind != ERROR_TIMEOUT && kind != ERROR_MEMORY &&
+		    kind != ERROR_ERROR && kind != ERROR_BAD_RETURN) {
+			fail_protocol(w, "reported error kind '%.*s' for a "
+			    "request", (int)m->u.error.kind.length,
+			    m->u.error.kind.bytes);
+			return;
+		}
+		{
+			char message[WIRE_MAX_TEXT + 1];
+
+			snprintf(message, sizeof(message), "%.*s",
+			    (int)m->u.error.message.length,
+			    m->u.error.message.bytes);
+			memset(&outcome, 0, sizeof(outcome));
+			outcome.kind = (enum error_kind)kind;
+			outcome.message = message;
+			handle_answer(w, m->u.error.id, &outcome);
+		}
+		return;
+	case WIRE_LOAD:
+	case WIRE_REQUEST:
+		break;
+	}
+	fail_protocol(w, "sent an unexpected %s message",
+	    wire_type_name(m->type));
+}
+
+static void
+process_frames(struct worker_process *w)
+{
+	char error[256];
+	const char *payload;
+	size_t length;
+	int r;
+
+	while (!w->protocol_error && (r = wire_frame(&w->in, &payload,
+	    &length, error, sizeof(error))) != 0) {
+		struct wire_message message;
+
+		if (r == -1) {
+			fail_protocol(w, "sent a malformed frame: %s", error);
+			return;
+		}
+		if (wire_decode(w->decoder, payload, length, &message, error,
+		    sizeof(error)) == -1) {
+			fail_protocol(w, "sent a malformed message: %s", error);
+			return;
+		}
+		handle_message(w, &message);
+		buffer_consume(&w->in, WIRE_HEADER_SIZE + length);
+	}
+}
+
+/* Reads what is there (up to a budget) and handles each whole frame. */
+static void
+read_replies(struct worker_process *w, size_t budget)
+{
+	while (!w->protocol_error && !w->output_eof && budget > 0) {
+		ssize_t n;
+
+		if (buffer_reserve(&w->in, READ_CHUNK) == -1) {
+			fail_protocol(w, "no memory for its replies");
+			return;
+		}
+		n = read(w->spawned.from_worker, w->in.data + w->in.end,
+		    w->in.capacity - w->in.end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;			/* EAGAIN */
+		if (n == 0) {
+			w->output_eof = true;
+			ev_io_stop(w->loop, &w->reader);
+			/* A live worker never closes its stdout: make sure. */
+			kill(w->spawned.pid, SIGKILL);
+			return;
+		}
+		w->in.end += (size_t)n;
+		budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
+		process_frames(w);
+	}
+}
+
+static void
+on_readable(struct ev_loop *loop, ev_io *watcher, int events)
+{
+	(void)loop;
+	(void)events;
+	read_replies(watcher->data, READ_BUDGET);
+}
+
+static void
+read_log(struct worker_process *w)
+{
+	for (;;) {
+		char *newline;
+		ssize_t n;
+
+		if (buffer_reserve(&w->log, 4096) == -1)
+			return;
+		n = read(w->spawned.log, w->log.data + w->log.end,
+		    w->log.capacity - w->log.end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0) {
+				w->log_eof = true;
+				ev_io_stop(w->loop, &w->logger);
+			}
+			break;
+		}
+		w->log.end += (size_t)n;
+		while ((newline = memchr(buffer_bytes(&w->log), '\n',
+		    buffer_length(&w->log))) != NULL) {
+			size_t length = (size_t)(newline -
+			    buffer_bytes(&w->log));
+
+			log_from_worker(w, buffer_bytes(&w->log), length);
+			buffer_consume(&w->log, length + 1);
+		}
+		/* A line without end: cut it rather than hold it. */
+		if (buffer_length(&w->log) > LOG_LINE_MAX) {
+			log_from_worker(w, buffer_bytes(&w->log),
+			    buffer_length(&w->log));
+			buffer_clear(&w->log);
+		}
+	}
+	if (w->log_eof && buffer_length(&w->log) > 0) {
+		log_from_worker(w, buffer_bytes(&w->log),
+		    buffer_length(&w->log));
+		buffer_clear(&w->log);
+	}
+}
+
+static void
+on_log(struct ev_loop *loop, ev_io *watcher, int events)
+{
+	(void)loop;
+	(void)events;
+	read_log(watcher->data);
+}
+
+static void
+on_deadline(struct ev_loop *loop, ev_timer *timer, int events)
+{
+	struct worker_process *w = timer->data;
+
+	(void)events;
+	/* Replies may be waiting in the pipe while the supervisor was busy:
+	 * count them before judging. */
+	ev_now_update(loop);
+	read_replies(w, SIZE_MAX);
+	if (w->protocol_error || w->state == W_GONE)
+		return;
+	if ((w->state == W_READY || w->state == W_CLOSING) &&
+	    w->head == NULL)
+		return;
+	if ((w->state == W_READY || w->state == W_CLOSING) &&
+	    ev_now(loop) < w->head_started + (call_timeout(w) +
+	    w->setup->kill_margin_ms) / 1000.0) {
+		arm_deadline(w);
+		return;
+	}
+	w->timed_out = true;
+	kill(w->spawned.pid, SIGKILL);
+}
+
+static void
+arm_deadline(struct worker_process *w)
+{
+	double after;
+
+	ev_timer_stop(w->loop, &w->deadline);
+	switch (w->state) {
+	case W_STARTING:
+	case W_LOADING:
+		after = (w->setup->load.load_timeout_ms +
+		    w->setup->kill_margin_ms + START_ALLOWANCE_MS) / 1000.0;
+		break;
+	case W_READY:
+	case W_CLOSING:
+		if (w->head == NULL)
+			return;
+		after = w->head_started + (call_timeout(w) +
+		    w->setup->kill_margin_ms) / 1000.0 - ev_now(w->loop);
+		if (after < 0.001)
+			after = 0.001;
+		break;
+	default:
+		return;
+	}
+	if (call_timeout(w) == 0 && (w->state == W_READY ||
+	    w->state == W_CLOSING))
+		return;
+	ev_timer_set(&w->deadline, after, 0.);
+	ev_timer_start(w->loop, &w->deadline);
+}
+
+static void
+on_child(struct ev_loop *loop, ev_child *watcher, int events)
+{
+	struct worker_process *w = watcher->data;
+
+	(void)events;
+	ev_child_stop(loop, watcher);
+	/* Everything it wrote before dying is in the pipes: read it all. */
+	if (!w->output_eof)
+		read_replies(w, SIZE_MAX);
+	if (!w->log_eof)
+		read_log(w);
+	finish(w, watcher->rstatus);
+}
+
+static const char *
+signal_name(int signal_number)
+{
+	const char *name = sigabbrev_np(signal_number);
+
+	return name != NULL ? name : "unknown";
+}
+
+/* Decides how it ended and what becomes of the jobs it held. */
+static void
+finish(struct worker_process *w, int status)
+{
+	struct worker_death death;
+	bool loading = w->state == W_STARTING || w->state == W_LOADING;
+	struct job *culprit = w->head, **link;
+
+	memset(&death, 0, sizeof(death));
+	death.type = DEATH_FAILED;
+	death.kind = ERROR_CRASH;
+	if (w->violated && w->violation_id != 0)
+		for (struct job *j = w->head; j != NULL; j = j->queue_next)
+			if (j->request_id == w->violation_id)
+				culprit = j;
+
+	if (w->closing && w->in_flight == 0) {
+		death.type = DEATH_CLOSED;
+		snprintf(death.message, sizeof(death.message), "exited");
+	} else if (w->protocol_error) {
+		snprintf(death.message, sizeof(death.message), "the worker %s; "
+		    "it was killed", w->reason);
+	} else if (w->violated || (WIFSIGNALED(status) &&
+	    WTERMSIG(status) == SIGSYS)) {
+		death.kind = ERROR_SANDBOX;
+		snprintf(death.message, sizeof(death.message), "%.400s",
+		    w->violated ? w->said : "killed by the seccomp filter "
+		    "(SIGSYS): a syscall outside the policy");
+	} else if (w->timed_out) {
+		death.kind = ERROR_TIMEOUT;
+		if (loading)
+			snprintf(death.message, sizeof(death.message), "did "
+			    "not finish loading within %u ms; the worker was "
+			    "killed", w->setup->load.load_timeout_ms);
+		else
+			snprintf(death.message, sizeof(death.message), "did "
+			    "not answer within %u ms (stuck where the "
+			    "instruction hook cannot fire); the worker was "
+			    "killed", call_timeout(w));
+	} else if (w->said_error) {
+		death.kind = w->said_kind;
+		snprintf(death.message, sizeof(death.message), "%.400s",
+		    w->said);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == WIRE_EXIT_LOAD)
+			death.type = DEATH_LOAD_FAILED;
+		else if (WIFEXITED(status) &&
+		    WEXITSTATUS(status) == WIRE_EXIT_SETUP)
+			death.type = DEATH_SETUP_FAILED;
+		else if (WIFEXITED(status) &&
+		    WEXITSTATUS(status) == WIRE_EXIT_MEMORY)
+			death.kind = ERROR_MEMORY;
+	} else if (WIFSIGNALED(status)) {
+		snprintf(death.message, sizeof(death.message), "the worker was "
+		    "killed by signal %d (SIG%s)", WTERMSIG(status),
+		    signal_name(WTERMSIG(status)));
+	} else {
+		snprintf(death.message, sizeof(death.message), "the worker "
+		    "exited with status %d", WEXITSTATUS(status));
+	}
+	/* A plugin whose top level cannot run is a load failure, whatever
+	 * stopped it (not a crash from outside, which a restart may fix). */
+	if (loading && death.type == DEATH_FAILED && !w->protocol_error &&
+	    (death.kind == ERROR_SANDBOX || death.kind == ERROR_TIMEOUT ||
+	    death.kind == ERROR_MEMORY)) {
+		char message[sizeof(death.message)];
+
+		snprintf(message, sizeof(message), "top level: %.480s",
+		    death.message);
+		snprintf(death.message, sizeof(death.message), "%s", message);
+		death.type = DEATH_LOAD_FAILED;
+	}
+
+	death.culprit = death.type == DEATH_FAILED ? culprit : NULL;
+	link = &death.requeue;
+	for (struct job *j = w->head, *next; j != NULL; j = next) {
+		next = j->queue_next;
+		j->queue_next = NULL;
+		if (j == death.culprit)
+			continue;
+		*link = j;
+		link = &j->queue_next;
+	}
+	w->head = w->tail = NULL;
+	w->in_flight = 0;
+	w->state = W_GONE;
+	ev_io_stop(w->loop, &w->reader);
+	ev_io_stop(w->loop, &w->writer);
+	ev_io_stop(w->loop, &w->logger);
+	ev_timer_stop(w->loop, &w->deadline);
+	w->events->died(w, &death, w->arg);
+}
+
+struct worker_process *
+worker_process_start(struct ev_loop *loop, const struct worker_setup *setup,
+    const struct worker_events *events, void *arg, char *error,
+    size_t error_size)
+{
+	struct worker_process *w = xcalloc(1, sizeof(*w));
+
+	if (spawn_worker(&setup->spawn, &w->spawned, error, error_size) == -1) {
+		free(w);
+		return NULL;
+	}
+	w->loop = loop;
+	w->setup = setup;
+	w->events = events;
+	w->arg = arg;
+	w->state = W_STARTING;
+	w->next_id = 1;
+	w->log_tokens = LOG_BURST;
+	w->log_refill = ev_now(loop);
+	if ((w->decoder = wire_decoder_new()) == NULL) {
+		snprintf(error, error_size, "out of memory");
+		kill(w->spawned.pid, SIGKILL);
+	}
+	ev_io_init(&w->reader, on_readable, w->spawned.from_worker, EV_READ);
+	ev_io_init(&w->writer, on_writable, w->spawned.to_worker, EV_WRITE);
+	ev_io_init(&w->logger, on_log, w->spawned.log, EV_READ);
+	ev_child_init(&w->child, on_child, w->spawned.pid, 0);
+	ev_init(&w->deadline, on_deadline);
+	w->reader.data = w->writer.data = w->logger.data = w->child.data = w;
+	w->deadline.data = w;
+	ev_io_start(loop, &w->reader);
+	ev_io_start(loop, &w->logger);
+	ev_child_start(loop, &w->child);
+	arm_deadline(w);
+	return w;
+}
+
+void
+worker_process_free(struct worker_process *w)
+{
+	if (w == NULL)
+		return;
+	ev_io_stop(w->loop, &w->reader);
+	ev_io_stop(w->loop, &w->writer);
+	ev_io_stop(w->loop, &w->logger);
+	ev_child_stop(w->loop, &w->child);
+	ev_timer_stop(w->loop, &w->deadline);
+	if (w->spawned.to_worker >= 0)
+		close(w->spawned.to_worker);
+	close(w->spawned.from_worker);
+	close(w->spawned.log);
+	buffer_free(&w->in);
+	buffer_free(&w->out);
+	buffer_free(&w->log);
+	buffer_free(&w->layers);
+	wire_decoder_free(w->decoder);
+	free(w);
+}
+
+void
+worker_process_send(struct worker_process *w, struct job *job)
+{
+	job->request_id = w->next_id++;
+	job->queue_next = NULL;
+	if (w->tail != NULL)
+		w->tail->queue_next = job;
+	else {
+		w->head = job;
+		w->head_started = ev_now(w->loop);
+	}
+	w->tail = job;
+	w->in_flight++;
+	if (wire_put_request(&w->out, job->request_id, job->metadata,
+	    job->metadata_length) == -1) {
+		fail_protocol(w, "could not be sent a request (out of memory)");
+		return;
+	}
+	if (w->head == job)
+		arm_deadline(w);
+	if (!ev_is_active(&w->writer))
+		flush_output(w);
+}
+
+size_t
+worker_process_in_flight(const struct worker_process *w)
+{
+	return w->in_flight;
+}
+
+bool
+worker_process_is_ready(const struct worker_process *w)
+{
+	return w->state == W_READY && !w->protocol_error && !w->timed_out &&
+	    !w->output_eof;
+}
+
+void
+worker_process_close(struct worker_process *w)
+{
+	if (w->state == W_GONE || w->closing)
+		return;
+	w->closing = true;
+	if (w->state != W_READY) {
+		/* Still starting: nothing to finish. */
+		kill(w->spawned.pid, SIGKILL);
+		return;
+	}
+	w->state = W_CLOSING;
+	if (!ev_is_active(&w->writer))
+		flush_output(w);
+}
+
+void
+worker_process_kill(struct worker_process *w)
+{
+	if (w->state != W_GONE)
+		kill(w->spawned.pid, SIGKILL);
+}
+
+pid_t
+worker_process_pid(const struct worker_process *w)
+{
+	return w->spawned.pid;
+}
+
+void
+worker_process_describe_layers(const struct worker_process *w,
+    struct buffer *out)
+{
+	(void)buffer_append(out, buffer_bytes(&w->layers),
+	    buffer_length(&w->layers));
+}

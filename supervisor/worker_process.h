@@ -1,0 +1,74 @@
+/*
+ * The supervisor's view of one worker process: its three pipes, the
+ * requests it holds (in the order it runs them), the deadline of the one it
+ * is running, and how it ended.  Everything a worker sends is checked by
+ * ipc/ before it is believed; anything malformed ends the worker.
+ */
+#ifndef LUAWARD_SUPERVISOR_WORKER_PROCESS_H
+#define LUAWARD_SUPERVISOR_WORKER_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <ev.h>
+
+#include "../ipc/wire.h"
+#include "job.h"
+#include "spawn.h"
+
+struct worker_process;
+
+/* Everything a worker needs to start; shared by all workers of a plugin. */
+struct worker_setup {
+	const char		*plugin;	/* name, for log lines */
+	struct wire_load	 load;		/* the LOAD message */
+	struct spawn_config	 spawn;
+	uint32_t		 kill_margin_ms; /* beyond the worker's own
+						  * deadline */
+};
+
+enum death_type {
+	DEATH_CLOSED,		/* exited after its input was closed */
+	DEATH_LOAD_FAILED,	/* the plugin did not load: do not restart */
+	DEATH_SETUP_FAILED,	/* a sandbox layer could not be applied */
+	DEATH_FAILED,		/* anything else: restart */
+};
+
+struct worker_death {
+	enum death_type	 type;
+	enum error_kind	 kind;		/* for the job it was running */
+	char		 message[512];
+	struct job	*culprit;	/* the job it was running, or NULL */
+	struct job	*requeue;	/* the rest, in order (queue_next) */
+};
+
+struct worker_events {
+	void	(*ready)(struct worker_process *, void *arg);
+	void	(*answered)(struct worker_process *, struct job *,
+		    const struct outcome *, void *arg);
+	/* The process is gone and reaped; the callee frees it. */
+	void	(*died)(struct worker_process *, struct worker_death *,
+		    void *arg);
+};
+
+struct worker_process *worker_process_start(struct ev_loop *,
+		    const struct worker_setup *, const struct worker_events *,
+		    void *arg, char *error, size_t error_size);
+void		 worker_process_free(struct worker_process *);
+
+/* Queues a request; the worker must be ready. */
+void		 worker_process_send(struct worker_process *, struct job *);
+size_t		 worker_process_in_flight(const struct worker_process *);
+bool		 worker_process_is_ready(const struct worker_process *);
+
+/* Ends the input: the worker finishes what it holds, then exits. */
+void		 worker_process_close(struct worker_process *);
+void		 worker_process_kill(struct worker_process *);
+pid_t		 worker_process_pid(const struct worker_process *);
+
+/* Layers as reported at READY (spawn's and the worker's), one per line,
+ * appended to out. */
+void		 worker_process_describe_layers(const struct worker_process *,
+		     struct buffer *out);
+
+#endif

@@ -1,0 +1,189 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "result.h"
+#include "writer.h"
+
+struct writer {
+	struct ev_loop		*loop;
+	struct writer_config	 config;
+	struct job		**ring;		/* window slots, by seq */
+	size_t			 mask;
+	uint64_t		 next_seq;	/* next job admitted */
+	uint64_t		 next_out;	/* next job to format */
+	size_t			 held_bytes;	/* metadata in the window */
+	struct buffer		 out;
+	ev_io			 watcher;
+	bool			 failed, want_room;
+	bool			 saw_failure;
+	struct run_stats	 stats;
+};
+
+static void	drain(struct writer *);
+
+static void
+on_writable(struct ev_loop *loop, ev_io *watcher, int events)
+{
+	(void)loop;
+	(void)events;
+	drain(watcher->data);
+}
+
+struct writer *
+writer_new(struct ev_loop *loop, const struct writer_config *config)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+	size_t slots = 1;
+
+	while (slots < config->window)
+		slots <<= 1;
+	w->loop = loop;
+	w->config = *config;
+	w->config.window = slots;
+	w->ring = xcalloc(slots, sizeof(*w->ring));
+	w->mask = slots - 1;
+	ev_io_init(&w->watcher, on_writable, config->fd, EV_WRITE);
+	w->watcher.data = w;
+	return w;
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	ev_io_stop(w->loop, &w->watcher);
+	for (uint64_t s = w->next_out; s < w->next_seq; s++)
+		job_free(w->ring[s & w->mask]);
+	free(w->ring);
+	buffer_free(&w->out);
+	free(w);
+}
+
+bool
+writer_has_room(const struct writer *w)
+{
+	uint64_t held = w->next_seq - w->next_out;
+
+	if (w->failed)
+		return false;
+	if (held == 0)
+		return true;	/* one record always fits */
+	return held < w->config.window &&
+	    w->held_bytes < w->config.window_bytes &&
+	    buffer_length(&w->out) < w->config.max_buffered;
+}
+
+struct job *
+writer_admit(struct writer *w, const struct record *record)
+{
+	struct job *job = job_new(w->next_seq, record);
+
+	w->ring[w->next_seq & w->mask] = job;
+	w->next_seq++;
+	w->held_bytes += job->metadata_length;
+	w->stats.records++;
+	return job;
+}
+
+/* Writes what is formatted; returns false when the output is stuck. */
+static bool
+write_out(struct writer *w)
+{
+	while (buffer_length(&w->out) > 0) {
+		ssize_t n = write(w->config.fd, buffer_bytes(&w->out),
+		    buffer_length(&w->out));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			ev_io_start(w->loop, &w->watcher);
+			return false;
+		}
+		if (n <= 0) {
+			char reason[128];
+
+			snprintf(reason, sizeof(reason), "writing the output: "
+			    "%s", n < 0 ? strerror(errno) : "nothing written");
+			w->failed = true;
+			ev_io_stop(w->loop, &w->watcher);
+			buffer_clear(&w->out);
+			w->config.failed(w->config.arg, reason);
+			return false;
+		}
+		buffer_consume(&w->out, (size_t)n);
+	}
+	ev_io_stop(w->loop, &w->watcher);
+	return true;
+}
+
+/* Formats finished jobs in order while the output keeps up. */
+static void
+drain(struct writer *w)
+{
+	do {
+		while (w->next_out < w->next_seq &&
+		    buffer_length(&w->out) < w->config.max_buffered) {
+			struct job *job = w->ring[w->next_out & w->mask];
+
+			if (job == NULL || job->status == STATUS_PENDING)
+				break;
+			if (result_format(&w->out, job,
+			    w->config.plugin_names) == -1) {
+				log_warnx("out of memory formatting a result");
+				break;
+			}
+			w->stats.by_status[job->status]++;
+			if (job->status == STATUS_INVALID ||
+			    job->error_count > 0)
+				w->saw_failure = true;
+			w->held_bytes -= job->metadata_length;
+			w->ring[w->next_out & w->mask] = NULL;
+			w->next_out++;
+			job_free(job);
+		}
+	} while (write_out(w) && w->next_out < w->next_seq &&
+	    w->ring[w->next_out & w->mask] != NULL &&
+	    w->ring[w->next_out & w->mask]->status != STATUS_PENDING);
+	if (w->want_room && writer_has_room(w)) {
+		w->want_room = false;
+		w->config.room(w->config.arg);
+	}
+}
+
+void
+writer_complete(struct writer *w, struct job *job)
+{
+	(void)job;
+	if (!w->failed)
+		drain(w);
+}
+
+void
+writer_wait_for_room(struct writer *w)
+{
+	w->want_room = true;
+}
+
+bool
+writer_drained(const struct writer *w)
+{
+	return w->failed || (w->next_out == w->next_seq &&
+	    buffer_length(&w->out) == 0);
+}
+
+const struct run_stats *
+writer_stats(const struct writer *w)
+{
+	return &w->stats;
+}
+
+bool
+writer_saw_failure(const struct writer *w)
+{
+	return w->saw_failure;
+}

@@ -1,0 +1,50 @@
+/*
+ * Ordered output: jobs finish in any order, lines leave in input order.
+ * The writer holds a bounded window of jobs (count and bytes); when it is
+ * full, or the output is not draining, it has no room and the input pauses:
+ * memory stays bounded however long the input and however slow the reader
+ * downstream.
+ */
+#ifndef LUAWARD_SUPERVISOR_WRITER_H
+#define LUAWARD_SUPERVISOR_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <ev.h>
+
+#include "job.h"
+#include "reader.h"
+#include "stats.h"
+
+struct writer_config {
+	int		 fd;
+	size_t		 window;	/* jobs between input and output */
+	size_t		 window_bytes;	/* their metadata, in bytes */
+	size_t		 max_buffered;	/* formatted, unwritten output */
+	const char *const *plugin_names;
+	void		(*room)(void *);	/* see writer_wait_for_room */
+	void		(*failed)(void *, const char *reason);
+	void		*arg;
+};
+
+struct writer;
+
+struct writer	*writer_new(struct ev_loop *, const struct writer_config *);
+void		 writer_free(struct writer *);
+
+bool		 writer_has_room(const struct writer *);
+/* Asks for the room callback once there is room again. */
+void		 writer_wait_for_room(struct writer *);
+/* A job for the record, next in output order. */
+struct job	*writer_admit(struct writer *, const struct record *);
+/* The job's status is final. */
+void		 writer_complete(struct writer *, struct job *);
+/* Every admitted job is written and the output is flushed. */
+bool		 writer_drained(const struct writer *);
+
+const struct run_stats *writer_stats(const struct writer *);
+/* True when some record was invalid or some plugin failed. */
+bool		 writer_saw_failure(const struct writer *);
+
+#endif

@@ -1,0 +1,120 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "channel.h"
+
+#define READ_CHUNK	(64 * 1024)
+
+static struct buffer input, output;
+static struct wire_decoder *decoder;
+static size_t pending_frame;	/* bytes of the frame last returned */
+
+struct buffer *
+channel_output(void)
+{
+	return &output;
+}
+
+int
+channel_flush(void)
+{
+	while (buffer_length(&output) > 0) {
+		ssize_t n = write(1, buffer_bytes(&output),
+		    buffer_length(&output));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buffer_consume(&output, (size_t)n);
+	}
+	return 0;
+}
+
+void
+channel_fatal(int status, const char *kind, const char *format, ...)
+{
+	char message[WIRE_MAX_TEXT];
+	va_list ap;
+	int length;
+
+	va_start(ap, format);
+	length = vsnprintf(message, sizeof(message), format, ap);
+	va_end(ap);
+	if (length < 0)
+		length = 0;
+	if ((size_t)length >= sizeof(message))
+		length = sizeof(message) - 1;
+	/* Drop unsent replies that could not be completed, keep the rest. */
+	if (wire_put_error(&output, 0, kind, message, (size_t)length) == 0)
+		(void)channel_flush();
+	/* fd 2 is the supervisor's log pipe: the line gets the plugin name. */
+	dprintf(2, "luaward-worker: %s: %s\n", kind, message);
+	_exit(status);
+}
+
+bool
+channel_has_frame(void)
+{
+	const char *payload;
+	size_t length;
+	char error[128];
+	struct buffer rest = input;
+
+	rest.start += pending_frame;
+	return wire_frame(&rest, &payload, &length, error, sizeof(error)) != 0;
+}
+
+int
+channel_receive(struct wire_message *message)
+{
+	char error[256];
+	const char *payload;
+	size_t length;
+	int r;
+
+	buffer_consume(&input, pending_frame);
+	pending_frame = 0;
+	if (decoder == NULL && (decoder = wire_decoder_new()) == NULL)
+		channel_fatal(WIRE_EXIT_MEMORY, "memory", "no memory for the "
+		    "message decoder");
+	while ((r = wire_frame(&input, &payload, &length, error,
+	    sizeof(error))) == 0) {
+		ssize_t n;
+
+		/* Replies go out before the worker waits for more input. */
+		if (channel_flush() == -1)
+			_exit(WIRE_EXIT_DONE);
+		if (buffer_reserve(&input, READ_CHUNK) == -1)
+			channel_fatal(WIRE_EXIT_MEMORY, "memory",
+			    "no memory for a %zu-byte input buffer",
+			    buffer_length(&input) + READ_CHUNK);
+		n = read(0, input.data + input.end,
+		    input.capacity - input.end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			channel_fatal(WIRE_EXIT_PROTOCOL, "error",
+			    "reading requests: %s", strerror(errno));
+		if (n == 0) {
+			if (buffer_length(&input) > 0)
+				channel_fatal(WIRE_EXIT_PROTOCOL, "error",
+				    "input ends inside a frame");
+			return 0;
+		}
+		input.end += (size_t)n;
+	}
+	if (r == -1)
+		channel_fatal(WIRE_EXIT_PROTOCOL, "error", "bad frame from "
+		    "the supervisor: %s", error);
+	if (wire_decode(decoder, payload, length, message, error,
+	    sizeof(error)) == -1)
+		channel_fatal(WIRE_EXIT_PROTOCOL, "error", "bad message from "
+		    "the supervisor: %s", error);
+	pending_frame = WIRE_HEADER_SIZE + length;
+	return 1;
+}

@@ -1,0 +1,30 @@
+/*
+ * The worker's end of its pipes: whole frames read from fd 0 (blocking) and
+ * replies collected in memory, written to fd 1 when the input runs dry so
+ * that a batch of pipelined requests costs one write.
+ */
+#ifndef LUAWARD_WORKER_CHANNEL_H
+#define LUAWARD_WORKER_CHANNEL_H
+
+#include <stdbool.h>
+
+#include "../ipc/wire.h"
+
+/* Returns 1 with a message, 0 at end of input; protocol errors end the
+ * worker.  The message stays valid until the next call. */
+int	 channel_receive(struct wire_message *);
+
+/* True when a whole frame is already buffered (no read needed). */
+bool	 channel_has_frame(void);
+
+/* The buffer replies are appended to. */
+struct buffer *channel_output(void);
+
+/* Writes everything buffered; returns -1 when the supervisor is gone. */
+int	 channel_flush(void);
+
+/* Ends the worker after telling the supervisor why, best effort. */
+void	 channel_fatal(int status, const char *kind, const char *format, ...)
+	     __attribute__((noreturn, format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,64 @@
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "channel.h"
+#include "log.h"
+
+static uint32_t rate = 10, burst = 100;
+static double tokens = 100;
+static uint64_t last_refill;
+static uint64_t dropped;
+
+uint64_t
+monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+void
+log_configure(uint32_t lines_per_second, uint32_t lines_burst)
+{
+	rate = lines_per_second;
+	burst = lines_burst;
+	tokens = burst;
+	last_refill = monotonic_ms();
+}
+
+void
+log_line(const char *text, size_t length)
+{
+	char line[LOG_MAX_LINE + 64];
+	uint64_t now = monotonic_ms();
+	size_t n = 0;
+
+	tokens += (double)(now - last_refill) * rate / 1000.0;
+	if (tokens > burst)
+		tokens = burst;
+	last_refill = now;
+	if (tokens < 1) {
+		dropped++;
+		return;
+	}
+	tokens -= 1;
+	if (dropped > 0) {
+		n = (size_t)snprintf(line, sizeof(line),
+		    "(%llu lines dropped by the rate limit) ",
+		    (unsigned long long)dropped);
+		dropped = 0;
+	}
+	if (length > LOG_MAX_LINE) {
+		memcpy(line + n, text, LOG_MAX_LINE);
+		n += LOG_MAX_LINE;
+		memcpy(line + n, "...", 3);
+		n += 3;
+	} else {
+		memcpy(line + n, text, length);
+		n += length;
+	}
+	/* Out of memory: the line is lost, the reply that follows is not. */
+	(void)wire_put_log(channel_output(), line, n);
+}

@@ -1,0 +1,20 @@
+/*
+ * Log lines from plugin code (print, warn) to the supervisor: each line is
+ * cut to LOG_MAX_LINE bytes and a token bucket bounds the rate, so that a
+ * print flood costs the supervisor nothing and never stalls a reply.
+ */
+#ifndef LUAWARD_WORKER_LOG_H
+#define LUAWARD_WORKER_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOG_MAX_LINE	1024
+
+void	 log_configure(uint32_t lines_per_second, uint32_t burst);
+void	 log_line(const char *text, size_t length);
+
+/* Milliseconds of CLOCK_MONOTONIC (a vDSO call: no syscall). */
+uint64_t monotonic_ms(void);
+
+#endif
