@@ -414,7 +414,7 @@ wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
 	const msgpack_object *fields;
 	size_t offset = 0;
 	uint64_t type = 0;
-	uint32_t version;
+	uint32_t version = 0;
 
 	if (structure_check((const unsigned char *)payload, length, error,
 	    error_size) == -1)

@@ -7,7 +7,7 @@
 #include "result.h"
 
 struct dispatch {
-	struct pool	*pool;
+	struct dispatch_target target;
 	size_t		 plugin_count;
 	void		(*done)(struct job *, void *);
 	void		*arg;
@@ -32,9 +32,29 @@ dispatch_free(struct dispatch *d)
 }
 
 void
+dispatch_set_target(struct dispatch *d, const struct dispatch_target *target)
+{
+	d->target = *target;
+}
+
+static enum plugin_state
+pool_state(void *pool, size_t plugin, const char **reason)
+{
+	return pool_plugin_state(pool, plugin, reason);
+}
+
+static void
+pool_take(void *pool, size_t plugin, struct job *job)
+{
+	pool_submit(pool, plugin, job);
+}
+
+void
 dispatch_set_pool(struct dispatch *d, struct pool *pool)
 {
-	d->pool = pool;
+	struct dispatch_target target = { pool_state, pool_take, pool };
+
+	dispatch_set_target(d, &target);
 }
 
 /* Hands the job to the next plugin that can take it, or ends its chain. */
@@ -45,7 +65,7 @@ advance(struct dispatch *d, struct job *job)
 		size_t plugin = job->next_plugin;
 		const char *reason;
 
-		switch (pool_plugin_state(d->pool, plugin, &reason)) {
+		switch (d->target.state(d->target.arg, plugin, &reason)) {
 		case PLUGIN_LOAD_FAILED:
 			job_add_error(job, plugin, ERROR_LOAD, reason);
 			job->next_plugin++;
@@ -56,7 +76,7 @@ advance(struct dispatch *d, struct job *job)
 			continue;
 		case PLUGIN_STARTING:
 		case PLUGIN_READY:
-			pool_submit(d->pool, plugin, job);
+			d->target.submit(d->target.arg, plugin, job);
 			return;
 		}
 	}

@@ -9,8 +9,15 @@
 #include <stddef.h>
 
 #include "job.h"
+#include "pool.h"
 
-struct pool;
+/* Where jobs go: the pool, or a test's stand-in. */
+struct dispatch_target {
+	enum plugin_state (*state)(void *, size_t plugin, const char **reason);
+	void		 (*submit)(void *, size_t plugin, struct job *);
+	void		*arg;
+};
+
 struct dispatch;
 
 /* done() is called exactly once per submitted job, when its status is
@@ -18,6 +25,9 @@ struct dispatch;
 struct dispatch	*dispatch_new(size_t plugin_count,
 		     void (*done)(struct job *, void *), void *arg);
 void		 dispatch_free(struct dispatch *);
+void		 dispatch_set_target(struct dispatch *,
+		     const struct dispatch_target *);
+/* The pool as a target. */
 void		 dispatch_set_pool(struct dispatch *, struct pool *);
 
 void		 dispatch_submit(struct dispatch *, struct job *);

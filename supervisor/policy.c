@@ -26,6 +26,7 @@
 #define MAX_ALTERNATIVES	8
 #define MAX_COMPARISONS		6
 #define MAX_LINE		1024
+#define MAX_INCLUDE_DEPTH	4
 
 struct alternative {
 	struct scmp_arg_cmp	 comparisons[MAX_COMPARISONS];
@@ -33,6 +34,7 @@ struct alternative {
 };
 
 struct rule {
+	const char		*file;		/* an entry of policy->files */
 	unsigned		 line;
 	char			*syscall;
 	int			 number;
@@ -44,6 +46,8 @@ struct rule {
 
 struct policy {
 	char			*path;
+	char			**files;	/* the policy and its includes */
+	size_t			 file_count;
 	uint32_t		 default_action;
 	char			*default_name;
 	char			*default_reason;
@@ -134,6 +138,7 @@ static const struct {
 struct parser {
 	const char	*path;
 	unsigned	 line;
+	unsigned	 depth;		/* of includes */
 	const char	*syscall;
 	const char	*p;		/* the condition being parsed */
 	char		*error;
@@ -368,6 +373,31 @@ parse_default(struct parser *ps, struct policy *policy, char *rest,
 	    "kill-process)", action);
 }
 
+static int	parse_path(struct policy *, const char *path, unsigned depth,
+		    char *error, size_t error_size);
+
+/* include FILE -- reason: the rules of FILE (relative to this file's
+ * directory), as if written here. */
+static int
+parse_include(struct parser *ps, struct policy *policy, char *rest)
+{
+	char *name = trim(rest), path[4096];
+	const char *slash = strrchr(ps->path, '/');
+
+	if (*name == '\0' || strpbrk(name, " \t") != NULL)
+		return parse_error(ps, "include takes one file name");
+	if (ps->depth >= MAX_INCLUDE_DEPTH)
+		return parse_error(ps, "includes nested deeper than %d",
+		    MAX_INCLUDE_DEPTH);
+	if (name[0] == '/' || slash == NULL)
+		snprintf(path, sizeof(path), "%s", name);
+	else if ((size_t)snprintf(path, sizeof(path), "%.*s/%s",
+	    (int)(slash - ps->path), ps->path, name) >= sizeof(path))
+		return parse_error(ps, "include path too long");
+	return parse_path(policy, path, ps->depth + 1, ps->error,
+	    ps->error_size) == -1 ? -1 : 0;
+}
+
 static int
 parse_line(struct parser *ps, struct policy *policy, char *line)
 {
@@ -393,6 +423,8 @@ parse_line(struct parser *ps, struct policy *policy, char *line)
 		    name);
 	if (strcmp(name, "default") == 0)
 		return parse_default(ps, policy, rest, reason);
+	if (strcmp(name, "include") == 0)
+		return parse_include(ps, policy, rest);
 	number = seccomp_syscall_resolve_name(name);
 	if (number == __NR_SCMP_ERROR)
 		return parse_error(ps, "unknown syscall '%s'", name);
@@ -400,6 +432,7 @@ parse_line(struct parser *ps, struct policy *policy, char *line)
 	    (policy->rule_count + 1) * sizeof(*policy->rules));
 	rule = &policy->rules[policy->rule_count++];
 	memset(rule, 0, sizeof(*rule));
+	rule->file = ps->path;
 	rule->line = ps->line;
 	rule->syscall = xstrdup(name);
 	rule->number = number;
@@ -414,9 +447,10 @@ parse_line(struct parser *ps, struct policy *policy, char *line)
 }
 
 static int
-parse_file(struct policy *policy, FILE *file, char *error, size_t error_size)
+parse_file(struct policy *policy, const char *path, unsigned depth,
+    FILE *file, char *error, size_t error_size)
 {
-	struct parser ps = { .path = policy->path, .error = error,
+	struct parser ps = { .path = path, .depth = depth, .error = error,
 	    .error_size = error_size };
 	char *line = NULL;
 	size_t capacity = 0;
@@ -436,24 +470,32 @@ parse_file(struct policy *policy, FILE *file, char *error, size_t error_size)
 			r = parse_line(&ps, policy, body);
 	}
 	free(line);
-	if (r == -1)
-		return -1;
-	if (ferror(file)) {
-		snprintf(error, error_size, "%s: %s", policy->path,
+	if (r == 0 && ferror(file)) {
+		snprintf(error, error_size, "%s: %s", path, strerror(errno));
+		r = -1;
+	}
+	return r;
+}
+
+static int
+parse_path(struct policy *policy, const char *path, unsigned depth,
+    char *error, size_t error_size)
+{
+	FILE *file;
+	int r;
+
+	if ((file = fopen(path, "re")) == NULL) {
+		snprintf(error, error_size, "cannot read policy %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
-	if (policy->default_name == NULL) {
-		snprintf(error, error_size, "%s: no 'default' line: the action "
-		    "for every syscall not listed must be stated",
-		    policy->path);
-		return -1;
-	}
-	if (policy->rule_count == 0) {
-		snprintf(error, error_size, "%s: no rules", policy->path);
-		return -1;
-	}
-	return 0;
+	/* Kept for the rules' messages. */
+	policy->files = xrealloc(policy->files,
+	    (policy->file_count + 1) * sizeof(*policy->files));
+	path = policy->files[policy->file_count++] = xstrdup(path);
+	r = parse_file(policy, path, depth, file, error, error_size);
+	fclose(file);
+	return r;
 }
 
 static int
@@ -492,7 +534,7 @@ compile(struct policy *policy, char *error, size_t error_size)
 			}
 		if (rc < 0) {
 			snprintf(error, error_size, "%s:%u: libseccomp rejects "
-			    "the rule for %s: %s", policy->path, rule->line,
+			    "the rule for %s: %s", rule->file, rule->line,
 			    rule->syscall, strerror(-rc));
 			return -1;
 		}
@@ -528,23 +570,25 @@ struct policy *
 policy_load(const char *path, char *error, size_t error_size)
 {
 	struct policy *policy = xcalloc(1, sizeof(*policy));
-	FILE *file;
 
 	policy->path = xstrdup(path);
-	if ((file = fopen(path, "re")) == NULL) {
-		snprintf(error, error_size, "cannot read policy %s: %s", path,
-		    strerror(errno));
-		policy_free(policy);
-		return NULL;
+	if (parse_path(policy, path, 0, error, error_size) == -1)
+		goto fail;
+	if (policy->default_name == NULL) {
+		snprintf(error, error_size, "%s: no 'default' line: the action "
+		    "for every syscall not listed must be stated", path);
+		goto fail;
 	}
-	if (parse_file(policy, file, error, error_size) == -1 ||
-	    compile(policy, error, error_size) == -1) {
-		fclose(file);
-		policy_free(policy);
-		return NULL;
+	if (policy->rule_count == 0) {
+		snprintf(error, error_size, "%s: no rules", path);
+		goto fail;
 	}
-	fclose(file);
+	if (compile(policy, error, error_size) == -1)
+		goto fail;
 	return policy;
+fail:
+	policy_free(policy);
+	return NULL;
 }
 
 void
@@ -558,6 +602,9 @@ policy_free(struct policy *policy)
 		free(policy->rules[i].reason);
 	}
 	free(policy->rules);
+	for (size_t i = 0; i < policy->file_count; i++)
+		free(policy->files[i]);
+	free(policy->files);
 	if (policy->context != NULL)
 		seccomp_release(policy->context);
 	free(policy->program);
@@ -595,8 +642,10 @@ policy_show(const struct policy *policy, FILE *out)
 	fprintf(out, "# %zu rules:\n", policy->rule_count);
 	for (size_t i = 0; i < policy->rule_count; i++) {
 		const struct rule *rule = &policy->rules[i];
+		const char *base = strrchr(rule->file, '/');
 
-		fprintf(out, "#   line %-3u %-16s %-28s -- %s\n", rule->line,
+		fprintf(out, "#   %s:%-3u %-16s %-28s -- %s\n",
+		    base != NULL ? base + 1 : rule->file, rule->line,
 		    rule->syscall, rule->condition[0] != '\0' ?
 		    rule->condition : "(any arguments)", rule->reason);
 	}

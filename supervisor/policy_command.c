@@ -30,7 +30,7 @@ cmd_policy(int argc, char **argv)
 		fatalx("policy show: unexpected argument '%s'",
 		    argv[first + 1]);
 	path = options.policy_path != NULL ? xstrdup(options.policy_path) :
-	    setup_find_data("policies/worker.policy", "worker.policy");
+	    setup_find_data(DEFAULT_POLICY, DEFAULT_POLICY_INSTALLED);
 	if (path == NULL)
 		fatalx("no seccomp policy found beside the binary or in "
 		    "PREFIX/share/luaward; give one with --policy FILE");

@@ -74,8 +74,9 @@ result_format(struct buffer *out, const struct job *job,
 			const char *name = plugin_names[e->plugin];
 			const char *kind = error_kind_name(e->kind);
 
-			failed |= buffer_append(out, i > 0 ? ",{\"plugin\":" :
-			    "{\"plugin\":", i > 0 ? 12 : 11);
+			if (i > 0)
+				failed |= buffer_append(out, ",", 1);
+			failed |= buffer_append(out, "{\"plugin\":", 10);
 			failed |= json_append_string(out, name, strlen(name));
 			failed |= field(out, "kind", kind, strlen(kind));
 			failed |= field(out, "message", e->message,

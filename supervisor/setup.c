@@ -34,12 +34,15 @@ setup_binary_dir(void)
 char *
 setup_find_data(const char *tree_path, const char *installed_path)
 {
+	static const char *const tree_roots[] = { "..", "../.." };
 	char path[PATH_MAX];
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/../%s",
-	    setup_binary_dir(), tree_path) < sizeof(path) &&
-	    access(path, R_OK) == 0)
-		return xstrdup(path);
+	/* The build tree: build/luaward or build/sanitize/luaward. */
+	for (size_t i = 0; i < sizeof(tree_roots) / sizeof(tree_roots[0]); i++)
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s",
+		    setup_binary_dir(), tree_roots[i], tree_path) <
+		    sizeof(path) && access(path, R_OK) == 0)
+			return xstrdup(path);
 	if ((size_t)snprintf(path, sizeof(path), "%s/../share/luaward/%s",
 	    setup_binary_dir(), installed_path) < sizeof(path) &&
 	    access(path, R_OK) == 0)
@@ -54,7 +57,7 @@ setup_load(struct setup *s, const struct options *o)
 
 	memset(s, 0, sizeof(*s));
 	policy_path = o->policy_path != NULL ? xstrdup(o->policy_path) :
-	    setup_find_data("policies/worker.policy", "worker.policy");
+	    setup_find_data(DEFAULT_POLICY, DEFAULT_POLICY_INSTALLED);
 	if (policy_path == NULL)
 		fatalx("no seccomp policy found beside the binary or in "
 		    "PREFIX/share/luaward; give one with --policy FILE");

@@ -12,6 +12,14 @@
 #include "policy.h"
 #include "pool.h"
 
+#ifdef LUAWARD_SANITIZE
+#define DEFAULT_POLICY			"policies/sanitizer.policy"
+#define DEFAULT_POLICY_INSTALLED	"sanitizer.policy"
+#else
+#define DEFAULT_POLICY			"policies/worker.policy"
+#define DEFAULT_POLICY_INSTALLED	"worker.policy"
+#endif
+
 struct setup {
 	struct policy		*policy;
 	struct plugin_source	 dkjson;
@@ -29,7 +37,7 @@ void	 setup_pool_config(const struct setup *, const struct options *,
 	     struct pool_config *);
 
 /* The default location of a bundled file or directory: beside the binary
- * (the build tree) or under PREFIX/share/luaward.  Returns a new string,
+ * (the build tree, one or two levels up) or under PREFIX/share/luaward.  Returns a new string,
  * or NULL when neither exists. */
 char	*setup_find_data(const char *tree_path, const char *installed_path);
 
