@@ -49,11 +49,20 @@ channel_fatal(int status, const char *kind, const char *format, ...)
 		length = 0;
 	if ((size_t)length >= sizeof(message))
 		length = sizeof(message) - 1;
-	/* Drop unsent replies that could not be completed, keep the rest. */
-	if (wire_put_error(&output, 0, kind, message, (size_t)length) == 0)
-		(void)channel_flush();
-	/* fd 2 is the supervisor's log pipe: the line gets the plugin name. */
-	dprintf(2, "luaward-worker: %s: %s\n", kind, message);
+	if (wire_put_error(&output, 0, kind, message, (size_t)length) == 0 &&
+	    channel_flush() == 0)
+		_exit(status);
+	/* Not even that: fd 2 is the supervisor's log pipe.  write(), not
+	 * stdio, which would fstat() the descriptor under the filter. */
+	{
+		char line[WIRE_MAX_TEXT + 64];
+		int n = snprintf(line, sizeof(line), "luaward-worker: %s: %s\n",
+		    kind, message);
+
+		if (n > 0)
+			(void)!write(2, line, (size_t)n < sizeof(line) ?
+			    (size_t)n : sizeof(line) - 1);
+	}
 	_exit(status);
 }
 

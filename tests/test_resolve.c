@@ -1,0 +1,309 @@
+/*
+ * luaward resolve end to end: the real binaries, the bundled plugins and
+ * sample pods, failing plugins, and a large generated input checked record
+ * by record against what its generator says each record must give.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "suites.h"
+
+#define SEED_PLUGIN_HEADER \
+	"package.path = package.path..\";/bin/?.lua\"\n" \
+	"local dkjson = require(\"dkjson\")\n"
+
+/* Maps ownerReferences[1] to an answer, like a real plugin would. */
+static const char owner_plugin[] = SEED_PLUGIN_HEADER
+	"function GetWorkloadTypeAndName(metaJsonStr)\n"
+	"    local meta = dkjson.decode(metaJsonStr, 1, nil)\n"
+	"    local owner = (meta.ownerReferences or {})[1] or {}\n"
+	"    if owner.kind == 'ReplicaSet' then\n"
+	"        return 'deployment', (owner.name:gsub('%-[^-]+$', ''))\n"
+	"    elseif owner.kind == 'Custom' then\n"
+	"        return 'MyKind', owner.name\n"
+	"    end\n"
+	"    return '', ''\n"
+	"end\n";
+
+START_TEST(test_seed_plugins_on_sample_pods)
+{
+	struct run_result r;
+	char *expected = read_source_file("tests/data/seed-pods.expected",
+	    NULL);
+
+	run_luaward(&r, NULL, 0, 60, "resolve", "--plugins", "plugins",
+	    "plugins/pods.json", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, expected);
+	run_result_free(&r);
+	free(expected);
+}
+END_TEST
+
+START_TEST(test_default_plugins_are_the_bundled_ones)
+{
+	struct run_result r;
+	char *expected = read_source_file("tests/data/seed-pods.expected",
+	    NULL);
+
+	run_luaward(&r, NULL, 0, 60, "resolve", "plugins/pods.json", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, expected);
+	run_result_free(&r);
+	free(expected);
+}
+END_TEST
+
+START_TEST(test_stdin_and_file_give_the_same_lines)
+{
+	struct run_result from_file, from_stdin;
+	size_t length;
+	char *pods = read_source_file("plugins/pods.json", &length);
+
+	run_luaward(&from_file, NULL, 0, 60, "resolve", "--plugins",
+	    "plugins", "plugins/pods.json", NULL);
+	run_luaward(&from_stdin, pods, length, 60, "resolve", "--plugins",
+	    "plugins", NULL);
+	ck_assert_int_eq(from_stdin.status, 0);
+	ck_assert_str_eq(from_file.out, from_stdin.out);
+	run_result_free(&from_file);
+	run_result_free(&from_stdin);
+	free(pods);
+}
+END_TEST
+
+START_TEST(test_plugin_that_errors_is_recorded_and_chain_goes_on)
+{
+	char *dir = plugin_dir("10-broken.lua",
+	    "function GetWorkloadTypeAndName(m) error('no luck here') end\n",
+	    "20-owner.lua", owner_plugin, NULL);
+	const char input[] = "{\"name\":\"a\",\"ownerReferences\":"
+	    "[{\"kind\":\"ReplicaSet\",\"name\":\"web-5f7d9\"}]}\n";
+	struct run_result r;
+
+	run_luaward(&r, input, strlen(input), 60, "resolve", "--plugins", dir,
+	    NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "{\"uid\":\"\",\"namespace\":\"\",\"name\":"
+	    "\"a\",\"status\":\"resolved\",\"workloadType\":\"Deployment\","
+	    "\"workloadName\":\"web\",\"plugin\":\"20-owner\",\"errors\":"
+	    "[{\"plugin\":\"10-broken\",\"kind\":\"error\",\"message\":"
+	    "\"10-broken.lua:1: no luck here\"}]}\n");
+	run_result_free(&r);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_plugin_returning_bad_values)
+{
+	static const struct {
+		const char *body;
+		const char *message;
+	} cases[] = {
+		{ "return 1, 2", "returned (number, number); expected two "
+		    "strings" },
+		{ "return 'Deployment'", "returned (string, nil); expected two "
+		    "strings" },
+		{ "return nil", "returned (nil, nil); expected two strings" },
+		{ "return {}, 'x'", "returned (table, string); expected two "
+		    "strings" },
+		{ "return 'Deployment', true", "returned (string, boolean); "
+		    "expected two strings" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char source[256], expected[512];
+		char *dir;
+		struct run_result r;
+
+		snprintf(source, sizeof(source), "function "
+		    "GetWorkloadTypeAndName(m) %s end\n", cases[i].body);
+		dir = plugin_dir("bad.lua", source, "good.lua",
+		    "function GetWorkloadTypeAndName(m) return 'DaemonSet', "
+		    "'ds' end\n", NULL);
+		run_luaward(&r, "{}", 2, 60, "resolve", "--plugins", dir, NULL);
+		snprintf(expected, sizeof(expected), "{\"uid\":\"\","
+		    "\"namespace\":\"\",\"name\":\"\",\"status\":\"resolved\","
+		    "\"workloadType\":\"DaemonSet\",\"workloadName\":\"ds\","
+		    "\"plugin\":\"good\",\"errors\":[{\"plugin\":\"bad\","
+		    "\"kind\":\"bad-return\",\"message\":\"%s\"}]}\n",
+		    cases[i].message);
+		ck_assert_int_eq(r.status, 1);
+		ck_assert_str_eq(r.out, expected);
+		run_result_free(&r);
+		free(dir);
+	}
+}
+END_TEST
+
+START_TEST(test_plugin_that_does_not_compile_is_a_load_error)
+{
+	char *dir = plugin_dir("a-syntax.lua", "function GetWorkloadTypeAndName(",
+	    "b-missing.lua", "local x = 1\n",
+	    "c-good.lua", "function GetWorkloadTypeAndName(m) return "
+	    "'statefulset', 'db' end\n", NULL);
+	struct run_result r;
+	char *first, *second;
+
+	run_luaward(&r, "{\"uid\":\"u1\"}\n{\"uid\":\"u2\"}\n", 26, 60,
+	    "resolve", "--plugins", dir, NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_uint_eq(count_lines(r.out), 2);
+	first = line_of(r.out, 0);
+	second = line_of(r.out, 1);
+	ck_assert_str_eq(first, "{\"uid\":\"u1\",\"namespace\":\"\",\"name\":"
+	    "\"\",\"status\":\"resolved\",\"workloadType\":\"StatefulSet\","
+	    "\"workloadName\":\"db\",\"plugin\":\"c-good\",\"errors\":["
+	    "{\"plugin\":\"a-syntax\",\"kind\":\"load\",\"message\":"
+	    "\"a-syntax.lua:1: <name> or '...' expected near <eof>\"},"
+	    "{\"plugin\":\"b-missing\",\"kind\":\"load\",\"message\":"
+	    "\"the plugin does not define function GetWorkloadTypeAndName "
+	    "(found nil)\"}]}");
+	ck_assert_ptr_nonnull(strstr(second, "\"uid\":\"u2\""));
+	ck_assert_ptr_nonnull(strstr(second, "\"plugin\":\"c-good\""));
+	/* Said once on stderr, not once per record. */
+	ck_assert_ptr_nonnull(strstr(r.err, "plugin a-syntax: not loaded"));
+	ck_assert_ptr_null(strstr(strstr(r.err, "plugin a-syntax: not loaded")
+	    + 1, "plugin a-syntax: not loaded"));
+	free(first);
+	free(second);
+	run_result_free(&r);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_io_open_fails_and_the_rest_of_the_chain_runs)
+{
+	char *dir = plugin_dir("1-io.lua",
+	    "function GetWorkloadTypeAndName(m)\n"
+	    "  local f = io.open('/etc/passwd')\n"
+	    "  return 'Deployment', f:read('*l')\n"
+	    "end\n",
+	    "2-owner.lua", owner_plugin, NULL);
+	const char input[] = "{\"ownerReferences\":[{\"kind\":\"Custom\","
+	    "\"name\":\"c1\"}]}";
+	struct run_result r;
+
+	run_luaward(&r, input, strlen(input), 60, "resolve", "--plugins", dir,
+	    NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "{\"uid\":\"\",\"namespace\":\"\",\"name\":"
+	    "\"\",\"status\":\"unsupported\",\"workloadType\":\"MyKind\","
+	    "\"workloadName\":\"c1\",\"plugin\":\"2-owner\",\"errors\":["
+	    "{\"plugin\":\"1-io\",\"kind\":\"error\",\"message\":"
+	    "\"1-io.lua:2: io.open is not available in the sandbox\"}]}\n");
+	run_result_free(&r);
+	free(dir);
+}
+END_TEST
+
+/*
+ * 10,000 generated records in three shapes (bare metadata, Pods, and a
+ * List of Pods), with owners that make the plugin answer Deployment,
+ * answer an unsupported kind, or pass.  The generator knows each answer.
+ */
+START_TEST(test_ten_thousand_generated_records)
+{
+	enum { RECORDS = 10000 };
+	char *dir = plugin_dir("owner.lua", owner_plugin, NULL);
+	size_t capacity = RECORDS * 400, used = 0;
+	char *input = malloc(capacity), **expected = calloc(RECORDS,
+	    sizeof(*expected));
+	struct run_result r;
+	size_t i = 0;
+
+	ck_assert_ptr_nonnull(input);
+	while (i < RECORDS) {
+		int shape = (int)(i / 100 % 3), items = shape == 2 ? 50 : 1;
+
+		if (shape == 2)
+			used += (size_t)sprintf(input + used, "{\"kind\":"
+			    "\"List\",\"metadata\":{\"name\":\"not-a-pod\"},"
+			    "\"items\":[");
+		for (int k = 0; k < items && i < RECORDS; k++, i++) {
+			const char *kind = i % 3 == 0 ? "ReplicaSet" :
+			    i % 3 == 1 ? "Custom" : "Job";
+			char metadata[300];
+
+			snprintf(metadata, sizeof(metadata), "{\"uid\":\"u-%zu\","
+			    "\"namespace\":\"ns%zu\",\"name\":\"pod-%zu\","
+			    "\"ownerReferences\":[{\"kind\":\"%s\",\"name\":"
+			    "\"owner%zu-abc\"}]}", i, i % 7, i, kind, i);
+			if (k > 0)
+				input[used++] = ',';
+			used += (size_t)sprintf(input + used, shape == 0 ?
+			    "%s\n" : "{\"kind\":\"Pod\",\"metadata\":%s,"
+			    "\"spec\":{\"nodeName\":\"n1\"}}\n", metadata);
+			if (i % 3 == 0)
+				ck_assert_int_ne(asprintf(&expected[i],
+				    "{\"uid\":\"u-%zu\",\"namespace\":\"ns%zu\","
+				    "\"name\":\"pod-%zu\",\"status\":\"resolved\","
+				    "\"workloadType\":\"Deployment\","
+				    "\"workloadName\":\"owner%zu\",\"plugin\":"
+				    "\"owner\"}", i, i % 7, i, i), -1);
+			else if (i % 3 == 1)
+				ck_assert_int_ne(asprintf(&expected[i],
+				    "{\"uid\":\"u-%zu\",\"namespace\":\"ns%zu\","
+				    "\"name\":\"pod-%zu\",\"status\":"
+				    "\"unsupported\",\"workloadType\":\"MyKind\","
+				    "\"workloadName\":\"owner%zu-abc\",\"plugin\":"
+				    "\"owner\"}", i, i % 7, i, i), -1);
+			else
+				ck_assert_int_ne(asprintf(&expected[i],
+				    "{\"uid\":\"u-%zu\",\"namespace\":\"ns%zu\","
+				    "\"name\":\"pod-%zu\",\"status\":"
+				    "\"unresolved\",\"workloadType\":\"\","
+				    "\"workloadName\":\"\",\"plugin\":\"\"}", i,
+				    i % 7, i), -1);
+		}
+		if (shape == 2)
+			used += (size_t)sprintf(input + used, "]}\n");
+		ck_assert_uint_lt(used, capacity - 1000);
+	}
+	run_luaward(&r, input, used, 300, "resolve", "--plugins", dir, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %.400s", r.status, r.err);
+	ck_assert_uint_eq(count_lines(r.out), RECORDS);
+	{
+		const char *line = r.out;
+
+		for (i = 0; i < RECORDS; i++) {
+			const char *end = strchr(line, '\n');
+
+			ck_assert_msg(strlen(expected[i]) ==
+			    (size_t)(end - line) && memcmp(line, expected[i],
+			    (size_t)(end - line)) == 0,
+			    "record %zu: got %.*s, expected %s", i,
+			    (int)(end - line), line, expected[i]);
+			line = end + 1;
+			free(expected[i]);
+		}
+	}
+	run_result_free(&r);
+	free(expected);
+	free(input);
+	free(dir);
+}
+END_TEST
+
+Suite *
+resolve_suite(void)
+{
+	Suite *s = suite_create("resolve");
+	TCase *t = tcase_create("end to end");
+
+	tcase_set_timeout(t, 600);
+	tcase_add_test(t, test_seed_plugins_on_sample_pods);
+	tcase_add_test(t, test_default_plugins_are_the_bundled_ones);
+	tcase_add_test(t, test_stdin_and_file_give_the_same_lines);
+	tcase_add_test(t, test_plugin_that_errors_is_recorded_and_chain_goes_on);
+	tcase_add_test(t, test_plugin_returning_bad_values);
+	tcase_add_test(t, test_plugin_that_does_not_compile_is_a_load_error);
+	tcase_add_test(t, test_io_open_fails_and_the_rest_of_the_chain_runs);
+	tcase_add_test(t, test_ten_thousand_generated_records);
+	suite_add_tcase(s, t);
+	return s;
+}
