@@ -40,6 +40,7 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/worker_process.c supervisor/pool.c \
 		   supervisor/dispatch.c supervisor/writer.c \
 		   supervisor/input.c supervisor/stats.c supervisor/options.c \
+		   supervisor/timing.c \
 		   supervisor/setup.c supervisor/resolve.c \
 		   supervisor/policy_command.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
@@ -64,8 +65,11 @@ $(1)/luaward: $$(call objects,$(1),supervisor/main.c $$(CORE_SOURCES) $$(IPC_SOU
 $(1)/luaward-worker: $$(call objects,$(1),$$(WORKER_SOURCES) $$(IPC_SOURCES))
 	$$(CC) $(2) $(3) -o $$@ $$^ $(4)
 
-$(1)/luaward-tests: $$(call objects,$(1),$$(TEST_SOURCES) $$(CORE_SOURCES) $$(IPC_SOURCES))
-	$$(CC) $(2) -o $$@ $$^ $$(SUPERVISOR_LIBS) $$(CHECK_LIBS)
+$(1)/luaward-tests: $$(call objects,$(1),$$(TEST_SOURCES) $$(CORE_SOURCES) $$(IPC_SOURCES)) $(1)/fake-worker
+	$$(CC) $(2) -o $$@ $$(filter %.o,$$^) $$(SUPERVISOR_LIBS) $$(CHECK_LIBS)
+
+$(1)/fake-worker: $$(call objects,$(1),tests/fake_worker.c $$(IPC_SOURCES))
+	$$(CC) $(2) -o $$@ $$^ -lmsgpackc
 endef
 
 SANITIZE_FLAGS	 = -fsanitize=address,undefined -fno-sanitize-recover=all \

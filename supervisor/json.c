@@ -6,10 +6,13 @@
 size_t
 utf8_sequence_length(const unsigned char *s, size_t available)
 {
-	unsigned char c = s[0];
+	unsigned char c;
 	size_t need;
 	unsigned char low = 0x80, high = 0xbf;
 
+	if (available == 0)
+		return 0;		/* s[0] is not ours to read */
+	c = s[0];
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf)

@@ -241,9 +241,16 @@ parse_atom(struct parser *ps, uint64_t *value)
 		return parse_error(ps, "expected a number or a constant near "
 		    "'%.20s'", ps->p);
 	if (isdigit((unsigned char)text[0])) {
+		/* Decimal or 0x hex, as the policy's header says: a leading 0
+		 * must not silently make "010" octal. */
+		bool hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+		const char *digits = hex ? text + 2 : text;
+
 		errno = 0;
-		*value = strtoull(text, &end, 0);
-		if (errno != 0 || *end != '\0')
+		*value = strtoull(digits, &end, hex ? 16 : 10);
+		if (errno != 0 || *digits == '\0' || *end != '\0' ||
+		    strspn(digits, hex ? "0123456789abcdefABCDEF" :
+		    "0123456789") != strlen(digits))
 			return parse_error(ps, "'%s' is not a number", text);
 		return 0;
 	}
@@ -374,7 +381,7 @@ parse_default(struct parser *ps, struct policy *policy, char *rest,
 }
 
 static int	parse_path(struct policy *, const char *path, unsigned depth,
-		    char *error, size_t error_size);
+		    struct parser *from, char *error, size_t error_size);
 
 /* include FILE -- reason: the rules of FILE (relative to this file's
  * directory), as if written here. */
@@ -394,7 +401,7 @@ parse_include(struct parser *ps, struct policy *policy, char *rest)
 	else if ((size_t)snprintf(path, sizeof(path), "%.*s/%s",
 	    (int)(slash - ps->path), ps->path, name) >= sizeof(path))
 		return parse_error(ps, "include path too long");
-	return parse_path(policy, path, ps->depth + 1, ps->error,
+	return parse_path(policy, path, ps->depth + 1, ps, ps->error,
 	    ps->error_size) == -1 ? -1 : 0;
 }
 
@@ -461,7 +468,9 @@ parse_file(struct policy *policy, const char *path, unsigned depth,
 		char *body;
 
 		ps.line++;
-		if (length > MAX_LINE)
+		/* The newline is not part of the line (the last may lack it). */
+		if ((size_t)length - (line[length - 1] == '\n' ? 1u : 0u) >
+		    MAX_LINE)
 			r = parse_error(&ps, "line longer than %d bytes",
 			    MAX_LINE);
 		else if (memchr(line, '\0', (size_t)length) != NULL)
@@ -477,14 +486,19 @@ parse_file(struct policy *policy, const char *path, unsigned depth,
 	return r;
 }
 
+/* from is the including file's parser (NULL for the policy itself): a
+ * missing include is reported at the line that names it. */
 static int
 parse_path(struct policy *policy, const char *path, unsigned depth,
-    char *error, size_t error_size)
+    struct parser *from, char *error, size_t error_size)
 {
 	FILE *file;
 	int r;
 
 	if ((file = fopen(path, "re")) == NULL) {
+		if (from != NULL)
+			return parse_error(from, "cannot read included policy "
+			    "%s: %s", path, strerror(errno));
 		snprintf(error, error_size, "cannot read policy %s: %s", path,
 		    strerror(errno));
 		return -1;
@@ -572,7 +586,7 @@ policy_load(const char *path, char *error, size_t error_size)
 	struct policy *policy = xcalloc(1, sizeof(*policy));
 
 	policy->path = xstrdup(path);
-	if (parse_path(policy, path, 0, error, error_size) == -1)
+	if (parse_path(policy, path, 0, NULL, error, error_size) == -1)
 		goto fail;
 	if (policy->default_name == NULL) {
 		snprintf(error, error_size, "%s: no 'default' line: the action "

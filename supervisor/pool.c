@@ -4,9 +4,9 @@
 
 #include "log.h"
 #include "pool.h"
+#include "timing.h"
 #include "worker_process.h"
 
-#define KILL_MARGIN_MIN_MS	100
 #define LOG_LINES_PER_SECOND	10
 #define LOG_BURST		100
 
@@ -22,9 +22,7 @@ struct plugin {
 	struct job		*queue_head, *queue_tail;
 	ev_timer		 restart_timer;
 	ev_timer		 release_timer;
-	ev_tstamp		*failures;	/* ring of failure times */
-	unsigned		 failure_next;
-	unsigned		 consecutive_failures;
+	struct restart_tracker	 restarts;
 	struct plugin_stats	 stats;
 	struct buffer		 layers;
 };
@@ -188,49 +186,34 @@ on_release(struct ev_loop *loop, ev_timer *timer, int events_mask)
 	    p->setup.plugin);
 	p->state = p->ever_ready ? PLUGIN_READY : PLUGIN_STARTING;
 	p->stats.quarantined = false;
-	p->consecutive_failures = 0;
-	memset(p->failures, 0, (p->pool->config.max_restarts + 1) *
-	    sizeof(*p->failures));
+	restart_tracker_reset(&p->restarts);
 	on_restart(p->pool->loop, &p->restart_timer, 0);
 }
 
+/* A worker failed: restart it after a backoff, or quarantine the plugin
+ * when it has failed more than max_restarts times within the window. */
 /* A worker failed: restart it after a backoff, or quarantine the plugin
  * when it has failed more than max_restarts times within the window. */
 static void
 note_failure(struct plugin *p, const char *message)
 {
 	const struct pool_config *c = &p->pool->config;
-	ev_tstamp now = ev_now(p->pool->loop);
-	unsigned slots = c->max_restarts + 1, recent = 0;
-	double delay;
+	uint32_t delay_ms;
 
-	p->failures[p->failure_next] = now;
-	p->failure_next = (p->failure_next + 1) % slots;
-	for (unsigned i = 0; i < slots; i++)
-		if (p->failures[i] > 0 &&
-		    now - p->failures[i] <= c->restart_window_s)
-			recent++;
-	if (recent > c->max_restarts) {
+	if (restart_tracker_failure(&p->restarts, ev_now(p->pool->loop),
+	    &delay_ms)) {
 		char reason[700];
 
-		snprintf(reason, sizeof(reason), "%u failures within %u s, "
-		    "the last: %s", recent, c->restart_window_s, message);
+		snprintf(reason, sizeof(reason), "more than %u failures within "
+		    "%u s, the last: %s", c->max_restarts, c->restart_window_s,
+		    message);
 		fail_plugin(p, PLUGIN_QUARANTINED, reason);
 		return;
 	}
-	if (p->pool->shutting_down)
+	if (p->pool->shutting_down || ev_is_active(&p->restart_timer))
 		return;
-	delay = c->restart_delay_ms;
-	for (unsigned i = 0; i < p->consecutive_failures && delay <
-	    c->restart_delay_max_ms; i++)
-		delay *= 2;
-	if (delay > c->restart_delay_max_ms)
-		delay = c->restart_delay_max_ms;
-	p->consecutive_failures++;
-	if (!ev_is_active(&p->restart_timer)) {
-		ev_timer_set(&p->restart_timer, delay / 1000.0, 0.);
-		ev_timer_start(p->pool->loop, &p->restart_timer);
-	}
+	ev_timer_set(&p->restart_timer, delay_ms / 1000.0, 0.);
+	ev_timer_start(p->pool->loop, &p->restart_timer);
 }
 
 static void
@@ -256,7 +239,7 @@ on_answered(struct worker_process *w, struct job *job,
 	p->stats.calls++;
 	histogram_add(&p->stats.latency_us, outcome->latency_us);
 	if (outcome->ok)
-		p->consecutive_failures = 0;
+		restart_tracker_success(&p->restarts);
 	else
 		p->stats.errors[outcome->kind]++;
 	deliver(p, job, outcome);
@@ -313,7 +296,7 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 		fail_plugin(p, PLUGIN_LOAD_FAILED, death->message);
 		break;
 	case DEATH_FAILED:
-		log_warnx("plugin %s: worker %s", p->setup.plugin,
+		log_warnx("plugin %s: %s", p->setup.plugin,
 		    death->message);
 		note_failure(p, death->message);
 		break;
@@ -353,13 +336,11 @@ pool_new(struct ev_loop *loop, const struct pool_config *config)
 		p->state = PLUGIN_STARTING;
 		p->workers = xcalloc(config->workers_per_plugin,
 		    sizeof(*p->workers));
-		p->failures = xcalloc(config->max_restarts + 1,
-		    sizeof(*p->failures));
+		restart_tracker_init(&p->restarts, config->restart_delay_ms,
+		    config->restart_delay_max_ms, config->max_restarts,
+		    config->restart_window_s);
 		p->setup.plugin = config->plugins[i].name;
 		p->setup.spawn = config->spawn;
-		p->setup.kill_margin_ms = config->call_timeout_ms >
-		    KILL_MARGIN_MIN_MS ? config->call_timeout_ms :
-		    KILL_MARGIN_MIN_MS;
 		load->plugin.bytes = config->plugins[i].name;
 		load->plugin.length = strlen(config->plugins[i].name);
 		load->source.bytes = config->plugins[i].source;
@@ -397,7 +378,7 @@ pool_free(struct pool *pool)
 		ev_timer_stop(pool->loop, &p->restart_timer);
 		ev_timer_stop(pool->loop, &p->release_timer);
 		free(p->workers);
-		free(p->failures);
+		restart_tracker_free(&p->restarts);
 		free(p->reason);
 		buffer_free(&p->layers);
 	}

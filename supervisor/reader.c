@@ -96,6 +96,7 @@ struct reader {
 	struct buffer	 capture;
 	bool		 capturing, overflow, out_of_memory;
 	bool		 list, in_items, items_done;
+	uint64_t	 list_line, list_column;	/* where the List starts */
 	bool		 metadata_open, have_metadata;
 	struct span	 metadata;
 	struct span	 fields[2][FIELD_COUNT];
@@ -331,6 +332,9 @@ value_begin(struct reader *r, unsigned char c)
 			/* A List: checked before Pod, so its own metadata
 			 * never counts; the object itself is not a record. */
 			if (d == 1 && c == '[' && !r->items_done) {
+				/* Its items will overwrite record_line. */
+				r->list_line = r->record_line;
+				r->list_column = r->record_column;
 				r->list = r->in_items = true;
 				r->in_record = r->capturing = false;
 				buffer_clear(&r->capture);
@@ -858,14 +862,17 @@ reader_finish(struct reader *r, struct record *record)
 	} else if (r->lexer == LEX_SKIP_LINE ||
 	    (r->lexer == LEX_NONE && r->depth == 0))
 		;
-	else if (r->in_record || r->list)
+	else if (r->in_record || r->list) {
+		uint64_t line = r->in_record ? r->record_line : r->list_line;
+
 		emit_invalid(r, "%s: line %llu (byte offset %llu): the input "
 		    "ends inside the value that starts at line %llu, column "
 		    "%llu", r->source, (unsigned long long)r->line,
-		    (unsigned long long)r->offset,
-		    (unsigned long long)(r->in_record ? r->record_line : 1),
-		    (unsigned long long)(r->in_record ? r->record_column : 1));
-	else
+		    (unsigned long long)r->offset, (unsigned long long)line,
+		    (unsigned long long)(r->in_record ? r->record_column :
+		    r->list_column));
+		record->line = line;
+	} else
 		emit_invalid(r, "%s: line %llu (byte offset %llu): the input "
 		    "ends inside a value", r->source,
 		    (unsigned long long)r->line,

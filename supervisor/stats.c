@@ -1,4 +1,5 @@
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../ipc/buffer.h"
 #include "json.h"
@@ -56,15 +57,33 @@ histogram_quantile(const struct histogram *h, double q)
 	return bucket_floor(HISTOGRAM_BUCKETS - 1);
 }
 
+/* Peak resident memory in KiB of the supervisor and of its largest worker
+ * (the workers are reaped by the time stats are printed). */
+static void
+peak_memory(long *supervisor_kib, long *worker_kib)
+{
+	struct rusage self, children;
+
+	*supervisor_kib = *worker_kib = 0;
+	if (getrusage(RUSAGE_SELF, &self) == 0)
+		*supervisor_kib = self.ru_maxrss;
+	if (getrusage(RUSAGE_CHILDREN, &children) == 0)
+		*worker_kib = children.ru_maxrss;
+}
+
 static void
 print_json(FILE *out, const struct run_stats *run,
     const char *const *names, const struct plugin_stats *plugins,
     size_t count, double elapsed)
 {
 	struct buffer b = { 0 };
+	long supervisor_kib, worker_kib;
 
-	fprintf(out, "{\"records\":%llu,\"seconds\":%.3f",
-	    (unsigned long long)run->records, elapsed);
+	peak_memory(&supervisor_kib, &worker_kib);
+	fprintf(out, "{\"records\":%llu,\"seconds\":%.3f,"
+	    "\"supervisor_peak_rss_kib\":%ld,\"worker_peak_rss_kib\":%ld",
+	    (unsigned long long)run->records, elapsed, supervisor_kib,
+	    worker_kib);
 	for (int s = STATUS_RESOLVED; s <= STATUS_INVALID; s++)
 		fprintf(out, ",\"%s\":%llu", job_status_name((enum job_status)s),
 		    (unsigned long long)run->by_status[s]);
@@ -99,10 +118,13 @@ stats_print(FILE *out, bool json, const struct run_stats *run,
     const char *const *names, const struct plugin_stats *plugins,
     size_t count, double elapsed)
 {
+	long supervisor_kib, worker_kib;
+
 	if (json) {
 		print_json(out, run, names, plugins, count, elapsed);
 		return;
 	}
+	peak_memory(&supervisor_kib, &worker_kib);
 	fprintf(out, "luaward: %llu records in %.3f s (%.0f/s): %llu resolved, "
 	    "%llu unresolved, %llu unsupported, %llu invalid\n",
 	    (unsigned long long)run->records, elapsed,
@@ -111,6 +133,8 @@ stats_print(FILE *out, bool json, const struct run_stats *run,
 	    (unsigned long long)run->by_status[STATUS_UNRESOLVED],
 	    (unsigned long long)run->by_status[STATUS_UNSUPPORTED],
 	    (unsigned long long)run->by_status[STATUS_INVALID]);
+	fprintf(out, "luaward: peak memory: supervisor %ld KiB, largest worker "
+	    "%ld KiB\n", supervisor_kib, worker_kib);
 	for (size_t i = 0; i < count; i++) {
 		const struct plugin_stats *p = &plugins[i];
 		uint64_t failures = 0;

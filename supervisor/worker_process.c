@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "policy.h"
+#include "timing.h"
 #include "worker_process.h"
 
 #define READ_CHUNK		(64 * 1024)
@@ -462,8 +463,8 @@ on_deadline(struct ev_loop *loop, ev_timer *timer, int events)
 	    w->head == NULL)
 		return;
 	if ((w->state == W_READY || w->state == W_CLOSING) &&
-	    ev_now(loop) < w->head_started + (call_timeout(w) +
-	    w->setup->kill_margin_ms) / 1000.0) {
+	    call_time_left(w->head_started, call_timeout(w),
+	    ev_now(loop)) > 0) {
 		arm_deadline(w);
 		return;
 	}
@@ -481,14 +482,15 @@ arm_deadline(struct worker_process *w)
 	case W_STARTING:
 	case W_LOADING:
 		after = (w->setup->load.load_timeout_ms +
-		    w->setup->kill_margin_ms + START_ALLOWANCE_MS) / 1000.0;
+		    kill_margin_ms(w->setup->load.load_timeout_ms) +
+		    START_ALLOWANCE_MS) / 1000.0;
 		break;
 	case W_READY:
 	case W_CLOSING:
 		if (w->head == NULL)
 			return;
-		after = w->head_started + (call_timeout(w) +
-		    w->setup->kill_margin_ms) / 1000.0 - ev_now(w->loop);
+		after = call_time_left(w->head_started, call_timeout(w),
+		    ev_now(w->loop));
 		if (after < 0.001)
 			after = 0.001;
 		break;

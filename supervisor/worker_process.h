@@ -23,8 +23,6 @@ struct worker_setup {
 	const char		*plugin;	/* name, for log lines */
 	struct wire_load	 load;		/* the LOAD message */
 	struct spawn_config	 spawn;
-	uint32_t		 kill_margin_ms; /* beyond the worker's own
-						  * deadline */
 };
 
 enum death_type {

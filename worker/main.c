@@ -51,6 +51,12 @@ serve_requests(lua_State *L)
 		if (message.type != WIRE_REQUEST)
 			channel_fatal(WIRE_EXIT_PROTOCOL, "error", "unexpected "
 			    "%s message", wire_type_name(message.type));
+		/* Answers already made go out before a call that may stall:
+		 * the supervisor blames the oldest unanswered request, and
+		 * its clock for this one starts when the last answer
+		 * arrives. */
+		if (channel_flush() == -1)
+			break;
 		sandbox_set_current_request(message.u.request.id);
 		call_request(L, message.u.request.id,
 		    message.u.request.metadata);

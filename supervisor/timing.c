@@ -1,0 +1,81 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "timing.h"
+
+#define KILL_MARGIN_MIN_MS	100
+
+uint32_t
+kill_margin_ms(uint32_t timeout_ms)
+{
+	/* As long again as the timeout, at least 100 ms: a busy machine
+	 * must not turn a slow answer into a kill. */
+	return timeout_ms > KILL_MARGIN_MIN_MS ? timeout_ms :
+	    KILL_MARGIN_MIN_MS;
+}
+
+double
+call_time_left(double started, uint32_t timeout_ms, double now)
+{
+	if (timeout_ms == 0)
+		return 1e18;
+	return started + (timeout_ms + kill_margin_ms(timeout_ms)) / 1000.0 -
+	    now;
+}
+
+void
+restart_tracker_init(struct restart_tracker *t, uint32_t initial_ms,
+    uint32_t max_ms, unsigned max_restarts, double window_s)
+{
+	memset(t, 0, sizeof(*t));
+	t->initial_ms = initial_ms;
+	t->max_ms = max_ms > initial_ms ? max_ms : initial_ms;
+	t->max_restarts = max_restarts;
+	t->window_s = window_s;
+	t->failures = xcalloc(max_restarts + 1, sizeof(*t->failures));
+	restart_tracker_reset(t);
+}
+
+void
+restart_tracker_free(struct restart_tracker *t)
+{
+	free(t->failures);
+	t->failures = NULL;
+}
+
+void
+restart_tracker_reset(struct restart_tracker *t)
+{
+	for (unsigned i = 0; i <= t->max_restarts; i++)
+		t->failures[i] = -1;
+	t->next = 0;
+	t->consecutive = 0;
+}
+
+bool
+restart_tracker_failure(struct restart_tracker *t, double now,
+    uint32_t *delay_ms)
+{
+	unsigned slots = t->max_restarts + 1, recent = 0;
+	uint64_t delay = t->initial_ms;
+
+	t->failures[t->next] = now;
+	t->next = (t->next + 1) % slots;
+	for (unsigned i = 0; i < slots; i++)
+		if (t->failures[i] >= 0 && now - t->failures[i] <= t->window_s)
+			recent++;
+	if (recent > t->max_restarts)
+		return true;
+	for (unsigned i = 0; i < t->consecutive && delay < t->max_ms; i++)
+		delay *= 2;
+	*delay_ms = delay > t->max_ms ? t->max_ms : (uint32_t)delay;
+	t->consecutive++;
+	return false;
+}
+
+void
+restart_tracker_success(struct restart_tracker *t)
+{
+	t->consecutive = 0;
+}

@@ -1,0 +1,158 @@
+/*
+ * A stand-in for luaward-worker that misbehaves on purpose, to prove the
+ * supervisor survives anything a worker does.  It speaks the real protocol
+ * (ipc/) until its "plugin source", received in LOAD, tells it to stop
+ * behaving.  The source is one word:
+ *
+ *   ok               answer Deployment / fake to every request
+ *   garbage          answer the first request with random bytes
+ *   wrong-id         answer a request that was never sent
+ *   bad-header       announce a frame larger than the protocol allows
+ *   flood            answer the first request with endless log messages
+ *   endless-frame    start a frame and never finish it
+ *   close-stdout     close fd 1 at the first request and keep running
+ *   stop             SIGSTOP itself at the first request
+ *   fork             try to fork at load (NPROC 0 forbids it), then be ok
+ *   exit-at-load     exit before READY
+ *   die-every-3rd    exit without answering every third request
+ *   slow             answer each request after 30 ms
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../ipc/wire.h"
+
+static struct buffer in, out;
+static struct wire_decoder *decoder;
+static size_t pending;
+
+static void
+flush(void)
+{
+	while (buffer_length(&out) > 0) {
+		ssize_t n = write(1, buffer_bytes(&out), buffer_length(&out));
+
+		if (n <= 0)
+			_exit(3);
+		buffer_consume(&out, (size_t)n);
+	}
+}
+
+static int
+receive(struct wire_message *m)
+{
+	const char *payload;
+	size_t length;
+	char error[256];
+	int r;
+
+	buffer_consume(&in, pending);
+	pending = 0;
+	while ((r = wire_frame(&in, &payload, &length, error,
+	    sizeof(error))) == 0) {
+		ssize_t n;
+
+		flush();
+		if (buffer_reserve(&in, 65536) == -1)
+			_exit(4);
+		n = read(0, in.data + in.end, in.capacity - in.end);
+		if (n <= 0)
+			return 0;
+		in.end += (size_t)n;
+	}
+	if (r == -1 || wire_decode(decoder, payload, length, m, error,
+	    sizeof(error)) == -1)
+		_exit(5);
+	pending = WIRE_HEADER_SIZE + length;
+	return 1;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+int
+main(void)
+{
+	struct wire_message m;
+	char behaviour[64] = "";
+	unsigned requests = 0;
+
+	decoder = wire_decoder_new();
+	wire_put_hello(&out, (uint32_t)getpid());
+	if (receive(&m) == 0 || m.type != WIRE_LOAD)
+		return 6;
+	if (m.u.load.settings.source.length < sizeof(behaviour))
+		memcpy(behaviour, m.u.load.settings.source.bytes,
+		    m.u.load.settings.source.length);
+	behaviour[strcspn(behaviour, "\n")] = '\0';
+
+	if (strcmp(behaviour, "exit-at-load") == 0)
+		return 7;
+	if (strcmp(behaviour, "fork") == 0) {
+		pid_t child = fork();
+
+		if (child == 0)
+			_exit(0);
+		if (child > 0)
+			waitpid(child, NULL, 0);
+	}
+	wire_put_ready(&out, NULL, 0, NULL, 0);
+	flush();
+
+	while (receive(&m) == 1) {
+		uint64_t id = m.u.request.id;
+
+		if (m.type != WIRE_REQUEST)
+			return 8;
+		requests++;
+		if (strcmp(behaviour, "garbage") == 0) {
+			unsigned char junk[4096];
+
+			for (size_t i = 0; i < sizeof(junk); i++)
+				junk[i] = (unsigned char)rand();
+			buffer_append(&out, junk, sizeof(junk));
+		} else if (strcmp(behaviour, "wrong-id") == 0)
+			wire_put_reply(&out, id + 1000, "Deployment", 10, "x", 1);
+		else if (strcmp(behaviour, "bad-header") == 0)
+			buffer_append(&out, "\x7f\xff\xff\xff", 4);
+		else if (strcmp(behaviour, "flood") == 0)
+			for (;;) {
+				wire_put_log(&out, "flood", 5);
+				flush();
+			}
+		else if (strcmp(behaviour, "endless-frame") == 0) {
+			buffer_append(&out, "\x00\x10\x00\x00", 4);
+			for (;;) {
+				buffer_append(&out, "\x00", 1);
+				flush();
+				sleep_ms(1);
+			}
+		} else if (strcmp(behaviour, "close-stdout") == 0) {
+			close(1);
+			for (;;)
+				pause();
+		} else if (strcmp(behaviour, "stop") == 0)
+			raise(SIGSTOP);
+		else if (strcmp(behaviour, "die-every-3rd") == 0 &&
+		    requests % 3 == 0) {
+			flush();
+			_exit(9);
+		} else {
+			if (strcmp(behaviour, "slow") == 0)
+				sleep_ms(30);
+			wire_put_reply(&out, id, "Deployment", 10, "fake", 4);
+		}
+	}
+	flush();
+	return 0;
+}
