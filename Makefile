@@ -32,7 +32,7 @@ CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 IPC_SOURCES	 = ipc/buffer.c ipc/wire_decode.c ipc/wire_encode.c
 WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
 		   worker/luaenv.c worker/call.c worker/sandbox.c \
-		   worker/landlock.c worker/seccomp.c
+		   worker/landlock.c worker/seccomp.c worker/probe.c
 # Everything of the supervisor but main.c, so the tests link it too.
 CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/job.c supervisor/result.c supervisor/plugins.c \
@@ -42,7 +42,8 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/input.c supervisor/stats.c supervisor/options.c \
 		   supervisor/timing.c \
 		   supervisor/setup.c supervisor/resolve.c \
-		   supervisor/policy_command.c
+		   supervisor/policy_command.c supervisor/trial.c \
+		   supervisor/selftest.c supervisor/check.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))

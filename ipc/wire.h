@@ -12,11 +12,15 @@
  *   READY      worker->supervisor  version, layers [[name, state, detail]...],
  *                                  touched [function name...]
  *   REQUEST    supervisor->worker  id, metadata (compact JSON text)
- *   REPLY      worker->supervisor  id, workload type, workload name
- *   ERROR      worker->supervisor  id (0: not about a request), kind, message
+ *   REPLY      worker->supervisor  id, workload type, workload name,
+ *                                  microseconds the call took
+ *   ERROR      worker->supervisor  id (0: not about a request), kind,
+ *                                  message, microseconds the call took
  *   LOG        worker->supervisor  text
  *   VIOLATION  worker->supervisor  syscall number, audit architecture, id of
  *                                  the request running (0: none)
+ *   PROBE      worker->supervisor  probe name, verdict ("blocked" or
+ *                                  "allowed"), errno (0: none), detail
  *
  * Every limit below is checked by wire_decode() on receipt, in one place:
  * code that handles a decoded message never re-checks it.
@@ -65,6 +69,7 @@ enum wire_type {
 	WIRE_ERROR = 6,
 	WIRE_LOG = 7,
 	WIRE_VIOLATION = 8,
+	WIRE_PROBE = 9,
 };
 
 /* How strictly the worker applies an optional sandbox layer. */
@@ -97,6 +102,7 @@ struct wire_load {
 	uint32_t		 log_burst;
 	enum wire_mode		 landlock;
 	struct wire_string	 seccomp_filter;	/* struct sock_filter[] */
+	struct wire_string	 probe;		/* selftest: "" for a plugin */
 };
 
 struct wire_layer {
@@ -129,10 +135,12 @@ struct wire_message {
 		struct {
 			uint64_t id;
 			struct wire_string type, name;
+			uint64_t micros;
 		} reply;
 		struct {
 			uint64_t id;
 			struct wire_string kind, message;
+			uint64_t micros;
 		} error;
 		struct {
 			struct wire_string text;
@@ -142,6 +150,10 @@ struct wire_message {
 			uint32_t arch;
 			uint64_t id;
 		} violation;
+		struct {
+			struct wire_string name, verdict, detail;
+			uint32_t error_number;
+		} probe;
 	} u;
 };
 
@@ -175,12 +187,15 @@ int	 wire_put_ready(struct buffer *out, const struct wire_layer *, size_t,
 int	 wire_put_request(struct buffer *out, uint64_t id, const char *metadata,
 	     size_t length);
 int	 wire_put_reply(struct buffer *out, uint64_t id, const char *type,
-	     size_t type_length, const char *name, size_t name_length);
+	     size_t type_length, const char *name, size_t name_length,
+	     uint64_t micros);
 int	 wire_put_error(struct buffer *out, uint64_t id, const char *kind,
-	     const char *message, size_t message_length);
+	     const char *message, size_t message_length, uint64_t micros);
 int	 wire_put_log(struct buffer *out, const char *text, size_t length);
 int	 wire_put_violation(struct buffer *out, int64_t syscall, uint32_t arch,
 	     uint64_t id);
+int	 wire_put_probe(struct buffer *out, const char *name,
+	     const char *verdict, uint32_t error_number, const char *detail);
 
 const char *wire_type_name(uint64_t type);
 const char *wire_mode_name(enum wire_mode);

@@ -261,11 +261,11 @@ decode_load(const msgpack_object *map, struct wire_load *load, char *error,
     size_t error_size)
 {
 	enum { F_PLUGIN, F_SOURCE, F_MODULES, F_CALL, F_LOAD, F_MEMORY,
-	    F_RATE, F_BURST, F_LANDLOCK, F_FILTER, F_COUNT };
+	    F_RATE, F_BURST, F_LANDLOCK, F_FILTER, F_PROBE, F_COUNT };
 	static const char *const names[F_COUNT] = {
 		"plugin", "source", "modules", "call_timeout_ms",
 		"load_timeout_ms", "memory_bytes", "log_lines_per_second",
-		"log_burst", "landlock", "seccomp_filter",
+		"log_burst", "landlock", "seccomp_filter", "probe",
 	};
 	unsigned seen = 0;
 
@@ -345,6 +345,10 @@ decode_load(const msgpack_object *map, struct wire_load *load, char *error,
 			r = get_mode(value, &load->landlock, names[field],
 			    error, error_size);
 			break;
+		case F_PROBE:
+			r = get_string(value, WIRE_MAX_NAME, &load->probe,
+			    names[field], error, error_size);
+			break;
 		case F_FILTER:
 			r = get_string(value, WIRE_MAX_FILTER,
 			    &load->seccomp_filter, names[field], error,
@@ -408,8 +412,8 @@ wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
 	/* Field count per type, the type itself included. */
 	static const uint32_t arity[] = {
 		[WIRE_HELLO] = 3, [WIRE_LOAD] = 3, [WIRE_READY] = 4,
-		[WIRE_REQUEST] = 3, [WIRE_REPLY] = 4, [WIRE_ERROR] = 4,
-		[WIRE_LOG] = 2, [WIRE_VIOLATION] = 4,
+		[WIRE_REQUEST] = 3, [WIRE_REPLY] = 5, [WIRE_ERROR] = 5,
+		[WIRE_LOG] = 2, [WIRE_VIOLATION] = 4, [WIRE_PROBE] = 5,
 	};
 	const msgpack_object *fields;
 	size_t offset = 0;
@@ -427,7 +431,7 @@ wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
 		return fail(error, error_size,
 		    "message is not an array starting with its type");
 	fields = decoder->unpacked.data.via.array.ptr;
-	if (get_uint(&fields[0], WIRE_VIOLATION, &type, "type", error,
+	if (get_uint(&fields[0], WIRE_PROBE, &type, "type", error,
 	    error_size) == -1 || type < WIRE_HELLO)
 		return fail(error, error_size, "unknown message type");
 	if (decoder->unpacked.data.via.array.size != arity[type])
@@ -470,19 +474,24 @@ wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
 		    get_string(&fields[2], WIRE_MAX_RESULT, &m->u.reply.type,
 		    "workload type", error, error_size) == -1 ||
 		    get_string(&fields[3], WIRE_MAX_RESULT, &m->u.reply.name,
-		    "workload name", error, error_size) == -1 ? -1 : 0;
+		    "workload name", error, error_size) == -1 ||
+		    get_uint(&fields[4], UINT64_MAX, &m->u.reply.micros,
+		    "micros", error, error_size) == -1 ? -1 : 0;
 	case WIRE_ERROR:
 		return get_uint(&fields[1], UINT64_MAX, &m->u.error.id, "id",
 		    error, error_size) == -1 ||
 		    get_string(&fields[2], WIRE_MAX_NAME, &m->u.error.kind,
 		    "kind", error, error_size) == -1 ||
 		    get_string(&fields[3], WIRE_MAX_TEXT, &m->u.error.message,
-		    "message", error, error_size) == -1 ? -1 : 0;
+		    "message", error, error_size) == -1 ||
+		    get_uint(&fields[4], UINT64_MAX, &m->u.error.micros,
+		    "micros", error, error_size) == -1 ? -1 : 0;
 	case WIRE_LOG:
 		return get_string(&fields[1], WIRE_MAX_TEXT, &m->u.log.text,
 		    "text", error, error_size);
 	case WIRE_VIOLATION:
-		if (fields[1].type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		if (fields[1].type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
+		    fields[1].via.i64 >= INT32_MIN)
 			m->u.violation.syscall = fields[1].via.i64;
 		else if (fields[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
 		    fields[1].via.u64 <= INT32_MAX)
@@ -494,6 +503,21 @@ wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
 		    error_size) == -1 ||
 		    get_uint(&fields[3], UINT64_MAX, &m->u.violation.id, "id",
 		    error, error_size) == -1 ? -1 : 0;
+	case WIRE_PROBE:
+		if (get_string(&fields[1], WIRE_MAX_NAME, &m->u.probe.name,
+		    "probe", error, error_size) == -1 ||
+		    get_string(&fields[2], WIRE_MAX_NAME, &m->u.probe.verdict,
+		    "verdict", error, error_size) == -1 ||
+		    get_u32(&fields[3], &m->u.probe.error_number, "errno",
+		    error, error_size) == -1 ||
+		    get_string(&fields[4], WIRE_MAX_TEXT, &m->u.probe.detail,
+		    "detail", error, error_size) == -1)
+			return -1;
+		if (!wire_string_is(m->u.probe.verdict, "blocked") &&
+		    !wire_string_is(m->u.probe.verdict, "allowed"))
+			return fail(error, error_size, "verdict: expected "
+			    "\"blocked\" or \"allowed\"");
+		return 0;
 	}
 	if (version != WIRE_PROTOCOL_VERSION)
 		return fail(error, error_size,

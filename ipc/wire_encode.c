@@ -89,7 +89,7 @@ wire_put_load(struct buffer *out, const struct wire_load *load)
 
 	frame_begin(&f, out, 3, WIRE_LOAD);
 	f.failed |= msgpack_pack_uint32(&f.packer, WIRE_PROTOCOL_VERSION);
-	f.failed |= msgpack_pack_map(&f.packer, 10);
+	f.failed |= msgpack_pack_map(&f.packer, 11);
 	pack_cstring(&f, "plugin");
 	pack_string(&f, load->plugin.bytes, load->plugin.length);
 	pack_cstring(&f, "source");
@@ -119,6 +119,8 @@ wire_put_load(struct buffer *out, const struct wire_load *load)
 	f.failed |= msgpack_pack_bin(&f.packer, load->seccomp_filter.length);
 	f.failed |= msgpack_pack_bin_body(&f.packer,
 	    load->seccomp_filter.bytes, load->seccomp_filter.length);
+	pack_cstring(&f, "probe");
+	pack_string(&f, load->probe.bytes, load->probe.length);
 	return frame_end(&f);
 }
 
@@ -159,27 +161,30 @@ wire_put_request(struct buffer *out, uint64_t id, const char *metadata,
 
 int
 wire_put_reply(struct buffer *out, uint64_t id, const char *type,
-    size_t type_length, const char *name, size_t name_length)
+    size_t type_length, const char *name, size_t name_length,
+    uint64_t micros)
 {
 	struct frame f;
 
-	frame_begin(&f, out, 4, WIRE_REPLY);
+	frame_begin(&f, out, 5, WIRE_REPLY);
 	f.failed |= msgpack_pack_uint64(&f.packer, id);
 	pack_string(&f, type, type_length);
 	pack_string(&f, name, name_length);
+	f.failed |= msgpack_pack_uint64(&f.packer, micros);
 	return frame_end(&f);
 }
 
 int
 wire_put_error(struct buffer *out, uint64_t id, const char *kind,
-    const char *message, size_t message_length)
+    const char *message, size_t message_length, uint64_t micros)
 {
 	struct frame f;
 
-	frame_begin(&f, out, 4, WIRE_ERROR);
+	frame_begin(&f, out, 5, WIRE_ERROR);
 	f.failed |= msgpack_pack_uint64(&f.packer, id);
 	pack_cstring(&f, kind);
 	pack_string(&f, message, message_length);
+	f.failed |= msgpack_pack_uint64(&f.packer, micros);
 	return frame_end(&f);
 }
 
@@ -206,6 +211,20 @@ wire_put_violation(struct buffer *out, int64_t syscall, uint32_t arch,
 	return frame_end(&f);
 }
 
+int
+wire_put_probe(struct buffer *out, const char *name, const char *verdict,
+    uint32_t error_number, const char *detail)
+{
+	struct frame f;
+
+	frame_begin(&f, out, 5, WIRE_PROBE);
+	pack_cstring(&f, name);
+	pack_cstring(&f, verdict);
+	f.failed |= msgpack_pack_uint32(&f.packer, error_number);
+	pack_cstring(&f, detail);
+	return frame_end(&f);
+}
+
 const char *
 wire_type_name(uint64_t type)
 {
@@ -214,9 +233,10 @@ wire_type_name(uint64_t type)
 		[WIRE_READY] = "READY", [WIRE_REQUEST] = "REQUEST",
 		[WIRE_REPLY] = "REPLY", [WIRE_ERROR] = "ERROR",
 		[WIRE_LOG] = "LOG", [WIRE_VIOLATION] = "VIOLATION",
+		[WIRE_PROBE] = "PROBE",
 	};
 
-	if (type >= WIRE_HELLO && type <= WIRE_VIOLATION)
+	if (type >= WIRE_HELLO && type <= WIRE_PROBE)
 		return names[type];
 	return "unknown";
 }

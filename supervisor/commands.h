@@ -2,7 +2,18 @@
 #ifndef LUAWARD_SUPERVISOR_COMMANDS_H
 #define LUAWARD_SUPERVISOR_COMMANDS_H
 
+#include <stddef.h>
+
+#include "options.h"
+#include "plugins.h"
+
 int	 cmd_resolve(int argc, char **argv);
 int	 cmd_policy(int argc, char **argv);
+int	 cmd_selftest(int argc, char **argv);
+int	 cmd_check(int argc, char **argv);
+
+/* A resolve run over inputs (stdin when none); returns the exit status. */
+int	 resolve_run(const struct options *, const struct plugin_source *,
+	     size_t plugin_count, char *const *inputs, size_t input_count);
 
 #endif

@@ -59,7 +59,8 @@ struct outcome {
 	size_t		 type_length, name_length;
 	enum error_kind	 kind;
 	const char	*message;
-	uint64_t	 latency_us;	/* how long the call took */
+	uint64_t	 latency_us;	/* how long the call took, as the
+					 * worker measured it */
 };
 
 /* Builds a job from a reader record (copies everything). */

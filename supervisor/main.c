@@ -21,6 +21,10 @@ static const struct command {
 	    "resolve pods read from files or stdin with the plugins" },
 	{ "policy", cmd_policy,
 	    "show the compiled seccomp policy (luaward policy show)" },
+	{ "check", cmd_check,
+	    "load plugin files in the sandbox and report on them" },
+	{ "selftest", cmd_selftest,
+	    "prove every sandbox layer from inside a worker" },
 };
 
 static void

@@ -166,7 +166,7 @@ options_parse(struct options *o, unsigned command, const char *name,
 	memset(&longs[n], 0, sizeof(longs[n]));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hv", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hv", longs, NULL)) != -1) {
 		const char *option = optind > 0 && optind <= argc ?
 		    argv[optind - 1] : "?";
 

@@ -670,6 +670,34 @@ policy_show(const struct policy *policy, FILE *out)
 	return seccomp_export_pfc(policy->context, fileno(out)) < 0 ? -1 : 0;
 }
 
+void *
+policy_allow_all_program(size_t *length)
+{
+	scmp_filter_ctx context = seccomp_init(SCMP_ACT_ALLOW);
+	void *program = NULL;
+	off_t size;
+	int fd = -1;
+
+	if (context == NULL ||
+	    (fd = memfd_create("luaward-allow-all", MFD_CLOEXEC)) == -1 ||
+	    seccomp_export_bpf(context, fd) < 0 ||
+	    (size = lseek(fd, 0, SEEK_END)) <= 0)
+		goto done;
+	program = xmalloc((size_t)size);
+	if (pread(fd, program, (size_t)size, 0) != (ssize_t)size) {
+		free(program);
+		program = NULL;
+		goto done;
+	}
+	*length = (size_t)size;
+done:
+	if (fd != -1)
+		close(fd);
+	if (context != NULL)
+		seccomp_release(context);
+	return program;
+}
+
 const char *
 policy_syscall_name(unsigned arch, long nr, char *buffer, size_t size)
 {

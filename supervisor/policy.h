@@ -25,6 +25,10 @@ size_t		 policy_rule_count(const struct policy *);
 /* The parsed rules, then libseccomp's pseudo-filter code. */
 int		 policy_show(const struct policy *, FILE *);
 
+/* selftest's second pass: a filter that allows every syscall, to show what
+ * the other layers stop on their own.  Returns a new program, or NULL. */
+void		*policy_allow_all_program(size_t *length);
+
 /* The name of syscall number nr on audit architecture arch, or NULL. */
 const char	*policy_syscall_name(unsigned arch, long nr, char *buffer,
 		     size_t size);

@@ -18,17 +18,24 @@ cmd_policy(int argc, char **argv)
 	int first;
 
 	options_defaults(&options);
+	/* "policy show --policy FILE" and "policy --policy FILE show". */
+	if (argc >= 2 && strcmp(argv[1], "show") == 0) {
+		argc--;
+		argv++;
+	}
 	first = options_parse(&options, FOR_POLICY, "policy", "show",
 	    "Parses and compiles the worker's seccomp policy and prints its "
 	    "rules, then\nthe filter the kernel runs, in libseccomp's "
 	    "pseudo-filter code.\nExit status 2 when the policy does not "
 	    "parse or compile.", argc, argv);
-	if (first >= argc || strcmp(argv[first], "show") != 0)
-		fatalx("usage: luaward policy show [--policy FILE] (see "
-		    "luaward policy --help)");
-	if (first + 1 < argc)
-		fatalx("policy show: unexpected argument '%s'",
-		    argv[first + 1]);
+	if (strcmp(argv[0], "show") != 0) {
+		if (first >= argc || strcmp(argv[first], "show") != 0)
+			fatalx("usage: luaward policy show [--policy FILE] "
+			    "(see luaward policy --help)");
+		first++;
+	}
+	if (first < argc)
+		fatalx("policy show: unexpected argument '%s'", argv[first]);
 	path = options.policy_path != NULL ? xstrdup(options.policy_path) :
 	    setup_find_data(DEFAULT_POLICY, DEFAULT_POLICY_INSTALLED);
 	if (path == NULL)

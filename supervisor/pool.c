@@ -38,6 +38,8 @@ struct pool {
 
 static const struct worker_events events;
 
+static void	note_failure(struct plugin *, const char *);
+
 static void
 deliver(struct plugin *p, struct job *job, const struct outcome *outcome)
 {
@@ -126,6 +128,11 @@ spawn_slot(struct plugin *p, unsigned slot)
 		return;
 	}
 	log_warnx("plugin %s: %s", p->setup.plugin, error);
+	/* A replacement that cannot even start is a failure like a crash:
+	 * retried after the backoff, quarantined if it keeps failing.  Left
+	 * alone, the slot would stay empty for good and the records queued
+	 * for the plugin would never get their line. */
+	note_failure(p, error);
 }
 
 static void
@@ -166,7 +173,9 @@ on_restart(struct ev_loop *loop, ev_timer *timer, int events_mask)
 	if (p->pool->shutting_down || p->state == PLUGIN_LOAD_FAILED ||
 	    p->state == PLUGIN_QUARANTINED)
 		return;
-	for (unsigned i = 0; i < p->pool->config.workers_per_plugin; i++)
+	/* A failed start may quarantine the plugin: then start no more. */
+	for (unsigned i = 0; i < p->pool->config.workers_per_plugin &&
+	    p->state != PLUGIN_QUARANTINED; i++)
 		if (p->workers[i] == NULL) {
 			p->stats.restarts++;
 			spawn_slot(p, i);

@@ -159,8 +159,14 @@ seconds_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Resolves every record of the inputs with the plugins and writes the lines
+ * to stdout; returns the exit status.  Configuration errors end the process
+ * with status 2 before any record is read.
+ */
 int
-cmd_resolve(int argc, char **argv)
+resolve_run(const struct options *options, const struct plugin_source *plugins,
+    size_t plugin_count, char *const *inputs, size_t input_count)
 {
 	static const struct input_callbacks input_callbacks = {
 		.has_room = has_room,
@@ -170,46 +176,26 @@ cmd_resolve(int argc, char **argv)
 	};
 	struct run run;
 	struct setup setup;
-	struct plugin_source *plugins;
 	struct pool_config pool_config;
 	struct writer_config writer_config;
 	struct reader_limits limits;
 	const char **names;
-	char error[1024], *plugins_dir;
-	size_t plugin_count;
+	char error[1024];
 	ev_signal sigint, sigterm;
 	double started;
-	int first, output_flags, status;
+	int output_flags, status;
 
 	memset(&run, 0, sizeof(run));
-	options_defaults(&run.options);
-	first = options_parse(&run.options, FOR_RESOLVE, "resolve",
-	    "[FILE...]", "Resolves the workload type and name of every pod "
-	    "record in the FILEs\n(or stdin) with the plugins, and prints one "
-	    "JSON line per record.\nExit status: 0 all resolved without "
-	    "failures, 1 some record invalid or\nsome plugin failed, 2 usage "
-	    "or configuration error.", argc, argv);
+	run.options = *options;
 	log_set_verbose(run.options.verbose);
 
 	/* Everything that can be wrong with the command line or the setup
 	 * is found now, before any record is read. */
 	limits.max_record = run.options.max_record;
 	limits.max_depth = run.options.max_depth;
-	if ((run.input = input_open(argv + first, (size_t)(argc - first),
-	    &limits, error, sizeof(error))) == NULL)
+	if ((run.input = input_open(inputs, input_count, &limits, error,
+	    sizeof(error))) == NULL)
 		fatalx("%s", error);
-	plugins_dir = run.options.plugins_dir != NULL ?
-	    xstrdup(run.options.plugins_dir) : setup_find_data("plugins",
-	    "plugins");
-	if (plugins_dir == NULL)
-		fatalx("no bundled plugins directory found; give one with "
-		    "--plugins DIR");
-	if (plugins_load_dir(plugins_dir, &plugins, &plugin_count, error,
-	    sizeof(error)) == -1)
-		fatalx("%s", error);
-	if (plugin_count == 0)
-		log_warnx("no *.lua plugins in %s: every record will be "
-		    "unresolved", plugins_dir);
 	setup_load(&setup, &run.options);
 	names = xcalloc(plugin_count + 1, sizeof(*names));
 	for (size_t i = 0; i < plugin_count; i++)
@@ -302,10 +288,43 @@ cmd_resolve(int argc, char **argv)
 	dispatch_free(run.dispatch);
 	input_free(run.input);
 	setup_free(&setup);
-	plugins_free(plugins, plugin_count);
 	free(names);
-	free(plugins_dir);
 	ev_signal_stop(run.loop, &sigint);
 	ev_signal_stop(run.loop, &sigterm);
+	return status;
+}
+
+int
+cmd_resolve(int argc, char **argv)
+{
+	struct options options;
+	struct plugin_source *plugins;
+	size_t plugin_count;
+	char error[1024], *plugins_dir;
+	int first, status;
+
+	options_defaults(&options);
+	first = options_parse(&options, FOR_RESOLVE, "resolve", "[FILE...]",
+	    "Resolves the workload type and name of every pod record in the "
+	    "FILEs\n(or stdin) with the plugins, and prints one JSON line per "
+	    "record.\nExit status: 0 all resolved without failures, 1 some "
+	    "record invalid or\nsome plugin failed, 2 usage or configuration "
+	    "error.", argc, argv);
+	plugins_dir = options.plugins_dir != NULL ?
+	    xstrdup(options.plugins_dir) : setup_find_data("plugins",
+	    "plugins");
+	if (plugins_dir == NULL)
+		fatalx("no bundled plugins directory found; give one with "
+		    "--plugins DIR");
+	if (plugins_load_dir(plugins_dir, &plugins, &plugin_count, error,
+	    sizeof(error)) == -1)
+		fatalx("%s", error);
+	if (plugin_count == 0)
+		log_warnx("no *.lua plugins in %s: every record will be "
+		    "unresolved", plugins_dir);
+	status = resolve_run(&options, plugins, plugin_count, argv + first,
+	    (size_t)(argc - first));
+	plugins_free(plugins, plugin_count);
+	free(plugins_dir);
 	return status;
 }

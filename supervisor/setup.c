@@ -34,10 +34,11 @@ setup_binary_dir(void)
 char *
 setup_find_data(const char *tree_path, const char *installed_path)
 {
-	static const char *const tree_roots[] = { "..", "../.." };
+	static const char *const tree_roots[] = { "..", "../..", "../../.." };
 	char path[PATH_MAX];
 
-	/* The build tree: build/luaward or build/sanitize/luaward. */
+	/* The build tree: build/luaward, build/sanitize/luaward, or a build
+	 * directory of its own, build/NAME/sanitize/luaward. */
 	for (size_t i = 0; i < sizeof(tree_roots) / sizeof(tree_roots[0]); i++)
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s",
 		    setup_binary_dir(), tree_roots[i], tree_path) <

@@ -230,8 +230,6 @@ handle_answer(struct worker_process *w, uint64_t id, struct outcome *outcome)
 		return;
 	}
 	job = pop_head(w);
-	outcome->latency_us = (uint64_t)((ev_now(w->loop) - w->head_started) *
-	    1e6);
 	w->head_started = ev_now(w->loop);
 	arm_deadline(w);
 	w->events->answered(w, job, outcome, w->arg);
@@ -288,6 +286,7 @@ handle_message(struct worker_process *w, const struct wire_message *m)
 		outcome.type_length = m->u.reply.type.length;
 		outcome.name = m->u.reply.name.bytes;
 		outcome.name_length = m->u.reply.name.length;
+		outcome.latency_us = m->u.reply.micros;
 		handle_answer(w, m->u.reply.id, &outcome);
 		return;
 	case WIRE_ERROR:
@@ -321,8 +320,14 @@ handle_message(struct worker_process *w, const struct wire_message *m)
 			memset(&outcome, 0, sizeof(outcome));
 			outcome.kind = (enum error_kind)kind;
 			outcome.message = message;
+			outcome.latency_us = m->u.error.micros;
 			handle_answer(w, m->u.error.id, &outcome);
 		}
+		return;
+	case WIRE_PROBE:
+		if (w->state != W_READY || w->events->probed == NULL)
+			break;
+		w->events->probed(w, m, w->arg);
 		return;
 	case WIRE_LOAD:
 	case WIRE_REQUEST:

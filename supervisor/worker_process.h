@@ -44,6 +44,10 @@ struct worker_events {
 	void	(*ready)(struct worker_process *, void *arg);
 	void	(*answered)(struct worker_process *, struct job *,
 		    const struct outcome *, void *arg);
+	/* selftest only (NULL otherwise: a PROBE is then a protocol
+	 * violation): the verdict of the probe the LOAD asked for. */
+	void	(*probed)(struct worker_process *, const struct wire_message *,
+		    void *arg);
 	/* The process is gone and reaped; the callee frees it. */
 	void	(*died)(struct worker_process *, struct worker_death *,
 		    void *arg);

@@ -122,7 +122,7 @@ main(void)
 				junk[i] = (unsigned char)rand();
 			buffer_append(&out, junk, sizeof(junk));
 		} else if (strcmp(behaviour, "wrong-id") == 0)
-			wire_put_reply(&out, id + 1000, "Deployment", 10, "x", 1);
+			wire_put_reply(&out, id + 1000, "Deployment", 10, "x", 1, 0);
 		else if (strcmp(behaviour, "bad-header") == 0)
 			buffer_append(&out, "\x7f\xff\xff\xff", 4);
 		else if (strcmp(behaviour, "flood") == 0)
@@ -150,7 +150,7 @@ main(void)
 		} else {
 			if (strcmp(behaviour, "slow") == 0)
 				sleep_ms(30);
-			wire_put_reply(&out, id, "Deployment", 10, "fake", 4);
+			wire_put_reply(&out, id, "Deployment", 10, "fake", 4, 1);
 		}
 	}
 	flush();

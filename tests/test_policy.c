@@ -667,9 +667,10 @@ START_TEST(test_shipped_policies_load)
 
 	ck_assert_str_eq(policy_path(worker), "policies/worker.policy");
 	ck_assert_uint_gt(policy_rule_count(worker), 0);
-	/* The sanitizer policy is the worker's, plus sigaltstack. */
+	/* The sanitizer policy is the worker's, plus sigaltstack and
+	 * madvise for AddressSanitizer's runtime. */
 	ck_assert_uint_eq(policy_rule_count(sanitizer),
-	    policy_rule_count(worker) + 1);
+	    policy_rule_count(worker) + 2);
 	program = policy_program(worker, &length);
 	ck_assert_ptr_nonnull(program);
 	ck_assert_uint_gt(length, 0);

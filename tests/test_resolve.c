@@ -159,9 +159,10 @@ START_TEST(test_plugin_that_does_not_compile_is_a_load_error)
 	    "\"\",\"status\":\"resolved\",\"workloadType\":\"StatefulSet\","
 	    "\"workloadName\":\"db\",\"plugin\":\"c-good\",\"errors\":["
 	    "{\"plugin\":\"a-syntax\",\"kind\":\"load\",\"message\":"
-	    "\"a-syntax.lua:1: <name> or '...' expected near <eof>\"},"
+	    "\"does not compile: a-syntax.lua:1: <name> or '...' expected "
+	    "near <eof>\"},"
 	    "{\"plugin\":\"b-missing\",\"kind\":\"load\",\"message\":"
-	    "\"the plugin does not define function GetWorkloadTypeAndName "
+	    "\"does not define function GetWorkloadTypeAndName "
 	    "(found nil)\"}]}");
 	ck_assert_ptr_nonnull(strstr(second, "\"uid\":\"u2\""));
 	ck_assert_ptr_nonnull(strstr(second, "\"plugin\":\"c-good\""));

@@ -103,6 +103,22 @@ must_decode_frame(const struct buffer *out, struct wire_message *m)
 	ck_assert_msg(decode_frame(out, m) == 0, "rejected: %s", error);
 }
 
+/* call encodes one frame into out_ (the encoders do not check per-field
+ * limits: the decoder does); decoding it must give want. */
+#define CHECK_DECODE(want, call) do {					\
+	struct buffer out_ = { 0 };					\
+	struct wire_message m_;						\
+	int r_;								\
+									\
+	ck_assert_int_eq((call), 0);					\
+	r_ = decode_frame(&out_, &m_);					\
+	ck_assert_msg(r_ == (want), "line %d: %s gave %d (%s)",	\
+	    __LINE__, #call, r_, error);				\
+	if (r_ == -1)							\
+		ck_assert_msg(error[0] != '\0', "line %d", __LINE__);	\
+	buffer_free(&out_);						\
+} while (0)
+
 /* Decodes a copy of bytes[0..n) with no byte to spare; the copy is gone
  * afterwards, so only the result and the error are of use. */
 static int
@@ -188,6 +204,28 @@ pack_accept_at(int line, struct pack *p, struct wire_message *m)
 
 #define PACK_ACCEPT(p, m) pack_accept_at(__LINE__, p, m)
 
+/* Fields after the type, from wire.h's table (indexed by type). */
+static const size_t field_count[] = {
+	[WIRE_HELLO] = 2, [WIRE_LOAD] = 2, [WIRE_READY] = 3,
+	[WIRE_REQUEST] = 2, [WIRE_REPLY] = 4, [WIRE_ERROR] = 4,
+	[WIRE_LOG] = 1, [WIRE_VIOLATION] = 3, [WIRE_PROBE] = 4,
+};
+
+/*
+ * Decodes hand-built bytes that must be accepted; the message points into
+ * bytes.
+ */
+static void
+accept_at(int line, const void *bytes, size_t n, struct wire_message *m)
+{
+	error[0] = '\0';
+	ck_assert_msg(wire_decode(decoder, bytes, n, m, error,
+	    sizeof(error)) == 0, "line %d: rejected: %s", line, error);
+}
+
+#define ACCEPT(m, ...) \
+	accept_at(__LINE__, BYTES(__VA_ARGS__), sizeof(BYTES(__VA_ARGS__)), m)
+
 /* --- round trips --------------------------------------------------------- */
 
 START_TEST(test_hello_round_trip)
@@ -234,6 +272,7 @@ fill_load(struct wire_load *load)
 	load->landlock = WIRE_MODE_AUTO;
 	load->seccomp_filter = (struct wire_string){ filter_bytes,
 	    sizeof(filter_bytes) };
+	load->probe = (struct wire_string){ "", 0 };	/* a plugin */
 }
 
 static void
@@ -258,12 +297,17 @@ assert_load_equal(const struct wire_load *got, const struct wire_load *want)
 	ck_assert_int_eq(got->landlock, want->landlock);
 	assert_bytes(got->seccomp_filter, want->seccomp_filter.bytes,
 	    want->seccomp_filter.length);
+	assert_bytes(got->probe, want->probe.bytes, want->probe.length);
 }
 
 START_TEST(test_load_round_trip)
 {
 	static const enum wire_mode modes[] = { WIRE_MODE_OFF, WIRE_MODE_AUTO,
 	    WIRE_MODE_REQUIRE };
+	char *longest = filled(WIRE_MAX_NAME, 'p');
+	/* "" for a plugin, else the name of a selftest probe. */
+	const struct wire_string probes[] = { { "", 0 },
+	    { longest, WIRE_MAX_NAME }, { "open-file", 9 } };
 	struct wire_load load;
 
 	for (size_t i = 0; i < 3; i++) {
@@ -272,6 +316,7 @@ START_TEST(test_load_round_trip)
 
 		fill_load(&load);
 		load.landlock = modes[i];
+		load.probe = probes[i];
 		if (i == 1) {
 			/* Extremes of every number. */
 			load.call_timeout_ms = UINT32_MAX;
@@ -286,8 +331,11 @@ START_TEST(test_load_round_trip)
 		ck_assert_int_eq(m.type, WIRE_LOAD);
 		ck_assert_uint_eq(m.u.load.version, WIRE_PROTOCOL_VERSION);
 		assert_load_equal(&m.u.load.settings, &load);
+		ck_assert_uint_eq(m.u.load.settings.probe.length,
+		    probes[i].length);
 		buffer_free(&out);
 	}
+	free(longest);
 }
 END_TEST
 
@@ -413,10 +461,12 @@ START_TEST(test_reply_round_trip)
 		uint64_t id;
 		const char *type, *name;
 		size_t type_length, name_length;
+		uint64_t micros;
 	} cases[] = {
-		{ 1, "StatefulSet", "ogtest", 11, 6 },
-		{ 0, "", "", 0, 0 },
-		{ UINT64_MAX, "My\0Kind\xff", "n\0\x80", 8, 3 },
+		{ 1, "StatefulSet", "ogtest", 11, 6, 1500 },
+		{ 0, "", "", 0, 0, 0 },
+		{ UINT64_MAX, "My\0Kind\xff", "n\0\x80", 8, 3, 3 },
+		{ 5, "Pod", "p", 3, 1, UINT64_MAX },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -425,7 +475,7 @@ START_TEST(test_reply_round_trip)
 
 		ck_assert_int_eq(wire_put_reply(&out, cases[i].id,
 		    cases[i].type, cases[i].type_length, cases[i].name,
-		    cases[i].name_length), 0);
+		    cases[i].name_length, cases[i].micros), 0);
 		must_decode_frame(&out, &m);
 		ck_assert_int_eq(m.type, WIRE_REPLY);
 		ck_assert_uint_eq(m.u.reply.id, cases[i].id);
@@ -433,6 +483,46 @@ START_TEST(test_reply_round_trip)
 		    cases[i].type_length);
 		assert_bytes(m.u.reply.name, cases[i].name,
 		    cases[i].name_length);
+		ck_assert_uint_eq(m.u.reply.micros, cases[i].micros);
+		buffer_free(&out);
+	}
+}
+END_TEST
+
+/*
+ * The time a call took, in every msgpack integer width, through REPLY and
+ * ERROR; the id is never the same number, so swapped fields show.
+ */
+START_TEST(test_micros_round_trip)
+{
+	static const uint64_t micros[] = { 0, 1, 127, 128, 255, 256, 65535,
+	    65536, UINT32_MAX, (uint64_t)UINT32_MAX + 1,
+	    86400ull * 1000 * 1000, INT64_MAX, (uint64_t)INT64_MAX + 1,
+	    UINT64_MAX - 1, UINT64_MAX };
+
+	for (size_t i = 0; i < sizeof(micros) / sizeof(micros[0]); i++) {
+		struct buffer out = { 0 };
+		struct wire_message m;
+		uint64_t id = ~micros[i];
+
+		ck_assert_int_eq(wire_put_reply(&out, id, "Job", 3, "j", 1,
+		    micros[i]), 0);
+		must_decode_frame(&out, &m);
+		ck_assert_int_eq(m.type, WIRE_REPLY);
+		ck_assert_uint_eq(m.u.reply.id, id);
+		assert_string(m.u.reply.type, "Job");
+		assert_string(m.u.reply.name, "j");
+		ck_assert_uint_eq(m.u.reply.micros, micros[i]);
+		buffer_free(&out);
+
+		ck_assert_int_eq(wire_put_error(&out, id, "timeout", "slow", 4,
+		    micros[i]), 0);
+		must_decode_frame(&out, &m);
+		ck_assert_int_eq(m.type, WIRE_ERROR);
+		ck_assert_uint_eq(m.u.error.id, id);
+		assert_string(m.u.error.kind, "timeout");
+		assert_string(m.u.error.message, "slow");
+		ck_assert_uint_eq(m.u.error.micros, micros[i]);
 		buffer_free(&out);
 	}
 }
@@ -445,21 +535,33 @@ START_TEST(test_error_round_trip)
 	struct wire_message m;
 
 	ck_assert_int_eq(wire_put_error(&out, 7, "timeout", message,
-	    sizeof(message) - 1), 0);
+	    sizeof(message) - 1, 250000), 0);
 	must_decode_frame(&out, &m);
 	ck_assert_int_eq(m.type, WIRE_ERROR);
 	ck_assert_uint_eq(m.u.error.id, 7);
 	assert_string(m.u.error.kind, "timeout");
 	assert_bytes(m.u.error.message, message, sizeof(message) - 1);
+	ck_assert_uint_eq(m.u.error.micros, 250000);
 	buffer_free(&out);
 
-	/* Id 0: not about a request. */
-	ck_assert_int_eq(wire_put_error(&out, 0, "load", "", 0), 0);
+	/* Id 0: not about a request (and no call was timed). */
+	ck_assert_int_eq(wire_put_error(&out, 0, "load", "", 0, 0), 0);
 	must_decode_frame(&out, &m);
 	ck_assert_int_eq(m.type, WIRE_ERROR);
 	ck_assert_uint_eq(m.u.error.id, 0);
 	assert_string(m.u.error.kind, "load");
 	assert_bytes(m.u.error.message, "", 0);
+	ck_assert_uint_eq(m.u.error.micros, 0);
+	buffer_free(&out);
+
+	ck_assert_int_eq(wire_put_error(&out, UINT64_MAX - 1, "memory", "m", 1,
+	    UINT64_MAX), 0);
+	must_decode_frame(&out, &m);
+	ck_assert_int_eq(m.type, WIRE_ERROR);
+	ck_assert_uint_eq(m.u.error.id, UINT64_MAX - 1);
+	assert_string(m.u.error.kind, "memory");
+	assert_string(m.u.error.message, "m");
+	ck_assert_uint_eq(m.u.error.micros, UINT64_MAX);
 	buffer_free(&out);
 }
 END_TEST
@@ -508,14 +610,289 @@ START_TEST(test_violation_round_trip)
 }
 END_TEST
 
+/* The syscall number is an int32: one past either end is refused. */
+START_TEST(test_violation_syscall_range)
+{
+	CHECK_DECODE(0, wire_put_violation(&out_, INT32_MIN, 0, 1));
+	CHECK_DECODE(0, wire_put_violation(&out_, INT32_MAX, 0, 1));
+	CHECK_DECODE(-1, wire_put_violation(&out_,
+	    (int64_t)INT32_MIN - 1, 0, 1));
+	ck_assert_ptr_nonnull(strstr(error, "syscall"));
+	CHECK_DECODE(-1, wire_put_violation(&out_,
+	    (int64_t)INT32_MAX + 1, 0, 1));
+	ck_assert_ptr_nonnull(strstr(error, "syscall"));
+	CHECK_DECODE(-1, wire_put_violation(&out_, INT64_MIN, 0, 1));
+	ck_assert_ptr_nonnull(strstr(error, "syscall"));
+	CHECK_DECODE(-1, wire_put_violation(&out_, INT64_MAX, 0, 1));
+	ck_assert_ptr_nonnull(strstr(error, "syscall"));
+
+	/* By hand, in every width msgpack has for a negative number. */
+	{
+		struct wire_message m;
+
+		/* int32 INT32_MIN */
+		ACCEPT(&m, 0x94, WIRE_VIOLATION, 0xd2, 0x80, 0x00, 0x00, 0x00,
+		    0xce, 0xc0, 0x00, 0x00, 0x3e, 0x07);
+		ck_assert_int_eq(m.type, WIRE_VIOLATION);
+		ck_assert_int_eq(m.u.violation.syscall, INT32_MIN);
+		ck_assert_uint_eq(m.u.violation.arch, 0xc000003e);
+		ck_assert_uint_eq(m.u.violation.id, 7);
+		/* int64 INT32_MIN */
+		ACCEPT(&m, 0x94, WIRE_VIOLATION, 0xd3, 0xff, 0xff, 0xff, 0xff,
+		    0x80, 0x00, 0x00, 0x00, 0x00, 0x00);
+		ck_assert_int_eq(m.u.violation.syscall, INT32_MIN);
+		/* int8 -1, int16 -129 */
+		ACCEPT(&m, 0x94, WIRE_VIOLATION, 0xff, 0x00, 0x00);
+		ck_assert_int_eq(m.u.violation.syscall, -1);
+		ACCEPT(&m, 0x94, WIRE_VIOLATION, 0xd1, 0xff, 0x7f, 0x00, 0x00);
+		ck_assert_int_eq(m.u.violation.syscall, -129);
+		/* int64 INT32_MIN - 1, INT64_MIN */
+		REJECT("syscall", 0x94, WIRE_VIOLATION, 0xd3, 0xff, 0xff, 0xff,
+		    0xff, 0x7f, 0xff, 0xff, 0xff, 0x00, 0x00);
+		REJECT("syscall", 0x94, WIRE_VIOLATION, 0xd3, 0x80, 0x00, 0x00,
+		    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+		/* uint32 INT32_MAX + 1 */
+		REJECT("syscall", 0x94, WIRE_VIOLATION, 0xce, 0x80, 0x00, 0x00,
+		    0x00, 0x00, 0x00);
+	}
+}
+END_TEST
+
+START_TEST(test_probe_round_trip)
+{
+	static const struct {
+		const char *name, *verdict;
+		uint32_t error_number;
+		const char *detail;
+	} cases[] = {
+		{ "open-file", "blocked", 13, "Permission denied" },
+		{ "fork", "allowed", 0, "forked process 4242" },
+		{ "execute", "blocked", 1, "" },
+		{ "load-bytecode", "allowed", UINT32_MAX,
+		    "load() accepted \"bytecode\"\n\t\xc3\xa9\xff" },
+		{ "", "blocked", 0, "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buffer out = { 0 };
+		struct wire_message m;
+
+		ck_assert_int_eq(wire_put_probe(&out, cases[i].name,
+		    cases[i].verdict, cases[i].error_number,
+		    cases[i].detail), 0);
+		must_decode_frame(&out, &m);
+		ck_assert_int_eq(m.type, WIRE_PROBE);
+		assert_string(m.u.probe.name, cases[i].name);
+		assert_string(m.u.probe.verdict, cases[i].verdict);
+		ck_assert_uint_eq(m.u.probe.error_number,
+		    cases[i].error_number);
+		assert_string(m.u.probe.detail, cases[i].detail);
+		buffer_free(&out);
+	}
+}
+END_TEST
+
+/* Unpacks the payload of the one frame in out with msgpack-c alone. */
+static const msgpack_object *
+unpack_frame(const struct buffer *out, msgpack_unpacked *u)
+{
+	size_t offset = 0;
+
+	ck_assert_uint_eq(header_of(out), buffer_length(out) -
+	    WIRE_HEADER_SIZE);
+	msgpack_unpacked_init(u);
+	ck_assert_int_eq(msgpack_unpack_next(u, buffer_bytes(out) +
+	    WIRE_HEADER_SIZE, buffer_length(out) - WIRE_HEADER_SIZE, &offset),
+	    MSGPACK_UNPACK_SUCCESS);
+	ck_assert_uint_eq(offset, buffer_length(out) - WIRE_HEADER_SIZE);
+	return &u->data;
+}
+
+static void
+assert_uint_object(const msgpack_object *o, uint64_t want)
+{
+	ck_assert_int_eq(o->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+	ck_assert_uint_eq(o->via.u64, want);
+}
+
+static void
+assert_str_object(const msgpack_object *o, const char *want)
+{
+	ck_assert_int_eq(o->type, MSGPACK_OBJECT_STR);
+	ck_assert_uint_eq(o->via.str.size, strlen(want));
+	ck_assert(memcmp(o->via.str.ptr, want, strlen(want)) == 0);
+}
+
+/* An array [type, fields...] of the size wire.h documents. */
+static const msgpack_object *
+message_fields(const msgpack_object *root, enum wire_type type)
+{
+	ck_assert_int_eq(root->type, MSGPACK_OBJECT_ARRAY);
+	ck_assert_uint_eq(root->via.array.size, field_count[type] + 1);
+	assert_uint_object(&root->via.array.ptr[0], (uint64_t)type);
+	return root->via.array.ptr;
+}
+
+/*
+ * What the encoders put on the wire, read without wire_decode(): an
+ * encoder and a decoder that agreed on a wrong layout would pass every
+ * round trip.
+ */
+START_TEST(test_encoded_layouts)
+{
+	struct buffer out = { 0 };
+	const msgpack_object *f;
+	msgpack_unpacked u;
+	struct wire_load load;
+
+	ck_assert_int_eq(WIRE_REPLY, 5);
+	ck_assert_int_eq(WIRE_ERROR, 6);
+	ck_assert_int_eq(WIRE_VIOLATION, 8);
+	ck_assert_int_eq(WIRE_PROBE, 9);
+
+	/* REPLY: [5, id, workload type, workload name, micros] */
+	ck_assert_int_eq(wire_put_reply(&out, 3, "Deployment", 10, "web", 3,
+	    UINT64_MAX), 0);
+	f = message_fields(unpack_frame(&out, &u), WIRE_REPLY);
+	assert_uint_object(&f[1], 3);
+	assert_str_object(&f[2], "Deployment");
+	assert_str_object(&f[3], "web");
+	assert_uint_object(&f[4], UINT64_MAX);
+	msgpack_unpacked_destroy(&u);
+	buffer_free(&out);
+
+	/* ERROR: [6, id, kind, message, micros] */
+	ck_assert_int_eq(wire_put_error(&out, 4, "timeout", "too slow", 8,
+	    1000000), 0);
+	f = message_fields(unpack_frame(&out, &u), WIRE_ERROR);
+	assert_uint_object(&f[1], 4);
+	assert_str_object(&f[2], "timeout");
+	assert_str_object(&f[3], "too slow");
+	assert_uint_object(&f[4], 1000000);
+	msgpack_unpacked_destroy(&u);
+	buffer_free(&out);
+
+	/* PROBE: [9, probe name, verdict, errno, detail] */
+	ck_assert_int_eq(wire_put_probe(&out, "create-socket", "blocked", 38,
+	    "Function not implemented"), 0);
+	f = message_fields(unpack_frame(&out, &u), WIRE_PROBE);
+	assert_str_object(&f[1], "create-socket");
+	assert_str_object(&f[2], "blocked");
+	assert_uint_object(&f[3], 38);
+	assert_str_object(&f[4], "Function not implemented");
+	msgpack_unpacked_destroy(&u);
+	buffer_free(&out);
+
+	/* VIOLATION: [8, syscall, arch, id], the syscall signed. */
+	ck_assert_int_eq(wire_put_violation(&out, INT32_MIN, 0xc000003e, 2),
+	    0);
+	f = message_fields(unpack_frame(&out, &u), WIRE_VIOLATION);
+	ck_assert_int_eq(f[1].type, MSGPACK_OBJECT_NEGATIVE_INTEGER);
+	ck_assert_int_eq(f[1].via.i64, INT32_MIN);
+	assert_uint_object(&f[2], 0xc000003e);
+	assert_uint_object(&f[3], 2);
+	msgpack_unpacked_destroy(&u);
+	buffer_free(&out);
+
+	/* LOAD: [2, version, settings] with eleven keys, "probe" a str. */
+	fill_load(&load);
+	load.probe = (struct wire_string){ "write-stdin", 11 };
+	ck_assert_int_eq(wire_put_load(&out, &load), 0);
+	f = message_fields(unpack_frame(&out, &u), WIRE_LOAD);
+	assert_uint_object(&f[1], WIRE_PROTOCOL_VERSION);
+	ck_assert_int_eq(f[2].type, MSGPACK_OBJECT_MAP);
+	ck_assert_uint_eq(f[2].via.map.size, 11);
+	{
+		int found = 0;
+
+		for (uint32_t i = 0; i < f[2].via.map.size; i++) {
+			const msgpack_object_kv *kv = &f[2].via.map.ptr[i];
+
+			ck_assert_int_eq(kv->key.type, MSGPACK_OBJECT_STR);
+			if (kv->key.via.str.size == 5 &&
+			    memcmp(kv->key.via.str.ptr, "probe", 5) == 0) {
+				found++;
+				assert_str_object(&kv->val, "write-stdin");
+			}
+		}
+		ck_assert_int_eq(found, 1);
+	}
+	msgpack_unpacked_destroy(&u);
+	buffer_free(&out);
+}
+END_TEST
+
+/* Payloads built by hand from wire.h's table decode to what it says. */
+START_TEST(test_documented_layouts)
+{
+	struct wire_message m;
+
+	/* [REPLY, 42, "t", "n", uint64 max] */
+	ACCEPT(&m, 0x95, 0x05, 0x2a, 0xa1, 't', 0xa1, 'n', 0xcf, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+	ck_assert_int_eq(m.type, WIRE_REPLY);
+	ck_assert_uint_eq(m.u.reply.id, 42);
+	assert_string(m.u.reply.type, "t");
+	assert_string(m.u.reply.name, "n");
+	ck_assert_uint_eq(m.u.reply.micros, UINT64_MAX);
+	/* [REPLY, 0, "", "", uint32 1000000] */
+	ACCEPT(&m, 0x95, 0x05, 0x00, 0xa0, 0xa0, 0xce, 0x00, 0x0f, 0x42,
+	    0x40);
+	ck_assert_uint_eq(m.u.reply.id, 0);
+	ck_assert_uint_eq(m.u.reply.micros, 1000000);
+
+	/* [ERROR, 1, "timeout", "xy", uint16 256] */
+	ACCEPT(&m, 0x95, 0x06, 0x01, 0xa7, 't', 'i', 'm', 'e', 'o', 'u', 't',
+	    0xa2, 'x', 'y', 0xcd, 0x01, 0x00);
+	ck_assert_int_eq(m.type, WIRE_ERROR);
+	ck_assert_uint_eq(m.u.error.id, 1);
+	assert_string(m.u.error.kind, "timeout");
+	assert_string(m.u.error.message, "xy");
+	ck_assert_uint_eq(m.u.error.micros, 256);
+	/* The same with uint64 (2^32 + 5). */
+	ACCEPT(&m, 0x95, 0x06, 0x01, 0xa1, 'k', 0xa0, 0xcf, 0x00, 0x00, 0x00,
+	    0x01, 0x00, 0x00, 0x00, 0x05);
+	ck_assert_uint_eq(m.u.error.micros, ((uint64_t)1 << 32) + 5);
+
+	/* [PROBE, "open-file", "blocked", 13, "Permission denied"] */
+	ACCEPT(&m, 0x95, 0x09, 0xa9, 'o', 'p', 'e', 'n', '-', 'f', 'i', 'l',
+	    'e', 0xa7, 'b', 'l', 'o', 'c', 'k', 'e', 'd', 0x0d, 0xb1, 'P', 'e',
+	    'r', 'm', 'i', 's', 's', 'i', 'o', 'n', ' ', 'd', 'e', 'n', 'i',
+	    'e', 'd');
+	ck_assert_int_eq(m.type, WIRE_PROBE);
+	assert_string(m.u.probe.name, "open-file");
+	assert_string(m.u.probe.verdict, "blocked");
+	ck_assert_uint_eq(m.u.probe.error_number, 13);
+	assert_string(m.u.probe.detail, "Permission denied");
+	/* [PROBE, "fork", "allowed", uint32 max, ""] */
+	ACCEPT(&m, 0x95, 0x09, 0xa4, 'f', 'o', 'r', 'k', 0xa7, 'a', 'l', 'l',
+	    'o', 'w', 'e', 'd', 0xce, 0xff, 0xff, 0xff, 0xff, 0xa0);
+	ck_assert_int_eq(m.type, WIRE_PROBE);
+	assert_string(m.u.probe.name, "fork");
+	assert_string(m.u.probe.verdict, "allowed");
+	ck_assert_uint_eq(m.u.probe.error_number, UINT32_MAX);
+	assert_bytes(m.u.probe.detail, "", 0);
+
+	/* The layouts before micros: one field short. */
+	REJECT(NULL, 0x94, 0x05, 0x2a, 0xa1, 't', 0xa1, 'n');
+	REJECT(NULL, 0x94, 0x06, 0x01, 0xa1, 'k', 0xa1, 'm');
+	/* A PROBE's fields under the first unknown type. */
+	REJECT("type", 0x95, 0x0a, 0xa4, 'f', 'o', 'r', 'k', 0xa7, 'a', 'l',
+	    'l', 'o', 'w', 'e', 'd', 0x00, 0xa0);
+	/* PROBE fields in the wrong order: errno where the verdict goes. */
+	REJECT("verdict", 0x95, 0x09, 0xa4, 'f', 'o', 'r', 'k', 0x00, 0xa7,
+	    'a', 'l', 'l', 'o', 'w', 'e', 'd', 0xa0);
+}
+END_TEST
+
 /* Every type, back to back in one buffer, comes out in order. */
 START_TEST(test_frames_in_sequence)
 {
 	static const enum wire_type order[] = { WIRE_HELLO, WIRE_LOAD,
 	    WIRE_READY, WIRE_REQUEST, WIRE_REPLY, WIRE_ERROR, WIRE_LOG,
-	    WIRE_VIOLATION };
+	    WIRE_VIOLATION, WIRE_PROBE };
 	static const char *const names[] = { "", "HELLO", "LOAD", "READY",
-	    "REQUEST", "REPLY", "ERROR", "LOG", "VIOLATION" };
+	    "REQUEST", "REPLY", "ERROR", "LOG", "VIOLATION", "PROBE" };
 	struct buffer out = { 0 };
 	struct wire_load load;
 	const char *payload;
@@ -526,10 +903,12 @@ START_TEST(test_frames_in_sequence)
 	ck_assert_int_eq(wire_put_load(&out, &load), 0);
 	ck_assert_int_eq(wire_put_ready(&out, NULL, 0, NULL, 0), 0);
 	ck_assert_int_eq(wire_put_request(&out, 5, "{}", 2), 0);
-	ck_assert_int_eq(wire_put_reply(&out, 5, "a", 1, "b", 1), 0);
-	ck_assert_int_eq(wire_put_error(&out, 6, "memory", "m", 1), 0);
+	ck_assert_int_eq(wire_put_reply(&out, 5, "a", 1, "b", 1, 123), 0);
+	ck_assert_int_eq(wire_put_error(&out, 6, "memory", "m", 1, 456), 0);
 	ck_assert_int_eq(wire_put_log(&out, "l", 1), 0);
 	ck_assert_int_eq(wire_put_violation(&out, 2, 3, 4), 0);
+	ck_assert_int_eq(wire_put_probe(&out, "ptrace", "blocked", 1,
+	    "Operation not permitted"), 0);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		struct wire_message m;
 
@@ -539,9 +918,21 @@ START_TEST(test_frames_in_sequence)
 		    sizeof(error)) == 0, "frame %zu: %s", i, error);
 		ck_assert_int_eq(m.type, order[i]);
 		ck_assert_str_eq(wire_type_name(m.type), names[order[i]]);
+		if (m.type == WIRE_REPLY) {
+			ck_assert_uint_eq(m.u.reply.id, 5);
+			ck_assert_uint_eq(m.u.reply.micros, 123);
+		}
 		if (m.type == WIRE_ERROR) {
 			ck_assert_uint_eq(m.u.error.id, 6);
 			assert_string(m.u.error.kind, "memory");
+			ck_assert_uint_eq(m.u.error.micros, 456);
+		}
+		if (m.type == WIRE_PROBE) {
+			assert_string(m.u.probe.name, "ptrace");
+			assert_string(m.u.probe.verdict, "blocked");
+			ck_assert_uint_eq(m.u.probe.error_number, 1);
+			assert_string(m.u.probe.detail,
+			    "Operation not permitted");
 		}
 		buffer_consume(&out, WIRE_HEADER_SIZE + length);
 	}
@@ -733,15 +1124,21 @@ START_TEST(test_encoders_refuse_oversized_messages)
 	ck_assert_int_eq(wire_put_request(&out, 1, big, WIRE_MAX_MESSAGE), -1);
 	ck_assert_int_eq(wire_put_log(&out, big, WIRE_MAX_MESSAGE + 1), -1);
 	ck_assert_int_eq(wire_put_reply(&out, 1, "Deployment", 10, big,
-	    WIRE_MAX_MESSAGE), -1);
+	    WIRE_MAX_MESSAGE, 0), -1);
 	ck_assert_int_eq(wire_put_reply(&out, 1, big, WIRE_MAX_MESSAGE / 2,
-	    big, WIRE_MAX_MESSAGE / 2), -1);
+	    big, WIRE_MAX_MESSAGE / 2, 0), -1);
 	ck_assert_int_eq(wire_put_error(&out, 1, "error", big,
-	    WIRE_MAX_MESSAGE), -1);
+	    WIRE_MAX_MESSAGE, 0), -1);
 	big[WIRE_MAX_MESSAGE] = '\0';
-	ck_assert_int_eq(wire_put_error(&out, 1, big, "m", 1), -1);
+	ck_assert_int_eq(wire_put_error(&out, 1, big, "m", 1, 0), -1);
+	ck_assert_int_eq(wire_put_probe(&out, big, "blocked", 0, ""), -1);
+	ck_assert_int_eq(wire_put_probe(&out, "p", big, 0, ""), -1);
+	ck_assert_int_eq(wire_put_probe(&out, "p", "allowed", 0, big), -1);
 	fill_load(&load);
 	load.source = (struct wire_string){ big, WIRE_MAX_MESSAGE };
+	ck_assert_int_eq(wire_put_load(&out, &load), -1);
+	fill_load(&load);
+	load.probe = (struct wire_string){ big, WIRE_MAX_MESSAGE };
 	ck_assert_int_eq(wire_put_load(&out, &load), -1);
 	for (size_t i = 0; i < WIRE_MAX_LAYERS; i++)
 		layers[i] = (struct wire_layer){ { "l", 1 }, { "applied", 7 },
@@ -783,12 +1180,20 @@ START_TEST(test_truncated_payloads)
 	fill_load(&load);
 	ck_assert_int_eq(wire_put_hello(&out, 300000), 0);
 	ck_assert_int_eq(wire_put_load(&out, &load), 0);
+	load.probe = (struct wire_string){ "read-environ", 12 };
+	ck_assert_int_eq(wire_put_load(&out, &load), 0);
 	ck_assert_int_eq(wire_put_ready(&out, &layer, 1, &touched, 1), 0);
 	ck_assert_int_eq(wire_put_request(&out, 1u << 20, "{\"a\":1}", 7), 0);
-	ck_assert_int_eq(wire_put_reply(&out, 1, "DaemonSet", 9, "ds", 2), 0);
-	ck_assert_int_eq(wire_put_error(&out, 3, "crash", "gone", 4), 0);
+	ck_assert_int_eq(wire_put_reply(&out, 1, "DaemonSet", 9, "ds", 2,
+	    UINT64_MAX), 0);
+	ck_assert_int_eq(wire_put_error(&out, 3, "crash", "gone", 4, 70000),
+	    0);
 	ck_assert_int_eq(wire_put_log(&out, "log", 3), 0);
 	ck_assert_int_eq(wire_put_violation(&out, -5, 0xc000003e, 9), 0);
+	ck_assert_int_eq(wire_put_violation(&out, INT32_MIN, 0xc000003e, 9),
+	    0);
+	ck_assert_int_eq(wire_put_probe(&out, "fd-above-2", "allowed",
+	    UINT32_MAX, "fd 3 is open"), 0);
 	while (wire_frame(&out, &payload, &length, error, sizeof(error)) ==
 	    1) {
 		ck_assert_int_eq(decode_copy(payload, length), 0);
@@ -931,7 +1336,12 @@ START_TEST(test_unknown_type)
 {
 	REJECT("type", 0x91, 0x00);
 	REJECT("type", 0x92, 0x00, 0xa0);
-	REJECT("type", 0x92, 0x09, 0xa0);
+	/* WIRE_PROBE (9) is the last type: 10 is the first unknown one. */
+	REJECT("type", 0x92, 0x0a, 0xa0);
+	REJECT("type", 0x91, 0x0a);
+	REJECT("type", 0x92, 0x0b, 0xa0);
+	REJECT("type", 0x92, 0xcc, 0x0a, 0xa0);
+	REJECT("type", 0x92, 0xcf, 0, 0, 0, 0, 0, 0, 0, 0x0a, 0xa0);
 	REJECT("type", 0x92, 0x7f, 0xa0);
 	REJECT("type", 0x92, 0xcc, 0xff, 0xa0);
 	REJECT("type", 0x92, 0xcf, 0x80, 0, 0, 0, 0, 0, 0, WIRE_LOG, 0xa0);
@@ -984,14 +1394,14 @@ pack_field(msgpack_packer *pk, enum wire_type type, size_t field)
 			pack_str(pk, "{}");
 		return;
 	case WIRE_REPLY:
-		if (field == 1)
-			msgpack_pack_uint64(pk, 42);
+		if (field == 1 || field == 4)
+			msgpack_pack_uint64(pk, field == 1 ? 42 : 7);
 		else
 			pack_str(pk, field == 2 ? "Deployment" : "web");
 		return;
 	case WIRE_ERROR:
-		if (field == 1)
-			msgpack_pack_uint64(pk, 42);
+		if (field == 1 || field == 4)
+			msgpack_pack_uint64(pk, field == 1 ? 42 : 7);
 		else
 			pack_str(pk, field == 2 ? "error" : "boom");
 		return;
@@ -1006,6 +1416,13 @@ pack_field(msgpack_packer *pk, enum wire_type type, size_t field)
 		else
 			msgpack_pack_uint64(pk, 0);
 		return;
+	case WIRE_PROBE:
+		if (field == 3)
+			msgpack_pack_uint32(pk, 13);
+		else
+			pack_str(pk, field == 1 ? "open-file" : field == 2 ?
+			    "blocked" : "Permission denied");
+		return;
 	}
 }
 
@@ -1019,9 +1436,7 @@ pack_message(struct pack *p, enum wire_type type, size_t count)
 	msgpack_pack_array(pk, count + 1);
 	msgpack_pack_uint8(pk, (uint8_t)type);
 	for (size_t f = 1; f <= count; f++) {
-		static const size_t arity[] = { 0, 2, 2, 3, 2, 3, 3, 1, 3 };
-
-		if (f <= arity[type])
+		if (f <= field_count[type])
 			pack_field(pk, type, f);
 		else
 			msgpack_pack_nil(pk);
@@ -1030,10 +1445,11 @@ pack_message(struct pack *p, enum wire_type type, size_t count)
 
 START_TEST(test_wrong_field_count)
 {
-	/* Fields after the type, from wire.h's table. */
-	static const size_t arity[] = { 0, 2, 2, 3, 2, 3, 3, 1, 3 };
+	const size_t *arity = field_count;
 
-	for (enum wire_type t = WIRE_HELLO; t <= WIRE_VIOLATION; t++) {
+	ck_assert_uint_eq(sizeof(field_count) / sizeof(field_count[0]),
+	    WIRE_PROBE + 1);
+	for (enum wire_type t = WIRE_HELLO; t <= WIRE_PROBE; t++) {
 		struct wire_message m;
 		struct pack p;
 
@@ -1058,12 +1474,11 @@ static void
 pack_with_field(struct pack *p, enum wire_type t, size_t field,
     void (*value)(msgpack_packer *))
 {
-	static const size_t arity[] = { 0, 2, 2, 3, 2, 3, 3, 1, 3 };
 	msgpack_packer *pk = pack_begin(p);
 
-	msgpack_pack_array(pk, arity[t] + 1);
+	msgpack_pack_array(pk, field_count[t] + 1);
 	msgpack_pack_uint8(pk, (uint8_t)t);
-	for (size_t f = 1; f <= arity[t]; f++)
+	for (size_t f = 1; f <= field_count[t]; f++)
 		if (f == field)
 			value(pk);
 		else
@@ -1136,6 +1551,24 @@ v_big_positive(msgpack_packer *pk)
 	msgpack_pack_uint64(pk, (uint64_t)INT32_MAX + 1);
 }
 
+static void
+v_below_int32(msgpack_packer *pk)
+{
+	msgpack_pack_int64(pk, (int64_t)INT32_MIN - 1);
+}
+
+static void
+v_int64_min(msgpack_packer *pk)
+{
+	msgpack_pack_int64(pk, INT64_MIN);
+}
+
+static void
+v_bin(msgpack_packer *pk)
+{
+	msgpack_pack_bin_with_body(pk, "7", 1);
+}
+
 START_TEST(test_wrong_field_types)
 {
 	static const struct {
@@ -1169,24 +1602,55 @@ START_TEST(test_wrong_field_types)
 		{ WIRE_REQUEST, 2, v_map, "metadata" },
 		{ WIRE_REQUEST, 2, v_ext, "metadata" },
 		{ WIRE_REPLY, 1, v_nil, "id" },
-		{ WIRE_REPLY, 2, v_nil, NULL },
-		{ WIRE_REPLY, 2, v_array, NULL },
-		{ WIRE_REPLY, 3, v_uint, NULL },
-		{ WIRE_REPLY, 3, v_true, NULL },
+		{ WIRE_REPLY, 2, v_nil, "workload type" },
+		{ WIRE_REPLY, 2, v_array, "workload type" },
+		{ WIRE_REPLY, 3, v_uint, "workload name" },
+		{ WIRE_REPLY, 3, v_true, "workload name" },
+		{ WIRE_REPLY, 4, v_nil, "micros" },
+		{ WIRE_REPLY, 4, v_str, "micros" },
+		{ WIRE_REPLY, 4, v_bin, "micros" },
+		{ WIRE_REPLY, 4, v_neg, "micros" },
+		{ WIRE_REPLY, 4, v_int64_min, "micros" },
+		{ WIRE_REPLY, 4, v_double, "micros" },
+		{ WIRE_REPLY, 4, v_true, "micros" },
+		{ WIRE_REPLY, 4, v_array, "micros" },
 		{ WIRE_ERROR, 1, v_neg, "id" },
 		{ WIRE_ERROR, 2, v_array, "kind" },
 		{ WIRE_ERROR, 2, v_uint, "kind" },
 		{ WIRE_ERROR, 3, v_map, "message" },
+		{ WIRE_ERROR, 4, v_nil, "micros" },
+		{ WIRE_ERROR, 4, v_str, "micros" },
+		{ WIRE_ERROR, 4, v_neg, "micros" },
+		{ WIRE_ERROR, 4, v_double, "micros" },
+		{ WIRE_ERROR, 4, v_map, "micros" },
+		{ WIRE_ERROR, 4, v_ext, "micros" },
 		{ WIRE_LOG, 1, v_map, "text" },
 		{ WIRE_LOG, 1, v_uint, "text" },
 		{ WIRE_LOG, 1, v_nil, "text" },
 		{ WIRE_VIOLATION, 1, v_str, "syscall" },
 		{ WIRE_VIOLATION, 1, v_double, "syscall" },
 		{ WIRE_VIOLATION, 1, v_big_positive, "syscall" },
+		{ WIRE_VIOLATION, 1, v_below_int32, "syscall" },
+		{ WIRE_VIOLATION, 1, v_int64_min, "syscall" },
+		{ WIRE_VIOLATION, 1, v_nil, "syscall" },
 		{ WIRE_VIOLATION, 2, v_neg, "arch" },
 		{ WIRE_VIOLATION, 2, v_u33, "arch" },
 		{ WIRE_VIOLATION, 3, v_str, "id" },
 		{ WIRE_VIOLATION, 3, v_neg, "id" },
+		{ WIRE_PROBE, 1, v_uint, "probe" },
+		{ WIRE_PROBE, 1, v_nil, "probe" },
+		{ WIRE_PROBE, 1, v_array, "probe" },
+		{ WIRE_PROBE, 2, v_uint, "verdict" },
+		{ WIRE_PROBE, 2, v_true, "verdict" },
+		{ WIRE_PROBE, 2, v_map, "verdict" },
+		{ WIRE_PROBE, 3, v_str, "errno" },
+		{ WIRE_PROBE, 3, v_neg, "errno" },
+		{ WIRE_PROBE, 3, v_u33, "errno" },
+		{ WIRE_PROBE, 3, v_double, "errno" },
+		{ WIRE_PROBE, 3, v_nil, "errno" },
+		{ WIRE_PROBE, 4, v_uint, "detail" },
+		{ WIRE_PROBE, 4, v_nil, "detail" },
+		{ WIRE_PROBE, 4, v_ext, "detail" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1243,22 +1707,6 @@ END_TEST
 
 /* --- per-field limits, at the boundary ----------------------------------- */
 
-/* call encodes one frame into out_ (the encoders do not check per-field
- * limits: the decoder does); decoding it must give want. */
-#define CHECK_DECODE(want, call) do {					\
-	struct buffer out_ = { 0 };					\
-	struct wire_message m_;						\
-	int r_;								\
-									\
-	ck_assert_int_eq((call), 0);					\
-	r_ = decode_frame(&out_, &m_);					\
-	ck_assert_msg(r_ == (want), "line %d: %s gave %d (%s)",	\
-	    __LINE__, #call, r_, error);				\
-	if (r_ == -1)							\
-		ck_assert_msg(error[0] != '\0', "line %d", __LINE__);	\
-	buffer_free(&out_);						\
-} while (0)
-
 START_TEST(test_field_limits)
 {
 	char *big = filled(WIRE_MAX_METADATA + 1, 'a');
@@ -1269,16 +1717,17 @@ START_TEST(test_field_limits)
 
 	/* REPLY: type and name, WIRE_MAX_RESULT each. */
 	CHECK_DECODE(0, wire_put_reply(&out_, 1, big, WIRE_MAX_RESULT, big,
-	    WIRE_MAX_RESULT));
+	    WIRE_MAX_RESULT, 0));
 	CHECK_DECODE(-1, wire_put_reply(&out_, 1, big, WIRE_MAX_RESULT + 1,
-	    "n", 1));
+	    "n", 1, 0));
 	CHECK_DECODE(-1, wire_put_reply(&out_, 1, "t", 1, big,
-	    WIRE_MAX_RESULT + 1));
+	    WIRE_MAX_RESULT + 1, 0));
 	/* ERROR: kind WIRE_MAX_NAME, message WIRE_MAX_TEXT. */
-	CHECK_DECODE(0, wire_put_error(&out_, 1, name_ok, big, WIRE_MAX_TEXT));
-	CHECK_DECODE(-1, wire_put_error(&out_, 1, name_long, "m", 1));
+	CHECK_DECODE(0, wire_put_error(&out_, 1, name_ok, big, WIRE_MAX_TEXT,
+	    UINT64_MAX));
+	CHECK_DECODE(-1, wire_put_error(&out_, 1, name_long, "m", 1, 0));
 	CHECK_DECODE(-1, wire_put_error(&out_, 1, "error", big,
-	    WIRE_MAX_TEXT + 1));
+	    WIRE_MAX_TEXT + 1, 0));
 	/* LOG: WIRE_MAX_TEXT. */
 	CHECK_DECODE(0, wire_put_log(&out_, big, WIRE_MAX_TEXT));
 	CHECK_DECODE(-1, wire_put_log(&out_, big, WIRE_MAX_TEXT + 1));
@@ -1305,6 +1754,49 @@ START_TEST(test_field_limits)
 	free(big);
 	free(name_ok);
 	free(name_long);
+}
+END_TEST
+
+/* PROBE: name WIRE_MAX_NAME, verdict "blocked" or "allowed", detail
+ * WIRE_MAX_TEXT. */
+START_TEST(test_probe_limits)
+{
+	char *name_ok = filled(WIRE_MAX_NAME, 'n');
+	char *name_long = filled(WIRE_MAX_NAME + 1, 'n');
+	char *text_ok = filled(WIRE_MAX_TEXT, 'd');
+	char *text_long = filled(WIRE_MAX_TEXT + 1, 'd');
+	struct buffer out = { 0 };
+	struct wire_message m;
+
+	ck_assert_int_eq(wire_put_probe(&out, name_ok, "allowed", UINT32_MAX,
+	    text_ok), 0);
+	must_decode_frame(&out, &m);
+	ck_assert_int_eq(m.type, WIRE_PROBE);
+	assert_string(m.u.probe.name, name_ok);
+	assert_string(m.u.probe.verdict, "allowed");
+	ck_assert_uint_eq(m.u.probe.error_number, UINT32_MAX);
+	assert_string(m.u.probe.detail, text_ok);
+	buffer_free(&out);
+
+	CHECK_DECODE(-1, wire_put_probe(&out_, name_long, "blocked", 0, ""));
+	ck_assert_ptr_nonnull(strstr(error, "probe"));
+	CHECK_DECODE(-1, wire_put_probe(&out_, "fork", name_long, 0, ""));
+	ck_assert_ptr_nonnull(strstr(error, "verdict"));
+	/* Only the two verdicts exist: anything else is refused. */
+	CHECK_DECODE(-1, wire_put_probe(&out_, "fork", "ALLOWED", 0, ""));
+	ck_assert_ptr_nonnull(strstr(error, "verdict"));
+	CHECK_DECODE(-1, wire_put_probe(&out_, "fork", "", 0, ""));
+	ck_assert_ptr_nonnull(strstr(error, "verdict"));
+	CHECK_DECODE(-1, wire_put_probe(&out_, "fork", "allowed", 0,
+	    text_long));
+	ck_assert_ptr_nonnull(strstr(error, "detail"));
+	/* The detail may be as long as a name is not. */
+	CHECK_DECODE(0, wire_put_probe(&out_, "fork", "allowed", 0,
+	    name_long));
+	free(name_ok);
+	free(name_long);
+	free(text_ok);
+	free(text_long);
 }
 END_TEST
 
@@ -1339,6 +1831,7 @@ START_TEST(test_load_field_limits)
 	load.modules[0].name = (struct wire_string){ big, WIRE_MAX_NAME };
 	load.modules[0].source = (struct wire_string){ big, WIRE_MAX_SOURCE };
 	load.seccomp_filter = (struct wire_string){ filter, WIRE_MAX_FILTER };
+	load.probe = (struct wire_string){ big, WIRE_MAX_NAME };
 	CHECK_DECODE(0, wire_put_load(&out_, &load));
 
 	load.plugin.length++;
@@ -1355,6 +1848,14 @@ START_TEST(test_load_field_limits)
 	load.modules[0].source.length--;
 	load.seccomp_filter.length += 8;
 	CHECK_DECODE(-1, wire_put_load(&out_, &load));
+	load.seccomp_filter.length -= 8;
+	load.probe.length++;
+	CHECK_DECODE(-1, wire_put_load(&out_, &load));
+	ck_assert_ptr_nonnull(strstr(error, "probe"));
+	load.probe.length--;
+	/* Back at every limit: accepted again, so each -1 above was for
+	 * its one field. */
+	CHECK_DECODE(0, wire_put_load(&out_, &load));
 	free(big);
 	free(filter);
 }
@@ -1384,8 +1885,33 @@ END_TEST
 
 static const char *const load_keys[] = { "plugin", "source", "modules",
     "call_timeout_ms", "load_timeout_ms", "memory_bytes",
-    "log_lines_per_second", "log_burst", "landlock", "seccomp_filter" };
+    "log_lines_per_second", "log_burst", "landlock", "seccomp_filter",
+    "probe" };
 #define LOAD_KEYS	(sizeof(load_keys) / sizeof(load_keys[0]))
+
+static void
+v_empty_str(msgpack_packer *pk)
+{
+	pack_str(pk, "");
+}
+
+static void
+v_probe_longest(msgpack_packer *pk)
+{
+	char *name = filled(WIRE_MAX_NAME, 'q');
+
+	pack_str(pk, name);
+	free(name);
+}
+
+static void
+v_probe_too_long(msgpack_packer *pk)
+{
+	char *name = filled(WIRE_MAX_NAME + 1, 'q');
+
+	pack_str(pk, name);
+	free(name);
+}
 
 static void
 pack_load_value(msgpack_packer *pk, const char *key)
@@ -1406,6 +1932,8 @@ pack_load_value(msgpack_packer *pk, const char *key)
 		msgpack_pack_uint8(pk, WIRE_MODE_REQUIRE);
 	else if (strcmp(key, "seccomp_filter") == 0)
 		msgpack_pack_bin_with_body(pk, filter, sizeof(filter));
+	else if (strcmp(key, "probe") == 0)
+		pack_str(pk, "execute");
 	else
 		msgpack_pack_uint32(pk, 100);
 }
@@ -1473,7 +2001,45 @@ START_TEST(test_load_settings_by_hand)
 	ck_assert_uint_eq(m.u.load.settings.log_burst, 100);
 	ck_assert_int_eq(m.u.load.settings.landlock, WIRE_MODE_REQUIRE);
 	ck_assert_uint_eq(m.u.load.settings.seccomp_filter.length, 16);
+	assert_string(m.u.load.settings.probe, "execute");
 	msgpack_sbuffer_destroy(&p.sbuf);
+
+	/* "" for a normal plugin. */
+	pack_load(&p, NULL, NULL, NULL, "probe", v_empty_str);
+	PACK_ACCEPT(&p, &m);
+	ck_assert_int_eq(m.type, WIRE_LOAD);
+	assert_string(m.u.load.settings.plugin, "p");
+	ck_assert_uint_eq(m.u.load.settings.probe.length, 0);
+	msgpack_sbuffer_destroy(&p.sbuf);
+
+	/* The longest name. */
+	pack_load(&p, NULL, NULL, NULL, "probe", v_probe_longest);
+	PACK_ACCEPT(&p, &m);
+	ck_assert_uint_eq(m.u.load.settings.probe.length, WIRE_MAX_NAME);
+	msgpack_sbuffer_destroy(&p.sbuf);
+}
+END_TEST
+
+/* The settings map has exactly the eleven keys wire.h's struct wire_load
+ * holds: the ten before "probe" alone are not enough. */
+START_TEST(test_load_settings_key_count)
+{
+	msgpack_packer *pk;
+	struct pack p;
+
+	ck_assert_uint_eq(LOAD_KEYS, 11);
+	pk = pack_begin(&p);
+	msgpack_pack_array(pk, 3);
+	msgpack_pack_uint8(pk, WIRE_LOAD);
+	msgpack_pack_uint32(pk, WIRE_PROTOCOL_VERSION);
+	msgpack_pack_map(pk, LOAD_KEYS - 1);
+	for (size_t i = 0; i < LOAD_KEYS; i++) {
+		if (strcmp(load_keys[i], "probe") == 0)
+			continue;
+		pack_str(pk, load_keys[i]);
+		pack_load_value(pk, load_keys[i]);
+	}
+	PACK_REJECT(&p, "probe");
 }
 END_TEST
 
@@ -1575,6 +2141,9 @@ START_TEST(test_load_wrong_values)
 		const char *key;
 		void (*value)(msgpack_packer *);
 	} cases[] = {
+		{ "probe", v_uint }, { "probe", v_nil }, { "probe", v_array },
+		{ "probe", v_map }, { "probe", v_true },
+		{ "probe", v_probe_too_long },
 		{ "plugin", v_uint }, { "plugin", v_nil },
 		{ "source", v_array }, { "source", v_uint },
 		{ "modules", v_str }, { "modules", v_modules_array },
@@ -1596,8 +2165,11 @@ START_TEST(test_load_wrong_values)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pack p;
 
+		/* Every refusal names the key ("module" for what is in
+		 * "modules"). */
 		pack_load(&p, NULL, NULL, NULL, cases[i].key, cases[i].value);
-		pack_reject_at((int)i, &p, NULL);
+		pack_reject_at((int)i, &p, strcmp(cases[i].key, "modules") ==
+		    0 ? "module" : cases[i].key);
 	}
 	/* A str where a bin is expected is still bytes: accepted. */
 	{
@@ -1675,10 +2247,13 @@ START_TEST(test_mutated_payloads)
 	ck_assert_int_eq(wire_put_load(&out, &load), 0);
 	ck_assert_int_eq(wire_put_ready(&out, &layer, 1, &touched, 1), 0);
 	ck_assert_int_eq(wire_put_request(&out, 9, "{\"a\":[1,2]}", 11), 0);
-	ck_assert_int_eq(wire_put_reply(&out, 9, "CloneSet", 8, "c", 1), 0);
-	ck_assert_int_eq(wire_put_error(&out, 9, "sandbox", "x", 1), 0);
+	ck_assert_int_eq(wire_put_reply(&out, 9, "CloneSet", 8, "c", 1,
+	    1u << 20), 0);
+	ck_assert_int_eq(wire_put_error(&out, 9, "sandbox", "x", 1, 5), 0);
 	ck_assert_int_eq(wire_put_log(&out, "log", 3), 0);
 	ck_assert_int_eq(wire_put_violation(&out, 2, 0xc000003e, 9), 0);
+	ck_assert_int_eq(wire_put_probe(&out, "map-executable", "blocked", 13,
+	    "Permission denied"), 0);
 	while (wire_frame(&out, &payload, &length, error, sizeof(error)) ==
 	    1) {
 		unsigned char *copy = xalloc(length + 8);
@@ -1711,10 +2286,14 @@ END_TEST
 
 START_TEST(test_names)
 {
-	ck_assert_str_eq(wire_type_name(WIRE_HELLO), "HELLO");
-	ck_assert_str_eq(wire_type_name(WIRE_VIOLATION), "VIOLATION");
-	ck_assert_str_eq(wire_type_name(0), "unknown");
-	ck_assert_str_eq(wire_type_name(9), "unknown");
+	static const char *const names[] = { "unknown", "HELLO", "LOAD",
+	    "READY", "REQUEST", "REPLY", "ERROR", "LOG", "VIOLATION", "PROBE",
+	    "unknown", "unknown" };
+
+	for (uint64_t t = 0; t < sizeof(names) / sizeof(names[0]); t++)
+		ck_assert_str_eq(wire_type_name(t), names[t]);
+	ck_assert_str_eq(wire_type_name(WIRE_PROBE), "PROBE");
+	ck_assert_str_eq(wire_type_name(10), "unknown");
 	ck_assert_str_eq(wire_type_name(UINT64_MAX), "unknown");
 	ck_assert_str_eq(wire_mode_name(WIRE_MODE_OFF), "off");
 	ck_assert_str_eq(wire_mode_name(WIRE_MODE_AUTO), "auto");
@@ -1746,6 +2325,11 @@ wire_suite(void)
 	tcase_add_test(round, test_error_round_trip);
 	tcase_add_test(round, test_log_round_trip);
 	tcase_add_test(round, test_violation_round_trip);
+	tcase_add_test(round, test_violation_syscall_range);
+	tcase_add_test(round, test_micros_round_trip);
+	tcase_add_test(round, test_probe_round_trip);
+	tcase_add_test(round, test_encoded_layouts);
+	tcase_add_test(round, test_documented_layouts);
 	tcase_add_test(round, test_frames_in_sequence);
 	tcase_add_test(round, test_names);
 	suite_add_tcase(s, round);
@@ -1773,10 +2357,12 @@ wire_suite(void)
 	tcase_add_test(hostile, test_ready_layer_shapes);
 	tcase_add_test(hostile, test_bad_protocol_version);
 	tcase_add_test(hostile, test_field_limits);
+	tcase_add_test(hostile, test_probe_limits);
 	tcase_add_test(hostile, test_ready_list_limits);
 	tcase_add_test(hostile, test_load_field_limits);
 	tcase_add_test(hostile, test_seccomp_filter_length);
 	tcase_add_test(hostile, test_load_settings_by_hand);
+	tcase_add_test(hostile, test_load_settings_key_count);
 	tcase_add_test(hostile, test_load_missing_keys);
 	tcase_add_test(hostile, test_load_duplicate_keys);
 	tcase_add_test(hostile, test_load_unknown_keys);

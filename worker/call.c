@@ -76,11 +76,23 @@ describe_error(lua_State *L, char *out, size_t size)
 	lua_pop(L, 1);
 }
 
-/* Names the failure of a protected call; returns the error kind. */
+/*
+ * Ends a protected call: lifts the deadline and returns NULL when the call
+ * succeeded within its limits, or else its error kind and message.  The
+ * error object is rendered first, while the call's deadline still holds:
+ * its __tostring is plugin code, and one that never returns must end as a
+ * timeout here, not as a worker the supervisor has to kill.
+ */
 static const char *
-classify(lua_State *L, int status, bool refused, char *message, size_t size,
+end_call(lua_State *L, int status, char *message, size_t size,
     uint32_t timeout_ms)
 {
+	bool refused;
+
+	if (status != LUA_OK && !timed_out)
+		describe_error(L, message, size);
+	deadline = UINT64_MAX;
+	refused = luaenv_take_refusal();
 	if (timed_out) {
 		snprintf(message, size, "did not finish within %u ms",
 		    timeout_ms);
@@ -91,9 +103,14 @@ classify(lua_State *L, int status, bool refused, char *message, size_t size,
 		    "use)", luaenv_memory_used());
 		return "memory";
 	}
-	describe_error(L, message, size);
-	return "error";
+	return status != LUA_OK ? "error" : NULL;
 }
+
+/* How far loading got: the load error says which step failed, so that
+ * `luaward check` can tell a syntax error from a failing top level. */
+static enum {
+	LOAD_COMPILING, LOAD_TOP_LEVEL, LOAD_ENTRY_POINT,
+} load_step;
 
 static int
 run_top_level(lua_State *L)
@@ -103,13 +120,16 @@ run_top_level(lua_State *L)
 
 	snprintf(chunkname, sizeof(chunkname), "@%.*s.lua",
 	    (int)settings->plugin.length, settings->plugin.bytes);
+	load_step = LOAD_COMPILING;
 	if (luaL_loadbufferx(L, settings->source.bytes,
 	    settings->source.length, chunkname, "t") != LUA_OK)
 		return lua_error(L);
+	load_step = LOAD_TOP_LEVEL;
 	lua_call(L, 0, 0);
+	load_step = LOAD_ENTRY_POINT;
 	if (lua_getglobal(L, ENTRY_POINT) != LUA_TFUNCTION)
-		return luaL_error(L, "the plugin does not define function "
-		    ENTRY_POINT " (found %s)", luaL_typename(L, -1));
+		return luaL_error(L, "does not define function " ENTRY_POINT
+		    " (found %s)", luaL_typename(L, -1));
 	return 0;
 }
 
@@ -119,26 +139,26 @@ call_load_plugin(lua_State *L, const struct wire_load *settings, char *error,
 {
 	char message[WIRE_MAX_TEXT - 64];
 	const char *kind;
-	bool refused;
 	int status;
 
 	lua_pushcfunction(L, run_top_level);
 	lua_pushlightuserdata(L, (void *)settings);
 	arm(L, load_timeout_ms);
 	status = lua_pcall(L, 1, 0, 0);
-	deadline = UINT64_MAX;
-	refused = luaenv_take_refusal();
-	if (status == LUA_OK && !timed_out && !refused) {
+	if ((kind = end_call(L, status, message, sizeof(message),
+	    load_timeout_ms)) == NULL) {
 		lua_settop(L, 0);
 		return 0;
 	}
-	kind = classify(L, status, refused, message, sizeof(message),
-	    load_timeout_ms);
-	if (strcmp(kind, "error") == 0)
-		snprintf(error, error_size, "%s", message);
-	else
+	if (strcmp(kind, "error") != 0)
 		snprintf(error, error_size, "top level: %s: %s", kind,
 		    message);
+	else if (load_step == LOAD_COMPILING)
+		snprintf(error, error_size, "does not compile: %s", message);
+	else if (load_step == LOAD_TOP_LEVEL)
+		snprintf(error, error_size, "top level: %s", message);
+	else
+		snprintf(error, error_size, "%s", message);
 	lua_settop(L, 0);
 	return -1;
 }
@@ -157,10 +177,11 @@ run_request(lua_State *L)
 }
 
 static void
-reply_error(uint64_t id, const char *kind, const char *message)
+reply_error(uint64_t id, const char *kind, const char *message,
+    uint64_t micros)
 {
 	if (wire_put_error(channel_output(), id, kind, message,
-	    strlen(message)) == -1)
+	    strlen(message), micros) == -1)
 		channel_fatal(WIRE_EXIT_MEMORY, "memory", "no memory for a "
 		    "reply");
 }
@@ -169,23 +190,22 @@ void
 call_request(lua_State *L, uint64_t id, struct wire_string metadata)
 {
 	char message[WIRE_MAX_TEXT - 64];
-	const char *type, *name;
+	const char *kind, *type, *name;
 	size_t type_length, name_length;
-	bool refused;
+	uint64_t started, micros;
 	int status;
 
 	lua_settop(L, 0);
 	lua_pushcfunction(L, run_request);
 	lua_pushlightuserdata(L, &metadata);
+	started = monotonic_us();
 	arm(L, call_timeout_ms);
 	status = lua_pcall(L, 1, 2, 0);
-	deadline = UINT64_MAX;
-	refused = luaenv_take_refusal();
-	if (status != LUA_OK || timed_out || refused) {
-		const char *kind = classify(L, status, refused, message,
-		    sizeof(message), call_timeout_ms);
-
-		reply_error(id, kind, message);
+	kind = end_call(L, status, message, sizeof(message),
+	    call_timeout_ms);
+	micros = monotonic_us() - started;
+	if (kind != NULL) {
+		reply_error(id, kind, message, micros);
 		lua_settop(L, 0);
 		return;
 	}
@@ -193,7 +213,7 @@ call_request(lua_State *L, uint64_t id, struct wire_string metadata)
 		snprintf(message, sizeof(message), "returned (%s, %s); "
 		    "expected two strings", luaL_typename(L, 1),
 		    luaL_typename(L, 2));
-		reply_error(id, "bad-return", message);
+		reply_error(id, "bad-return", message, micros);
 		lua_settop(L, 0);
 		return;
 	}
@@ -204,9 +224,9 @@ call_request(lua_State *L, uint64_t id, struct wire_string metadata)
 		    "bytes; at most %u are accepted",
 		    type_length > name_length ? type_length : name_length,
 		    WIRE_MAX_RESULT);
-		reply_error(id, "bad-return", message);
+		reply_error(id, "bad-return", message, micros);
 	} else if (wire_put_reply(channel_output(), id, type, type_length,
-	    name, name_length) == -1)
+	    name, name_length, micros) == -1)
 		channel_fatal(WIRE_EXIT_MEMORY, "memory", "no memory for a "
 		    "reply");
 	lua_settop(L, 0);

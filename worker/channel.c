@@ -49,7 +49,7 @@ channel_fatal(int status, const char *kind, const char *format, ...)
 		length = 0;
 	if ((size_t)length >= sizeof(message))
 		length = sizeof(message) - 1;
-	if (wire_put_error(&output, 0, kind, message, (size_t)length) == 0 &&
+	if (wire_put_error(&output, 0, kind, message, (size_t)length, 0) == 0 &&
 	    channel_flush() == 0)
 		_exit(status);
 	/* Not even that: fd 2 is the supervisor's log pipe.  write(), not

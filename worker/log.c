@@ -11,12 +11,18 @@ static uint64_t last_refill;
 static uint64_t dropped;
 
 uint64_t
-monotonic_ms(void)
+monotonic_us(void)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+}
+
+uint64_t
+monotonic_ms(void)
+{
+	return monotonic_us() / 1000;
 }
 
 void

@@ -14,7 +14,9 @@
 void	 log_configure(uint32_t lines_per_second, uint32_t burst);
 void	 log_line(const char *text, size_t length);
 
-/* Milliseconds of CLOCK_MONOTONIC (a vDSO call: no syscall). */
+/* CLOCK_MONOTONIC in milliseconds and microseconds (a vDSO call: no
+ * syscall). */
 uint64_t monotonic_ms(void);
+uint64_t monotonic_us(void);
 
 #endif

@@ -23,6 +23,11 @@ static struct {
 	size_t	 used;
 	size_t	 limit;
 	bool	 refused;
+	/* The last request refused, not yet known to be final: Lua answers
+	 * a refusal with an emergency collection and asks again once. */
+	bool	 pending;
+	void	*pending_block;
+	size_t	 pending_old, pending_new;
 } memory;
 
 static struct wire_string touched[WIRE_MAX_TOUCHED];
@@ -49,12 +54,19 @@ static const char *const package_names[] = {
 	"loadlib", "searchpath", NULL,
 };
 
-/* The allocator: Lua's memory stays under the cap, and a refusal is noted
- * so that a plugin catching "not enough memory" still gets a memory error. */
+/*
+ * The allocator: Lua's memory stays under the cap, and a refusal is noted
+ * so that a plugin catching "not enough memory" still gets a memory error.
+ * A refusal is final only when Lua's retry of the same request (after its
+ * emergency collection, which only frees) is refused too, or when no retry
+ * comes: a plugin whose garbage the emergency collection cleared (say with
+ * the collector stopped) did not run out of memory.
+ */
 static void *
 capped_alloc(void *unused, void *block, size_t old_size, size_t new_size)
 {
 	size_t old = block != NULL ? old_size : 0;
+	bool retry;
 	void *p;
 
 	(void)unused;
@@ -63,12 +75,21 @@ capped_alloc(void *unused, void *block, size_t old_size, size_t new_size)
 		memory.used -= old;
 		return NULL;
 	}
-	if (new_size > old && new_size - old > memory.limit - memory.used) {
+	retry = memory.pending && block == memory.pending_block &&
+	    old_size == memory.pending_old && new_size == memory.pending_new;
+	if (memory.pending && !retry)
 		memory.refused = true;
-		return NULL;
-	}
-	if ((p = realloc(block, new_size)) == NULL) {
-		memory.refused = true;
+	memory.pending = false;
+	if ((new_size > old && new_size - old > memory.limit - memory.used) ||
+	    (p = realloc(block, new_size)) == NULL) {
+		if (retry)
+			memory.refused = true;
+		else {
+			memory.pending = true;
+			memory.pending_block = block;
+			memory.pending_old = old_size;
+			memory.pending_new = new_size;
+		}
 		return NULL;
 	}
 	memory.used = memory.used - old + new_size;
@@ -78,9 +99,9 @@ capped_alloc(void *unused, void *block, size_t old_size, size_t new_size)
 bool
 luaenv_take_refusal(void)
 {
-	bool refused = memory.refused;
+	bool refused = memory.refused || memory.pending;
 
-	memory.refused = false;
+	memory.refused = memory.pending = false;
 	return refused;
 }
 

@@ -19,6 +19,7 @@
 #include "call.h"
 #include "channel.h"
 #include "luaenv.h"
+#include "probe.h"
 #include "sandbox.h"
 
 #ifdef LUAWARD_SANITIZE
@@ -100,6 +101,16 @@ main(int argc, char **argv)
 	L = luaenv_new(&message.u.load.settings);
 	call_init(L, &message.u.load.settings);
 	sandbox_seal(&message.u.load.settings, &report);
+	if (message.u.load.settings.probe.length > 0) {
+		/* selftest: the layers, then the one probe, instead of a
+		 * plugin. */
+		send_or_die(wire_put_ready(channel_output(), report.layers,
+		    report.count, NULL, 0));
+		(void)channel_flush();
+		probe_run(L, message.u.load.settings.probe);
+		(void)channel_flush();
+		return WIRE_EXIT_DONE;
+	}
 
 	if (call_load_plugin(L, &message.u.load.settings, error,
 	    sizeof(error)) == -1)

@@ -1,0 +1,300 @@
+/*
+ * The command line: help that answers questions, one-line reasons and
+ * status 2 for anything wrong, found before a single record is read.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "suites.h"
+
+/* Exactly one line on stderr, saying `part`, status 2, nothing on stdout. */
+static void
+expect_usage_error(const struct run_result *r, const char *part)
+{
+	ck_assert_msg(r->status == 2, "status %d, stderr %s", r->status,
+	    r->err);
+	ck_assert_str_eq(r->out, "");
+	ck_assert_uint_eq(count_lines(r->err), 1);
+	ck_assert_msg(strstr(r->err, part) != NULL, "stderr '%s' lacks '%s'",
+	    r->err, part);
+}
+
+START_TEST(test_help_lists_every_command)
+{
+	static const char *const commands[] = { "resolve", "policy", "check",
+	    "selftest" };
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "--help", NULL);
+	ck_assert_int_eq(r.status, 0);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		ck_assert_ptr_nonnull(strstr(r.out, commands[i]));
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_version)
+{
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "--version", NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strncmp(r.out, "luaward ", 8) == 0, "%s", r.out);
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_resolve_help_documents_every_option)
+{
+	static const char *const options[] = { "--plugins", "--timeout",
+	    "--load-timeout", "--memory", "--workers", "--max-restarts",
+	    "--restart-window", "--restart-delay", "--max-record-size",
+	    "--max-depth", "--stats", "--policy", "--worker", "--user",
+	    "--namespaces", "--landlock", "--verbose", "--help",
+	    "Exit status" };
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "resolve", "--help", NULL);
+	ck_assert_int_eq(r.status, 0);
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		ck_assert_msg(strstr(r.out, options[i]) != NULL,
+		    "resolve --help lacks %s", options[i]);
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_no_command_is_a_usage_error)
+{
+	const char *const none[] = { NULL };
+	struct run_result r;
+
+	run_luaward_argv(&r, NULL, 0, 30, none);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "usage: luaward COMMAND"));
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_unknown_command)
+{
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "resolv", NULL);
+	expect_usage_error(&r, "unknown command 'resolv'");
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_unknown_flag_before_any_record)
+{
+	struct run_result r;
+
+	/* A record on stdin: it must not be read, let alone answered. */
+	run_luaward(&r, "{}\n", 3, 30, "resolve", "--frobnicate", NULL);
+	expect_usage_error(&r, "unknown option --frobnicate");
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_flag_missing_its_value)
+{
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "resolve", "--timeout", NULL);
+	expect_usage_error(&r, "--timeout needs a value");
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_bad_numbers_and_modes)
+{
+	static const char *const cases[][3] = {
+		{ "--timeout", "ten", "'ten' is not a number" },
+		{ "--timeout", "-5", "'-5' is not a number" },
+		{ "--memory", "0", "--memory must be at least 1 MB" },
+		{ "--workers", "999", "from 0 to 64" },
+		{ "--namespaces", "maybe", "'maybe' is not auto, require or off" },
+		{ "--landlock", "on", "'on' is not auto, require or off" },
+		{ "--stats", "=xml", "--stats takes no value or =json" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run_result r;
+		char *joined;
+
+		if (cases[i][1][0] == '=') {
+			ck_assert_int_ne(asprintf(&joined, "%s%s", cases[i][0],
+			    cases[i][1]), -1);
+			run_luaward(&r, "{}\n", 3, 30, "resolve", joined, NULL);
+			free(joined);
+		} else
+			run_luaward(&r, "{}\n", 3, 30, "resolve", cases[i][0],
+			    cases[i][1], NULL);
+		expect_usage_error(&r, cases[i][2]);
+		run_result_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_unreadable_input_file)
+{
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "resolve", "plugins/pods.json",
+	    "/nonexistent/pods.json", NULL);
+	expect_usage_error(&r, "cannot read /nonexistent/pods.json: No such "
+	    "file or directory");
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_directory_as_input)
+{
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "resolve", "plugins", NULL);
+	expect_usage_error(&r, "cannot read plugins: it is a directory");
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_unreadable_plugin_directory)
+{
+	struct run_result r;
+
+	run_luaward(&r, "{}\n", 3, 30, "resolve", "--plugins",
+	    "/nonexistent", NULL);
+	expect_usage_error(&r, "cannot read plugin directory /nonexistent");
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_unusable_worker_binary)
+{
+	struct run_result r;
+
+	run_luaward(&r, "{}\n", 3, 30, "resolve", "--worker",
+	    "/nonexistent/worker", NULL);
+	expect_usage_error(&r, "cannot use worker binary /nonexistent/worker");
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_bad_policy_stops_before_any_worker)
+{
+	char *dir = temp_dir();
+	static const char text[] = "default trap -- x\n"
+	    "read fd == 0 -- requests\nopenz -- typo\n";
+	char *policy = write_file(dir, "bad.policy", text, strlen(text));
+	struct run_result r;
+
+	run_luaward(&r, "{}\n", 3, 30, "resolve", "--policy", policy, NULL);
+	expect_usage_error(&r, "bad.policy:3: unknown syscall 'openz'");
+	run_result_free(&r);
+	free(policy);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_empty_plugin_directory_warns_and_resolves_nothing)
+{
+	char *dir = temp_dir();
+	struct run_result r;
+
+	run_luaward(&r, "{\"name\":\"p\"}\n", 13, 30, "resolve", "--plugins",
+	    dir, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "{\"uid\":\"\",\"namespace\":\"\",\"name\":"
+	    "\"p\",\"status\":\"unresolved\",\"workloadType\":\"\","
+	    "\"workloadName\":\"\",\"plugin\":\"\"}\n");
+	ck_assert_ptr_nonnull(strstr(r.err, "no *.lua plugins"));
+	run_result_free(&r);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_policy_show_prints_rules_and_filter)
+{
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "policy", "show", NULL);
+	ck_assert_int_eq(r.status, 0);
+	/* The rules as written, with their reasons... */
+	ck_assert_ptr_nonnull(strstr(r.out, "read             fd == 0"));
+	ck_assert_ptr_nonnull(strstr(r.out, "requests arrive on stdin only"));
+	ck_assert_ptr_nonnull(strstr(r.out, "(prot & PROT_EXEC) == 0"));
+	/* ...then what the kernel runs. */
+	ck_assert_ptr_nonnull(strstr(r.out, "pseudo filter code start"));
+	ck_assert_ptr_nonnull(strstr(r.out, "if ($syscall == 0)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "action TRAP;"));
+	ck_assert_ptr_nonnull(strstr(r.out, "# invalid architecture action\n"
+	    "action KILL_PROCESS;"));
+	/* Nothing of what a worker must never do is allowed. */
+	ck_assert_ptr_null(strstr(r.out, "\"openat\""));
+	ck_assert_ptr_null(strstr(r.out, "\"execve\""));
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_policy_show_of_another_file)
+{
+	char *dir = temp_dir();
+	static const char text[] = "default kill-process -- no report\n"
+	    "exit_group -- the end\n";
+	char *policy = write_file(dir, "tiny.policy", text, strlen(text));
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "policy", "show", "--policy", policy,
+	    NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "exit_group"));
+	ck_assert_ptr_nonnull(strstr(r.out, "action KILL_PROCESS;"));
+	ck_assert_ptr_null(strstr(r.out, "action TRAP;"));
+	run_result_free(&r);
+	free(policy);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_policy_needs_show)
+{
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "policy", NULL);
+	expect_usage_error(&r, "usage: luaward policy show");
+	run_result_free(&r);
+}
+END_TEST
+
+Suite *
+cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *t = tcase_create("command line");
+
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, test_help_lists_every_command);
+	tcase_add_test(t, test_version);
+	tcase_add_test(t, test_resolve_help_documents_every_option);
+	tcase_add_test(t, test_no_command_is_a_usage_error);
+	tcase_add_test(t, test_unknown_command);
+	tcase_add_test(t, test_unknown_flag_before_any_record);
+	tcase_add_test(t, test_flag_missing_its_value);
+	tcase_add_test(t, test_bad_numbers_and_modes);
+	tcase_add_test(t, test_unreadable_input_file);
+	tcase_add_test(t, test_directory_as_input);
+	tcase_add_test(t, test_unreadable_plugin_directory);
+	tcase_add_test(t, test_unusable_worker_binary);
+	tcase_add_test(t, test_bad_policy_stops_before_any_worker);
+	tcase_add_test(t,
+	    test_empty_plugin_directory_warns_and_resolves_nothing);
+	tcase_add_test(t, test_policy_show_prints_rules_and_filter);
+	tcase_add_test(t, test_policy_show_of_another_file);
+	tcase_add_test(t, test_policy_needs_show);
+	suite_add_tcase(s, t);
+	return s;
+}

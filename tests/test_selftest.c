@@ -1,0 +1,149 @@
+/*
+ * luaward selftest proves each layer from inside a worker: with the real
+ * policy every probe is blocked; with a deliberately weakened one the run
+ * must fail, loudly.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "suites.h"
+
+static const char *const probes[] = {
+	"open-file", "create-socket", "fork", "execute", "ptrace",
+	"write-stdin", "map-executable", "read-environ", "fd-above-2",
+	"load-bytecode",
+};
+
+/* The verdict column of probe's row in the first (real policy) table. */
+static char *
+first_verdict(const char *out, const char *probe)
+{
+	char row[64], *line = NULL;
+	const char *at;
+
+	snprintf(row, sizeof(row), "\n%s ", probe);
+	at = strstr(out, row);
+	ck_assert_msg(at != NULL, "no row for %s in:\n%s", probe, out);
+	at++;
+	line = strndup(at, strcspn(at, "\n"));
+	ck_assert_ptr_nonnull(line);
+	return line;
+}
+
+START_TEST(test_every_probe_is_blocked)
+{
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 300, "selftest", NULL);
+	ck_assert_msg(r.status == 0, "status %d:\n%s\n%s", r.status, r.out,
+	    r.err);
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		char *row = first_verdict(r.out, probes[i]);
+
+		ck_assert_msg(strstr(row, " blocked ") != NULL, "%s", row);
+		free(row);
+	}
+	/* The forbidden syscalls are named by the seccomp report. */
+	ck_assert_ptr_nonnull(strstr(r.out, "openat (syscall"));
+	ck_assert_ptr_nonnull(strstr(r.out, "execve (syscall"));
+	ck_assert_ptr_nonnull(strstr(r.out, "layers of a worker"));
+	ck_assert_ptr_nonnull(strstr(r.out, "seccomp       applied"));
+	ck_assert_ptr_nonnull(strstr(r.out, "passed: all 10 probes blocked"));
+	ck_assert_ptr_null(strstr(r.out, "ALLOWED"));
+	/* The second table shows the other layers at work. */
+	ck_assert_ptr_nonnull(strstr(r.out, "defense in depth"));
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_weakened_policy_fails_loudly)
+{
+	char base[PATH_MAX], *dir = temp_dir(), *text, *policy;
+	struct run_result r;
+	char *row;
+
+	/* The real policy plus executable memory and sockets.  The sanitizer
+	 * policy is the real one plus what ASan needs, so it serves both
+	 * builds. */
+	ck_assert_ptr_nonnull(realpath("policies/sanitizer.policy", base));
+	ck_assert_int_ne(asprintf(&text, "include %s -- everything real\n"
+	    "mmap -- weakened: any protection\n"
+	    "socket -- weakened: sockets\n", base), -1);
+	policy = write_file(dir, "weak.policy", text, strlen(text));
+	run_luaward(&r, NULL, 0, 300, "selftest", "--policy", policy, NULL);
+	ck_assert_msg(r.status == 1, "status %d:\n%s", r.status, r.out);
+	row = first_verdict(r.out, "map-executable");
+	ck_assert_msg(strstr(row, "ALLOWED") != NULL, "%s", row);
+	free(row);
+	/* socket() got past seccomp, but a descriptor limit of 3 leaves no
+	 * room for it: another layer holds. */
+	row = first_verdict(r.out, "create-socket");
+	ck_assert_msg(strstr(row, " blocked ") != NULL &&
+	    strstr(row, "fd_limit") != NULL, "%s", row);
+	free(row);
+	/* What the weakening did not touch is still blocked by seccomp. */
+	row = first_verdict(r.out, "open-file");
+	ck_assert_msg(strstr(row, " blocked  seccomp") != NULL, "%s", row);
+	free(row);
+	ck_assert_ptr_nonnull(strstr(r.out, "FAILED: 1 of 10 probes were "
+	    "ALLOWED"));
+	run_result_free(&r);
+	free(policy);
+	free(text);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_landlock_blocks_files_when_seccomp_would_not)
+{
+	char base[PATH_MAX], *dir = temp_dir(), *text, *policy;
+	struct run_result r;
+	char *row;
+
+	/* openat allowed, but the fd limit and Landlock still stop it. */
+	ck_assert_ptr_nonnull(realpath("policies/sanitizer.policy", base));
+	ck_assert_int_ne(asprintf(&text, "include %s -- everything real\n"
+	    "openat -- weakened: files\n", base), -1);
+	policy = write_file(dir, "files.policy", text, strlen(text));
+	run_luaward(&r, NULL, 0, 300, "selftest", "--policy", policy, NULL);
+	row = first_verdict(r.out, "open-file");
+	ck_assert_msg(strstr(row, " blocked ") != NULL && strstr(row,
+	    "seccomp") == NULL, "%s", row);
+	free(row);
+	run_result_free(&r);
+	free(policy);
+	free(text);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_selftest_takes_no_arguments)
+{
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "selftest", "extra", NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "selftest takes no arguments"));
+	run_result_free(&r);
+}
+END_TEST
+
+Suite *
+selftest_suite(void)
+{
+	Suite *s = suite_create("selftest");
+	TCase *t = tcase_create("probes");
+
+	tcase_set_timeout(t, 600);
+	tcase_add_test(t, test_every_probe_is_blocked);
+	tcase_add_test(t, test_weakened_policy_fails_loudly);
+	tcase_add_test(t, test_landlock_blocks_files_when_seccomp_would_not);
+	tcase_add_test(t, test_selftest_takes_no_arguments);
+	suite_add_tcase(s, t);
+	return s;
+}
