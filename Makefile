@@ -123,8 +123,12 @@ test-fast: all $(BUILD)/luaward-tests
 	LUAWARD_BUILD=$(BUILD) $(BUILD)/luaward-tests
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/genpods
 	bench/run $(BUILD)
+
+$(BUILD)/genpods: bench/genpods.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/luaward/plugins

@@ -3,6 +3,7 @@
  * to one line each on stdout, in input order.  One libev loop drives the
  * input, the workers and the output; nothing blocks it.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -132,6 +133,41 @@ print_layers(const struct pool *pool, const struct plugin_source *plugins,
 	buffer_free(&b);
 }
 
+/* In auto mode a layer the kernel refuses is skipped: say so once, not
+ * only under --verbose.  Every worker is set up alike, so the first
+ * plugin's report speaks for all. */
+static void
+warn_skipped_layers(const struct pool *pool, size_t plugin_count,
+    const struct options *options)
+{
+	static const char *const optional[] = { "namespaces", "landlock" };
+	struct buffer b = { 0 };
+
+	if (plugin_count == 0)
+		return;
+	pool_describe_layers(pool, 0, &b);
+	for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
+		enum wire_mode mode = i == 0 ? options->namespaces :
+		    options->landlock;
+		char prefix[32];
+		const char *line;
+
+		snprintf(prefix, sizeof(prefix), "  %-13s skipped ",
+		    optional[i]);
+		if (mode != WIRE_MODE_AUTO || buffer_length(&b) == 0 ||
+		    (line = memmem(buffer_bytes(&b), buffer_length(&b), prefix,
+		    strlen(prefix))) == NULL)
+			continue;
+		line += strlen(prefix);
+		while (*line == ' ')
+			line++;
+		log_warnx("sandbox layer %s skipped: %.*s (--%s require makes "
+		    "this an error)", optional[i],
+		    (int)strcspn(line, "\n"), line, optional[i]);
+	}
+	buffer_free(&b);
+}
+
 /* Output to a pipe or socket must never block the loop; a terminal or a
  * file is left as it is.  Returns the flags to restore, or -1. */
 static int
@@ -232,6 +268,7 @@ resolve_run(const struct options *options, const struct plugin_source *plugins,
 	}
 	if (run.options.verbose)
 		print_layers(run.pool, plugins, plugin_count);
+	warn_skipped_layers(run.pool, plugin_count, &run.options);
 
 	output_flags = output_nonblocking();
 	memset(&writer_config, 0, sizeof(writer_config));

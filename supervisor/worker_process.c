@@ -459,9 +459,10 @@ on_deadline(struct ev_loop *loop, ev_timer *timer, int events)
 
 	(void)events;
 	/* Replies may be waiting in the pipe while the supervisor was busy:
-	 * count them before judging. */
+	 * count them before judging.  One budget's worth only: a worker
+	 * writing without end must not keep its judge reading. */
 	ev_now_update(loop);
-	read_replies(w, SIZE_MAX);
+	read_replies(w, READ_BUDGET);
 	if (w->protocol_error || w->state == W_GONE)
 		return;
 	if ((w->state == W_READY || w->state == W_CLOSING) &&

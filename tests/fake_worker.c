@@ -16,6 +16,7 @@
  *   exit-at-load     exit before READY
  *   die-every-3rd    exit without answering every third request
  *   slow             answer each request after 30 ms
+ *   no-landlock      like ok, but report Landlock as skipped
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -106,7 +107,15 @@ main(void)
 		if (child > 0)
 			waitpid(child, NULL, 0);
 	}
-	wire_put_ready(&out, NULL, 0, NULL, 0);
+	if (strcmp(behaviour, "no-landlock") == 0) {
+		static const struct wire_layer skipped = {
+			{ "landlock", 8 }, { "skipped", 7 },
+			{ "the kernel has no Landlock (fake)", 33 },
+		};
+
+		wire_put_ready(&out, &skipped, 1, NULL, 0);
+	} else
+		wire_put_ready(&out, NULL, 0, NULL, 0);
 	flush();
 
 	while (receive(&m) == 1) {
