@@ -35,8 +35,9 @@ WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
 		   worker/landlock.c worker/seccomp.c worker/probe.c
 # Everything of the supervisor but main.c, so the tests link it too.
 CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
-		   supervisor/job.c supervisor/result.c supervisor/plugins.c \
-		   supervisor/policy.c supervisor/spawn.c \
+		   supervisor/reader_tokens.c supervisor/job.c supervisor/result.c supervisor/plugins.c \
+		   supervisor/policy.c supervisor/policy_parse.c \
+		   supervisor/spawn.c \
 		   supervisor/worker_process.c supervisor/pool.c \
 		   supervisor/dispatch.c supervisor/writer.c \
 		   supervisor/input.c supervisor/stats.c supervisor/options.c \

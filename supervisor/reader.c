@@ -21,92 +21,7 @@
 #include "json.h"
 #include "log.h"
 #include "reader.h"
-
-enum lexer {
-	LEX_NONE,		/* between tokens */
-	LEX_STRING,
-	LEX_NUMBER,
-	LEX_LITERAL,		/* true, false, null */
-	LEX_SKIP_LINE,		/* after an error, up to the next newline */
-	LEX_BOM,		/* a UTF-8 byte order mark at the start */
-};
-
-enum expect {
-	EXPECT_VALUE,
-	EXPECT_VALUE_OR_END,	/* just after '[' */
-	EXPECT_KEY_OR_END,	/* just after '{' */
-	EXPECT_KEY,		/* after ',' in an object */
-	EXPECT_COLON,
-	EXPECT_COMMA_OR_END,
-};
-
-enum number_state {
-	NUM_SIGN, NUM_ZERO, NUM_INT, NUM_DOT, NUM_FRAC, NUM_EXP, NUM_EXP_SIGN,
-	NUM_EXP_DIGITS,
-};
-
-enum key {
-	KEY_OTHER, KEY_ITEMS, KEY_METADATA, KEY_UID, KEY_NAMESPACE, KEY_NAME,
-};
-
-enum field { FIELD_UID, FIELD_NAMESPACE, FIELD_NAME, FIELD_COUNT };
-enum { LEVEL_RECORD, LEVEL_METADATA };
-
-struct level {
-	bool		 object;
-	unsigned char	 expect;
-	unsigned char	 key;		/* the member being read */
-};
-
-struct span {
-	size_t		 start, end;	/* in capture, quotes included */
-	bool		 set;
-};
-
-struct reader {
-	struct reader_limits limits;
-	char		*source;
-	struct level	*stack;		/* stack[0] is the top level */
-	unsigned	 depth;
-
-	enum lexer	 lexer;
-	/* inside a string */
-	bool		 string_is_key;
-	unsigned char	 escape;	/* 1 after '\', 2..5 in \uXXXX */
-	unsigned char	 utf8_need, utf8_low, utf8_high;
-	uint32_t	 hex;
-	char		 key[16];
-	size_t		 key_length;
-	bool		 key_long;
-	size_t		 string_start;
-	int		 string_field, string_level;
-	/* inside a number or literal */
-	enum number_state number;
-	const char	*literal;
-	unsigned	 literal_at;
-	unsigned	 bom_at;
-
-	uint64_t	 offset, line, line_start;
-
-	/* the record being assembled */
-	bool		 in_record;
-	uint64_t	 record_line, record_column, record_offset;
-	unsigned	 record_depth;
-	const char	*not_object;	/* what the record value is instead */
-	struct buffer	 capture;
-	bool		 capturing, overflow, out_of_memory;
-	bool		 list, in_items, items_done;
-	uint64_t	 list_line, list_column;	/* where the List starts */
-	bool		 metadata_open, have_metadata;
-	struct span	 metadata;
-	struct span	 fields[2][FIELD_COUNT];
-
-	/* the record handed out */
-	struct record	*out;
-	bool		*ready;
-	struct buffer	 identity;
-	char		 error[512];
-};
+#include "reader_state.h"
 
 struct reader *
 reader_new(const struct reader_limits *limits, const char *source)
@@ -134,8 +49,8 @@ reader_free(struct reader *r)
 	free(r);
 }
 
-static void
-capture(struct reader *r, const void *bytes, size_t length)
+void
+reader_capture(struct reader *r, const void *bytes, size_t length)
 {
 	if (!r->capturing || r->overflow)
 		return;
@@ -147,14 +62,14 @@ capture(struct reader *r, const void *bytes, size_t length)
 		r->out_of_memory = true;
 }
 
-static void
-capture_byte(struct reader *r, char c)
+void
+reader_capture_byte(struct reader *r, char c)
 {
-	capture(r, &c, 1);
+	reader_capture(r, &c, 1);
 }
 
-static void
-advance(struct reader *r, unsigned char c)
+void
+reader_advance(struct reader *r, unsigned char c)
 {
 	r->offset++;
 	if (c == '\n') {
@@ -197,8 +112,8 @@ emit_invalid(struct reader *r, const char *format, ...)
 	*r->ready = true;
 }
 
-static const char *
-describe_byte(unsigned char c, char *buffer, size_t size)
+const char *
+reader_describe_byte(unsigned char c, char *buffer, size_t size)
 {
 	if (c >= 0x21 && c < 0x7f)
 		snprintf(buffer, size, "'%c'", c);
@@ -209,12 +124,12 @@ describe_byte(unsigned char c, char *buffer, size_t size)
 
 /* A syntax error at byte c: one invalid record, then skip to the next line
  * (unless c is the newline itself). */
-static void
-syntax_error(struct reader *r, unsigned char c, const char *format, ...)
+void
+reader_syntax_error(struct reader *r, unsigned char c, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void
-syntax_error(struct reader *r, unsigned char c, const char *format, ...)
+void
+reader_syntax_error(struct reader *r, unsigned char c, const char *format, ...)
 {
 	char message[256];
 	va_list ap;
@@ -355,8 +270,8 @@ value_begin(struct reader *r, unsigned char c)
 }
 
 /* A value has just ended inside the container at r->depth. */
-static void
-value_end(struct reader *r)
+void
+reader_value_end(struct reader *r)
 {
 	unsigned d = r->depth;
 
@@ -375,7 +290,7 @@ container_open(struct reader *r, unsigned char c)
 	struct level *level;
 
 	value_begin(r, c);
-	capture_byte(r, (char)c);
+	reader_capture_byte(r, (char)c);
 	level = &r->stack[++r->depth];
 	level->object = c == '{';
 	level->expect = c == '{' ? EXPECT_KEY_OR_END : EXPECT_VALUE_OR_END;
@@ -385,7 +300,7 @@ container_open(struct reader *r, unsigned char c)
 static void
 container_close(struct reader *r, unsigned char c)
 {
-	capture_byte(r, (char)c);
+	reader_capture_byte(r, (char)c);
 	r->depth--;
 	if (r->metadata_open && r->depth == r->record_depth) {
 		r->metadata.end = buffer_length(&r->capture);
@@ -396,286 +311,16 @@ container_close(struct reader *r, unsigned char c)
 		r->in_items = false;
 		r->items_done = true;
 	}
-	value_end(r);
+	reader_value_end(r);
 }
 
-static void
-string_open(struct reader *r, bool is_key)
-{
-	r->lexer = LEX_STRING;
-	r->string_is_key = is_key;
-	r->escape = r->utf8_need = 0;
-	r->key_length = 0;
-	r->key_long = false;
-	r->string_start = buffer_length(&r->capture);
-	capture_byte(r, '"');
-}
 
-static void
-key_add(struct reader *r, const char *bytes, size_t length)
-{
-	if (!r->string_is_key || r->key_long)
-		return;
-	if (length > sizeof(r->key) - r->key_length) {
-		r->key_long = true;
-		return;
-	}
-	memcpy(r->key + r->key_length, bytes, length);
-	r->key_length += length;
-}
 
-static enum key
-key_lookup(const struct reader *r)
-{
-	static const struct {
-		const char *name;
-		enum key key;
-	} keys[] = {
-		{ "items", KEY_ITEMS }, { "metadata", KEY_METADATA },
-		{ "uid", KEY_UID }, { "namespace", KEY_NAMESPACE },
-		{ "name", KEY_NAME },
-	};
 
-	if (r->key_long)
-		return KEY_OTHER;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strlen(keys[i].name) == r->key_length &&
-		    memcmp(keys[i].name, r->key, r->key_length) == 0)
-			return keys[i].key;
-	return KEY_OTHER;
-}
 
-static void
-string_close(struct reader *r)
-{
-	capture_byte(r, '"');
-	r->lexer = LEX_NONE;
-	if (r->string_is_key) {
-		r->stack[r->depth].key = (unsigned char)key_lookup(r);
-		r->stack[r->depth].expect = EXPECT_COLON;
-		return;
-	}
-	if (r->string_field >= 0) {
-		struct span *span = &r->fields[r->string_level][r->string_field];
 
-		span->start = r->string_start;
-		span->end = buffer_length(&r->capture);
-		span->set = true;
-		r->string_field = -1;
-	}
-	value_end(r);
-}
 
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
-/* Consumes string bytes; returns how many. */
-static size_t
-lex_string(struct reader *r, const unsigned char *p, size_t n)
-{
-	static const char escapes[] = "\"\\/bfnrt";
-	static const char decoded[] = "\"\\/\b\f\n\r\t";
-	size_t i = 0;
-
-	while (i < n && !*r->ready) {
-		unsigned char c = p[i];
-
-		if (r->utf8_need > 0) {
-			if (c < r->utf8_low || c > r->utf8_high) {
-				syntax_error(r, c, "invalid UTF-8 in a string "
-				    "(unexpected byte 0x%02x)", c);
-				advance(r, c);
-				return i + 1;
-			}
-			r->utf8_need--;
-			r->utf8_low = 0x80;
-			r->utf8_high = 0xbf;
-		} else if (r->escape == 1) {
-			const char *e = c != '\0' ? strchr(escapes, c) : NULL;
-
-			if (c == 'u') {
-				r->escape = 2;
-				r->hex = 0;
-			} else if (e != NULL) {
-				key_add(r, &decoded[e - escapes], 1);
-				r->escape = 0;
-			} else {
-				char what[16];
-
-				syntax_error(r, c, "invalid escape: backslash "
-				    "followed by %s", describe_byte(c, what,
-				    sizeof(what)));
-				advance(r, c);
-				return i + 1;
-			}
-		} else if (r->escape >= 2) {
-			int v = hex_value(c);
-
-			if (v < 0) {
-				syntax_error(r, c, "\\u must be followed by "
-				    "four hexadecimal digits");
-				advance(r, c);
-				return i + 1;
-			}
-			r->hex = r->hex << 4 | (uint32_t)v;
-			if (++r->escape == 6) {
-				char ascii = (char)r->hex;
-
-				r->escape = 0;
-				if (r->hex < 0x80 && r->hex > 0)
-					key_add(r, &ascii, 1);
-				else
-					r->key_long = true;
-			}
-		} else {
-			size_t run = 0;
-
-			/* The common case: a run of plain ASCII. */
-			while (i + run < n && p[i + run] >= 0x20 &&
-			    p[i + run] < 0x80 && p[i + run] != '"' &&
-			    p[i + run] != '\\')
-				run++;
-			if (run > 0) {
-				capture(r, p + i, run);
-				key_add(r, (const char *)p + i, run);
-				r->offset += run;
-				i += run;
-				continue;
-			}
-			if (c == '"') {
-				advance(r, c);
-				string_close(r);
-				return i + 1;
-			}
-			if (c == '\\')
-				r->escape = 1;
-			else if (c < 0x20) {
-				syntax_error(r, c, "control byte 0x%02x inside "
-				    "a string (it must be escaped)", c);
-				advance(r, c);
-				return i + 1;
-			} else {
-				r->utf8_low = 0x80;
-				r->utf8_high = 0xbf;
-				if (c >= 0xc2 && c <= 0xdf)
-					r->utf8_need = 1;
-				else if (c >= 0xe0 && c <= 0xef) {
-					r->utf8_need = 2;
-					if (c == 0xe0)
-						r->utf8_low = 0xa0;
-					else if (c == 0xed)
-						r->utf8_high = 0x9f;
-				} else if (c >= 0xf0 && c <= 0xf4) {
-					r->utf8_need = 3;
-					if (c == 0xf0)
-						r->utf8_low = 0x90;
-					else if (c == 0xf4)
-						r->utf8_high = 0x8f;
-				} else {
-					syntax_error(r, c, "invalid UTF-8 in a "
-					    "string (byte 0x%02x)", c);
-					advance(r, c);
-					return i + 1;
-				}
-				r->key_long = true;
-			}
-		}
-		capture_byte(r, (char)c);
-		advance(r, c);
-		i++;
-	}
-	return i;
-}
-
-static bool
-is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* One number byte.  Returns false when c ends the number (not consumed). */
-static bool
-lex_number(struct reader *r, unsigned char c)
-{
-	enum number_state next;
-
-	switch (r->number) {
-	case NUM_SIGN:
-		if (!is_digit(c))
-			goto need_digit;
-		next = c == '0' ? NUM_ZERO : NUM_INT;
-		break;
-	case NUM_ZERO:
-		if (is_digit(c)) {
-			syntax_error(r, c, "numbers cannot have leading zeros");
-			return true;
-		}
-		/* FALLTHROUGH */
-	case NUM_INT:
-		if (is_digit(c))
-			next = NUM_INT;
-		else if (c == '.')
-			next = NUM_DOT;
-		else if (c == 'e' || c == 'E')
-			next = NUM_EXP;
-		else
-			goto end;
-		break;
-	case NUM_DOT:
-		if (!is_digit(c))
-			goto need_digit;
-		next = NUM_FRAC;
-		break;
-	case NUM_FRAC:
-		if (is_digit(c))
-			next = NUM_FRAC;
-		else if (c == 'e' || c == 'E')
-			next = NUM_EXP;
-		else
-			goto end;
-		break;
-	case NUM_EXP:
-		if (c == '+' || c == '-') {
-			next = NUM_EXP_SIGN;
-			break;
-		}
-		/* FALLTHROUGH */
-	case NUM_EXP_SIGN:
-		if (!is_digit(c))
-			goto need_digit;
-		next = NUM_EXP_DIGITS;
-		break;
-	case NUM_EXP_DIGITS:
-	default:
-		if (!is_digit(c))
-			goto end;
-		next = NUM_EXP_DIGITS;
-		break;
-	}
-	r->number = next;
-	capture_byte(r, (char)c);
-	return true;
-need_digit: {
-		char what[16];
-
-		syntax_error(r, c, "malformed number: expected a digit, found "
-		    "%s", describe_byte(c, what, sizeof(what)));
-		return true;
-	}
-end:
-	r->lexer = LEX_NONE;
-	value_end(r);
-	return false;
-}
 
 static void
 value_start(struct reader *r, unsigned char c)
@@ -686,7 +331,7 @@ value_start(struct reader *r, unsigned char c)
 	case '{':
 	case '[':
 		if (r->depth >= r->limits.max_depth) {
-			syntax_error(r, c, "values nested deeper than %u levels "
+			reader_syntax_error(r, c, "values nested deeper than %u levels "
 			    "are not accepted", r->limits.max_depth);
 			return;
 		}
@@ -694,13 +339,13 @@ value_start(struct reader *r, unsigned char c)
 		return;
 	case '"':
 		value_begin(r, c);
-		string_open(r, false);
+		reader_string_open(r, false);
 		return;
 	case 't':
 	case 'f':
 	case 'n':
 		value_begin(r, c);
-		capture_byte(r, (char)c);
+		reader_capture_byte(r, (char)c);
 		r->lexer = LEX_LITERAL;
 		r->literal = c == 't' ? "true" : c == 'f' ? "false" : "null";
 		r->literal_at = 1;
@@ -709,13 +354,13 @@ value_start(struct reader *r, unsigned char c)
 	case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
 		value_begin(r, c);
-		capture_byte(r, (char)c);
+		reader_capture_byte(r, (char)c);
 		r->lexer = LEX_NUMBER;
 		r->number = c == '-' ? NUM_SIGN : c == '0' ? NUM_ZERO : NUM_INT;
 		return;
 	}
-	syntax_error(r, c, "expected a JSON value, found %s",
-	    describe_byte(c, what, sizeof(what)));
+	reader_syntax_error(r, c, "expected a JSON value, found %s",
+	    reader_describe_byte(c, what, sizeof(what)));
 }
 
 /* One byte between tokens. */
@@ -748,30 +393,30 @@ lex_structure(struct reader *r, unsigned char c)
 		/* FALLTHROUGH */
 	case EXPECT_KEY:
 		if (c == '"')
-			string_open(r, true);
+			reader_string_open(r, true);
 		else
-			syntax_error(r, c, "expected a string key, found %s",
-			    describe_byte(c, what, sizeof(what)));
+			reader_syntax_error(r, c, "expected a string key, found %s",
+			    reader_describe_byte(c, what, sizeof(what)));
 		return;
 	case EXPECT_COLON:
 		if (c == ':') {
-			capture_byte(r, ':');
+			reader_capture_byte(r, ':');
 			level->expect = EXPECT_VALUE;
 		} else
-			syntax_error(r, c, "expected ':' after an object key, "
-			    "found %s", describe_byte(c, what, sizeof(what)));
+			reader_syntax_error(r, c, "expected ':' after an object key, "
+			    "found %s", reader_describe_byte(c, what, sizeof(what)));
 		return;
 	case EXPECT_COMMA_OR_END:
 		if (c == ',') {
-			capture_byte(r, ',');
+			reader_capture_byte(r, ',');
 			level->expect = level->object ? EXPECT_KEY :
 			    EXPECT_VALUE;
 		} else if (c == (level->object ? '}' : ']'))
 			container_close(r, c);
 		else
-			syntax_error(r, c, "expected ',' or '%c', found %s",
+			reader_syntax_error(r, c, "expected ',' or '%c', found %s",
 			    level->object ? '}' : ']',
-			    describe_byte(c, what, sizeof(what)));
+			    reader_describe_byte(c, what, sizeof(what)));
 		return;
 	}
 }
@@ -799,37 +444,37 @@ reader_feed(struct reader *r, const char *data, size_t length,
 			r->offset += skip;
 			i += skip;
 			if (newline != NULL) {
-				advance(r, '\n');
+				reader_advance(r, '\n');
 				i++;
 				r->lexer = LEX_NONE;
 			}
 			continue;
 		}
 		case LEX_STRING:
-			i += lex_string(r, p + i, length - i);
+			i += reader_lex_string(r, p + i, length - i);
 			continue;
 		case LEX_NUMBER:
-			if (!lex_number(r, c))
+			if (!reader_lex_number(r, c))
 				continue;	/* c ends the number: again */
 			break;
 		case LEX_LITERAL:
 			if (c != (unsigned char)r->literal[r->literal_at]) {
-				syntax_error(r, c, "invalid literal (expected "
+				reader_syntax_error(r, c, "invalid literal (expected "
 				    "%s)", r->literal);
 				break;
 			}
-			capture_byte(r, (char)c);
+			reader_capture_byte(r, (char)c);
 			if (r->literal[++r->literal_at] == '\0') {
 				r->lexer = LEX_NONE;
-				advance(r, c);
+				reader_advance(r, c);
 				i++;
-				value_end(r);
+				reader_value_end(r);
 				continue;
 			}
 			break;
 		case LEX_BOM:
 			if (c != (r->bom_at == 1 ? 0xbb : 0xbf))
-				syntax_error(r, c, "invalid byte order mark");
+				reader_syntax_error(r, c, "invalid byte order mark");
 			else if (++r->bom_at == 3)
 				r->lexer = LEX_NONE;
 			break;
@@ -839,7 +484,7 @@ reader_feed(struct reader *r, const char *data, size_t length,
 			lex_structure(r, c);
 			break;
 		}
-		advance(r, c);
+		reader_advance(r, c);
 		i++;
 	}
 	if (r->out_of_memory)
@@ -858,7 +503,7 @@ reader_finish(struct reader *r, struct record *record)
 	    (r->number == NUM_ZERO || r->number == NUM_INT ||
 	    r->number == NUM_FRAC || r->number == NUM_EXP_DIGITS)) {
 		r->lexer = LEX_NONE;
-		value_end(r);
+		reader_value_end(r);
 	} else if (r->lexer == LEX_SKIP_LINE ||
 	    (r->lexer == LEX_NONE && r->depth == 0))
 		;
