@@ -23,6 +23,7 @@ struct plugin {
 	ev_timer		 restart_timer;
 	ev_timer		 release_timer;
 	struct restart_tracker	 restarts;
+	struct log_allowance	 log;
 	struct plugin_stats	 stats;
 	struct buffer		 layers;
 };
@@ -350,6 +351,7 @@ pool_new(struct ev_loop *loop, const struct pool_config *config)
 		    config->restart_window_s);
 		p->setup.plugin = config->plugins[i].name;
 		p->setup.spawn = config->spawn;
+		p->setup.log = &p->log;
 		load->plugin.bytes = config->plugins[i].name;
 		load->plugin.length = strlen(config->plugins[i].name);
 		load->source.bytes = config->plugins[i].source;

@@ -67,9 +67,8 @@ struct worker_process {
 	/* READY's layer report, kept for --verbose. */
 	struct buffer		 layers;
 
-	double			 log_tokens;
-	ev_tstamp		 log_refill;
-	uint64_t		 log_dropped;
+	struct log_allowance	 own_allowance;	/* when the setup has none */
+	struct log_allowance	*allowance;
 };
 
 static void	arm_deadline(struct worker_process *);
@@ -108,17 +107,24 @@ log_from_worker(struct worker_process *w, const char *text, size_t length)
 	ev_tstamp now = ev_now(w->loop);
 	size_t n = 0;
 
-	/* The supervisor's stderr is shared: its own bucket bounds what a
-	 * worker, however compromised, can write there. */
-	w->log_tokens += (now - w->log_refill) * LOG_LINES_PER_SECOND;
-	if (w->log_tokens > LOG_BURST)
-		w->log_tokens = LOG_BURST;
-	w->log_refill = now;
-	if (w->log_tokens < 1) {
-		w->log_dropped++;
+	struct log_allowance *a = w->allowance;
+
+	/* The supervisor's stderr is shared: the plugin's bucket bounds what
+	 * its workers, however compromised, can write there. */
+	if (!a->started) {
+		a->started = true;
+		a->tokens = LOG_BURST;
+		a->refilled_at = now;
+	}
+	a->tokens += (now - a->refilled_at) * LOG_LINES_PER_SECOND;
+	if (a->tokens > LOG_BURST)
+		a->tokens = LOG_BURST;
+	a->refilled_at = now;
+	if (a->tokens < 1) {
+		a->dropped++;
 		return;
 	}
-	w->log_tokens -= 1;
+	a->tokens -= 1;
 	for (size_t i = 0; i < length && n < LOG_LINE_MAX; i++) {
 		unsigned char c = (unsigned char)text[i];
 
@@ -126,10 +132,10 @@ log_from_worker(struct worker_process *w, const char *text, size_t length)
 		    (char)c;
 	}
 	line[n] = '\0';
-	if (w->log_dropped > 0) {
+	if (a->dropped > 0) {
 		log_info("plugin %s: (%llu lines dropped)", w->setup->plugin,
-		    (unsigned long long)w->log_dropped);
-		w->log_dropped = 0;
+		    (unsigned long long)a->dropped);
+		a->dropped = 0;
 	}
 	log_info("plugin %s: %s", w->setup->plugin, line);
 }
@@ -569,9 +575,8 @@ finish(struct worker_process *w, int status)
 			    "killed", w->setup->load.load_timeout_ms);
 		else
 			snprintf(death.message, sizeof(death.message), "did "
-			    "not answer within %u ms (stuck where the "
-			    "instruction hook cannot fire); the worker was "
-			    "killed", call_timeout(w));
+			    "not answer within %u ms, not even to its own "
+			    "deadline; the worker was killed", call_timeout(w));
 	} else if (w->said_error) {
 		death.kind = w->said_kind;
 		snprintf(death.message, sizeof(death.message), "%.400s",
@@ -642,8 +647,7 @@ worker_process_start(struct ev_loop *loop, const struct worker_setup *setup,
 	w->arg = arg;
 	w->state = W_STARTING;
 	w->next_id = 1;
-	w->log_tokens = LOG_BURST;
-	w->log_refill = ev_now(loop);
+	w->allowance = setup->log != NULL ? setup->log : &w->own_allowance;
 	if ((w->decoder = wire_decoder_new()) == NULL) {
 		snprintf(error, error_size, "out of memory");
 		kill(w->spawned.pid, SIGKILL);

@@ -18,11 +18,22 @@
 
 struct worker_process;
 
+/* The rate of log lines a plugin's workers may put on the supervisor's
+ * stderr: a token bucket shared by all of them, so that a worker restarted
+ * again and again gets no fresh allowance. */
+struct log_allowance {
+	double			 tokens;
+	double			 refilled_at;
+	uint64_t		 dropped;
+	bool			 started;
+};
+
 /* Everything a worker needs to start; shared by all workers of a plugin. */
 struct worker_setup {
 	const char		*plugin;	/* name, for log lines */
 	struct wire_load	 load;		/* the LOAD message */
 	struct spawn_config	 spawn;
+	struct log_allowance	*log;		/* NULL: one of its own */
 };
 
 enum death_type {

@@ -857,8 +857,8 @@ START_TEST(test_finalizer_that_never_returns_is_killed_by_the_supervisor)
 	    "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		PASS,
-		FAIL("timeout", "did not answer within 50 ms (stuck where the "
-		    "instruction hook cannot fire); the worker was killed"),
+		FAIL("timeout", "did not answer within 50 ms, not even to its "
+		    "own deadline; the worker was killed"),
 		PASS,
 		/* The replacement made calls c and d. */
 		DECIDE("resolved", "StatefulSet", "call 2"),

@@ -351,7 +351,23 @@ END_TEST
 
 START_TEST(test_worker_writing_endlessly)
 {
-	expect_fake_contained("flood", "timeout crash");
+	char *input = numbered_records(10);
+	const char *extra[] = { "--max-restarts", "100", "--restart-delay",
+	    "1", NULL };
+	struct run_result r;
+	unsigned errors;
+
+	run_fake(&r, "flood", input, extra);
+	ck_assert_int_eq(r.status, 1);
+	check_lines(&r, 10, "timeout crash", &errors);
+	ck_assert_uint_ge(errors, 1);
+	/* Ten floods, one plugin: its log allowance (a burst of 200, then
+	 * 20 a second) is not renewed by restarting its worker. */
+	ck_assert_msg(count_lines(r.err) < 600, "%zu lines on stderr",
+	    count_lines(r.err));
+	ck_assert_ptr_nonnull(strstr(r.err, "lines dropped"));
+	run_result_free(&r);
+	free(input);
 }
 END_TEST
 
