@@ -103,7 +103,8 @@ plugins_load_dir(const char *dir, struct plugin_source **plugins,
 		n++;
 	}
 	closedir(d);
-	qsort(list, n, sizeof(*list), by_name);
+	if (n > 1)
+		qsort(list, n, sizeof(*list), by_name);
 	*plugins = list;
 	*count = n;
 	return 0;

@@ -457,8 +457,14 @@ pool_shutdown(struct pool *pool)
 		ev_timer_stop(pool->loop, &p->restart_timer);
 		ev_timer_stop(pool->loop, &p->release_timer);
 		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++)
-			if (p->workers[s] != NULL)
+			if (p->workers[s] != NULL) {
+				long kib = worker_process_peak_rss(
+				    p->workers[s]);
+
+				if (kib > p->stats.peak_rss_kib)
+					p->stats.peak_rss_kib = kib;
 				worker_process_close(p->workers[s]);
+			}
 	}
 }
 

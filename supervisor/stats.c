@@ -57,18 +57,21 @@ histogram_quantile(const struct histogram *h, double q)
 	return bucket_floor(HISTOGRAM_BUCKETS - 1);
 }
 
-/* Peak resident memory in KiB of the supervisor and of its largest worker
- * (the workers are reaped by the time stats are printed). */
+/* Peak resident memory in KiB of the supervisor, and of the largest worker
+ * as sampled from /proc before the workers were closed (the children's
+ * rusage would count the supervisor's own pages copied before exec). */
 static void
-peak_memory(long *supervisor_kib, long *worker_kib)
+peak_memory(const struct plugin_stats *plugins, size_t count,
+    long *supervisor_kib, long *worker_kib)
 {
-	struct rusage self, children;
+	struct rusage self;
 
 	*supervisor_kib = *worker_kib = 0;
 	if (getrusage(RUSAGE_SELF, &self) == 0)
 		*supervisor_kib = self.ru_maxrss;
-	if (getrusage(RUSAGE_CHILDREN, &children) == 0)
-		*worker_kib = children.ru_maxrss;
+	for (size_t i = 0; i < count; i++)
+		if (plugins[i].peak_rss_kib > *worker_kib)
+			*worker_kib = plugins[i].peak_rss_kib;
 }
 
 static void
@@ -79,7 +82,7 @@ print_json(FILE *out, const struct run_stats *run,
 	struct buffer b = { 0 };
 	long supervisor_kib, worker_kib;
 
-	peak_memory(&supervisor_kib, &worker_kib);
+	peak_memory(plugins, count, &supervisor_kib, &worker_kib);
 	fprintf(out, "{\"records\":%llu,\"seconds\":%.3f,"
 	    "\"supervisor_peak_rss_kib\":%ld,\"worker_peak_rss_kib\":%ld",
 	    (unsigned long long)run->records, elapsed, supervisor_kib,
@@ -124,7 +127,7 @@ stats_print(FILE *out, bool json, const struct run_stats *run,
 		print_json(out, run, names, plugins, count, elapsed);
 		return;
 	}
-	peak_memory(&supervisor_kib, &worker_kib);
+	peak_memory(plugins, count, &supervisor_kib, &worker_kib);
 	fprintf(out, "luaward: %llu records in %.3f s (%.0f/s): %llu resolved, "
 	    "%llu unresolved, %llu unsupported, %llu invalid\n",
 	    (unsigned long long)run->records, elapsed,

@@ -29,6 +29,7 @@ struct plugin_stats {
 	uint64_t	 restarts;
 	uint64_t	 quarantines;
 	bool		 quarantined;	/* at the end of the run */
+	long		 peak_rss_kib;	/* largest worker, sampled at the end */
 	struct histogram latency_us;
 };
 

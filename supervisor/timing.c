@@ -33,8 +33,6 @@ restart_tracker_init(struct restart_tracker *t, uint32_t initial_ms,
 	t->max_ms = max_ms > initial_ms ? max_ms : initial_ms;
 	t->max_restarts = max_restarts;
 	t->window_s = window_s;
-	t->failures = xcalloc(max_restarts + 1, sizeof(*t->failures));
-	restart_tracker_reset(t);
 }
 
 void
@@ -42,14 +40,13 @@ restart_tracker_free(struct restart_tracker *t)
 {
 	free(t->failures);
 	t->failures = NULL;
+	t->count = t->capacity = 0;
 }
 
 void
 restart_tracker_reset(struct restart_tracker *t)
 {
-	for (unsigned i = 0; i <= t->max_restarts; i++)
-		t->failures[i] = -1;
-	t->next = 0;
+	t->count = 0;
 	t->consecutive = 0;
 }
 
@@ -57,15 +54,24 @@ bool
 restart_tracker_failure(struct restart_tracker *t, double now,
     uint32_t *delay_ms)
 {
-	unsigned slots = t->max_restarts + 1, recent = 0;
 	uint64_t delay = t->initial_ms;
+	size_t expired = 0;
 
-	t->failures[t->next] = now;
-	t->next = (t->next + 1) % slots;
-	for (unsigned i = 0; i < slots; i++)
-		if (t->failures[i] >= 0 && now - t->failures[i] <= t->window_s)
-			recent++;
-	if (recent > t->max_restarts)
+	/* Forget failures that have left the window, then note this one. */
+	while (expired < t->count && now - t->failures[expired] > t->window_s)
+		expired++;
+	if (expired > 0) {
+		memmove(t->failures, t->failures + expired,
+		    (t->count - expired) * sizeof(*t->failures));
+		t->count -= expired;
+	}
+	if (t->count == t->capacity) {
+		t->capacity = t->capacity ? 2 * t->capacity : 8;
+		t->failures = xrealloc(t->failures,
+		    t->capacity * sizeof(*t->failures));
+	}
+	t->failures[t->count++] = now;
+	if (t->count > t->max_restarts)
 		return true;
 	for (unsigned i = 0; i < t->consecutive && delay < t->max_ms; i++)
 		delay *= 2;

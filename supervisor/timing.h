@@ -19,13 +19,16 @@ uint32_t kill_margin_ms(uint32_t timeout_ms);
  * value). */
 double	 call_time_left(double started, uint32_t timeout_ms, double now);
 
-/* Restart backoff and quarantine for one plugin. */
+/* Restart backoff and quarantine for one plugin.  Only failures still
+ * inside the window are kept, so memory follows what actually failed, not
+ * how many failures --max-restarts would tolerate. */
 struct restart_tracker {
 	uint32_t	 initial_ms, max_ms;
 	unsigned	 max_restarts;
 	double		 window_s;
-	double		*failures;	/* ring of the last max_restarts + 1 */
-	unsigned	 next, consecutive;
+	double		*failures;	/* oldest first, all within the window */
+	size_t		 count, capacity;
+	unsigned	 consecutive;
 };
 
 void	 restart_tracker_init(struct restart_tracker *, uint32_t initial_ms,

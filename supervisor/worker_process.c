@@ -754,6 +754,23 @@ worker_process_pid(const struct worker_process *w)
 	return w->spawned.pid;
 }
 
+long
+worker_process_peak_rss(const struct worker_process *w)
+{
+	char path[64], line[256];
+	long kib = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)w->spawned.pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kib;
+}
+
 void
 worker_process_describe_layers(const struct worker_process *w,
     struct buffer *out)

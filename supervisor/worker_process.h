@@ -78,6 +78,9 @@ bool		 worker_process_is_ready(const struct worker_process *);
 void		 worker_process_close(struct worker_process *);
 void		 worker_process_kill(struct worker_process *);
 pid_t		 worker_process_pid(const struct worker_process *);
+/* The worker's peak resident memory since its exec (VmHWM), in KiB, or 0
+ * when it cannot be read. */
+long		 worker_process_peak_rss(const struct worker_process *);
 
 /* Layers as reported at READY (spawn's and the worker's), one per line,
  * appended to out. */

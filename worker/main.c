@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +78,8 @@ main(int argc, char **argv)
 	lua_State *L;
 
 	(void)argv;
+	/* Exec'd by descriptor, the process would be named "3" in ps. */
+	(void)prctl(PR_SET_NAME, "luaward-worker", 0, 0, 0);
 	if (argc != 1 || isatty(0)) {
 		static const char usage[] = "luaward-worker: started by luaward "
 		    "with its pipes on fds 0 and 1; not meant to be run by "
