@@ -531,14 +531,6 @@ on_child(struct ev_loop *loop, ev_child *watcher, int events)
 	finish(w, watcher->rstatus);
 }
 
-static const char *
-signal_name(int signal_number)
-{
-	const char *name = sigabbrev_np(signal_number);
-
-	return name != NULL ? name : "unknown";
-}
-
 /* Decides how it ended and what becomes of the jobs it held. */
 static void
 finish(struct worker_process *w, int status)
@@ -546,70 +538,31 @@ finish(struct worker_process *w, int status)
 	struct worker_death death;
 	bool loading = w->state == W_STARTING || w->state == W_LOADING;
 	struct job *culprit = w->head, **link;
+	struct death_facts facts = {
+		.status = status,
+		.loading = loading,
+		.closed_idle = w->closing && w->in_flight == 0,
+		.protocol_error = w->protocol_error ? w->reason : NULL,
+		.violation = w->violated ? w->said : NULL,
+		.timed_out = w->timed_out,
+		.load_timeout_ms = w->setup->load.load_timeout_ms,
+		.call_timeout_ms = call_timeout(w),
+		.said_error = w->said_error,
+		.said_kind = w->said_kind,
+		.said = w->said,
+	};
+	struct death_verdict verdict;
 
-	memset(&death, 0, sizeof(death));
-	death.type = DEATH_FAILED;
-	death.kind = ERROR_CRASH;
 	if (w->violated && w->violation_id != 0)
 		for (struct job *j = w->head; j != NULL; j = j->queue_next)
 			if (j->request_id == w->violation_id)
 				culprit = j;
-
-	if (w->closing && w->in_flight == 0) {
-		death.type = DEATH_CLOSED;
-		snprintf(death.message, sizeof(death.message), "exited");
-	} else if (w->protocol_error) {
-		snprintf(death.message, sizeof(death.message), "the worker %s; "
-		    "it was killed", w->reason);
-	} else if (w->violated || (WIFSIGNALED(status) &&
-	    WTERMSIG(status) == SIGSYS)) {
-		death.kind = ERROR_SANDBOX;
-		snprintf(death.message, sizeof(death.message), "%.400s",
-		    w->violated ? w->said : "killed by the seccomp filter "
-		    "(SIGSYS): a syscall outside the policy");
-	} else if (w->timed_out) {
-		death.kind = ERROR_TIMEOUT;
-		if (loading)
-			snprintf(death.message, sizeof(death.message), "did "
-			    "not finish loading within %u ms; the worker was "
-			    "killed", w->setup->load.load_timeout_ms);
-		else
-			snprintf(death.message, sizeof(death.message), "did "
-			    "not answer within %u ms, not even to its own "
-			    "deadline; the worker was killed", call_timeout(w));
-	} else if (w->said_error) {
-		death.kind = w->said_kind;
-		snprintf(death.message, sizeof(death.message), "%.400s",
-		    w->said);
-		if (WIFEXITED(status) && WEXITSTATUS(status) == WIRE_EXIT_LOAD)
-			death.type = DEATH_LOAD_FAILED;
-		else if (WIFEXITED(status) &&
-		    WEXITSTATUS(status) == WIRE_EXIT_SETUP)
-			death.type = DEATH_SETUP_FAILED;
-		else if (WIFEXITED(status) &&
-		    WEXITSTATUS(status) == WIRE_EXIT_MEMORY)
-			death.kind = ERROR_MEMORY;
-	} else if (WIFSIGNALED(status)) {
-		snprintf(death.message, sizeof(death.message), "the worker was "
-		    "killed by signal %d (SIG%s)", WTERMSIG(status),
-		    signal_name(WTERMSIG(status)));
-	} else {
-		snprintf(death.message, sizeof(death.message), "the worker "
-		    "exited with status %d", WEXITSTATUS(status));
-	}
-	/* A plugin whose top level cannot run is a load failure, whatever
-	 * stopped it (not a crash from outside, which a restart may fix). */
-	if (loading && death.type == DEATH_FAILED && !w->protocol_error &&
-	    (death.kind == ERROR_SANDBOX || death.kind == ERROR_TIMEOUT ||
-	    death.kind == ERROR_MEMORY)) {
-		char message[sizeof(death.message)];
-
-		snprintf(message, sizeof(message), "top level: %.480s",
-		    death.message);
-		snprintf(death.message, sizeof(death.message), "%s", message);
-		death.type = DEATH_LOAD_FAILED;
-	}
-
+	death_classify(&facts, &verdict);
+	memset(&death, 0, sizeof(death));
+	death.type = verdict.type;
+	death.kind = verdict.kind;
+	snprintf(death.message, sizeof(death.message), "%s",
+	    verdict.message);
 	death.culprit = death.type == DEATH_FAILED ? culprit : NULL;
 	link = &death.requeue;
 	for (struct job *j = w->head, *next; j != NULL; j = next) {

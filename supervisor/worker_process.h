@@ -13,6 +13,7 @@
 #include <ev.h>
 
 #include "../ipc/wire.h"
+#include "death.h"
 #include "job.h"
 #include "spawn.h"
 
@@ -34,13 +35,6 @@ struct worker_setup {
 	struct wire_load	 load;		/* the LOAD message */
 	struct spawn_config	 spawn;
 	struct log_allowance	*log;		/* NULL: one of its own */
-};
-
-enum death_type {
-	DEATH_CLOSED,		/* exited after its input was closed */
-	DEATH_LOAD_FAILED,	/* the plugin did not load: do not restart */
-	DEATH_SETUP_FAILED,	/* a sandbox layer could not be applied */
-	DEATH_FAILED,		/* anything else: restart */
 };
 
 struct worker_death {

@@ -6,7 +6,7 @@
 
 #define SUITES(X) \
 	X(reader) X(json) X(wire) X(dispatch) X(writer) X(policy) \
-	X(stats) X(backoff) X(resolve) X(contract) X(hostile) X(limits) \
+	X(stats) X(backoff) X(death) X(resolve) X(contract) X(hostile) X(limits) \
 	X(chaos) X(check_command) X(selftest) X(cli)
 
 /* Weak: a suite whose file is not linked is simply absent. */

@@ -1,0 +1,44 @@
+/*
+ * How a worker ended, decided once it is reaped: from what it said last,
+ * what the supervisor did to it, and its exit status.  A pure function, so
+ * that every rule is tested without a process.
+ */
+#ifndef LUAWARD_SUPERVISOR_DEATH_H
+#define LUAWARD_SUPERVISOR_DEATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "job.h"
+
+enum death_type {
+	DEATH_CLOSED,		/* exited after its input was closed */
+	DEATH_LOAD_FAILED,	/* the plugin did not load: do not restart */
+	DEATH_SETUP_FAILED,	/* a sandbox layer could not be applied */
+	DEATH_FAILED,		/* anything else: restart */
+};
+
+/* What the supervisor knows when the worker is reaped. */
+struct death_facts {
+	int		 status;	/* from waitpid() */
+	bool		 loading;	/* it had not said READY */
+	bool		 closed_idle;	/* asked to end, holding nothing */
+	const char	*protocol_error;	/* what it sent that was bad */
+	const char	*violation;	/* its VIOLATION, as text */
+	bool		 timed_out;	/* the supervisor killed it */
+	uint32_t	 load_timeout_ms, call_timeout_ms;
+	bool		 said_error;	/* its ERROR about itself */
+	enum error_kind	 said_kind;
+	const char	*said;
+};
+
+struct death_verdict {
+	enum death_type	 type;
+	enum error_kind	 kind;		/* for the request it was running */
+	char		 message[512];
+};
+
+void	 death_classify(const struct death_facts *, struct death_verdict *);
+
+#endif

@@ -1,0 +1,258 @@
+/*
+ * How a dead worker is judged (supervisor/death.c): every rule, from the
+ * facts alone.  The order matters: a protocol violation outweighs anything
+ * the worker said, a seccomp kill outweighs a timeout, and a plugin whose
+ * top level cannot run is a load failure rather than a crash to retry.
+ */
+#include <check.h>
+#include <signal.h>
+#include <string.h>
+
+#include "../ipc/wire.h"
+#include "../supervisor/death.h"
+#include "suites.h"
+
+/* Wait statuses as waitpid() reports them. */
+#define EXITED(code)	((code) << 8)
+#define SIGNALED(sig)	(sig)
+
+static struct death_facts
+facts(int status)
+{
+	struct death_facts f;
+
+	memset(&f, 0, sizeof(f));
+	f.status = status;
+	f.load_timeout_ms = 1000;
+	f.call_timeout_ms = 100;
+	return f;
+}
+
+static struct death_verdict
+judge(const struct death_facts *f)
+{
+	struct death_verdict v;
+
+	death_classify(f, &v);
+	return v;
+}
+
+START_TEST(test_closed_and_idle_is_a_normal_end)
+{
+	struct death_facts f = facts(EXITED(0));
+	struct death_verdict v;
+
+	f.closed_idle = true;
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_CLOSED);
+	/* However it ended: it was asked to, and held nothing. */
+	f.status = SIGNALED(SIGKILL);
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_CLOSED);
+}
+END_TEST
+
+START_TEST(test_protocol_violation_is_a_crash_whatever_it_said)
+{
+	struct death_facts f = facts(SIGNALED(SIGKILL));
+	struct death_verdict v;
+
+	f.protocol_error = "sent a malformed frame: too big";
+	f.said_error = true;
+	f.said_kind = ERROR_LOAD;
+	f.said = "claims a load error";
+	f.violation = "blocked by the seccomp policy: openat (syscall 257)";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+	ck_assert_str_eq(v.message, "the worker sent a malformed frame: too "
+	    "big; it was killed");
+}
+END_TEST
+
+START_TEST(test_reported_violation_names_the_syscall)
+{
+	struct death_facts f = facts(SIGNALED(SIGSYS));
+	struct death_verdict v;
+
+	f.violation = "blocked by the seccomp policy: socket (syscall 41)";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_SANDBOX);
+	ck_assert_str_eq(v.message, f.violation);
+}
+END_TEST
+
+START_TEST(test_silent_sigsys_is_still_the_sandbox)
+{
+	struct death_facts f = facts(SIGNALED(SIGSYS));
+	struct death_verdict v = judge(&f);
+
+	ck_assert_int_eq(v.kind, ERROR_SANDBOX);
+	ck_assert_str_eq(v.message, "killed by the seccomp filter (SIGSYS): "
+	    "a syscall outside the policy");
+}
+END_TEST
+
+START_TEST(test_seccomp_outweighs_a_timeout)
+{
+	struct death_facts f = facts(SIGNALED(SIGSYS));
+	struct death_verdict v;
+
+	f.timed_out = true;
+	v = judge(&f);
+	ck_assert_int_eq(v.kind, ERROR_SANDBOX);
+}
+END_TEST
+
+START_TEST(test_deadline_kill_is_a_timeout)
+{
+	struct death_facts f = facts(SIGNALED(SIGKILL));
+	struct death_verdict v;
+
+	f.timed_out = true;
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_TIMEOUT);
+	ck_assert_str_eq(v.message, "did not answer within 100 ms, not even "
+	    "to its own deadline; the worker was killed");
+}
+END_TEST
+
+START_TEST(test_top_level_that_cannot_finish_is_a_load_failure)
+{
+	struct death_facts f = facts(SIGNALED(SIGKILL));
+	struct death_verdict v;
+
+	f.loading = true;
+	f.timed_out = true;
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_LOAD_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_TIMEOUT);
+	ck_assert_str_eq(v.message, "top level: did not finish loading "
+	    "within 1000 ms; the worker was killed");
+
+	f = facts(SIGNALED(SIGSYS));
+	f.loading = true;
+	f.violation = "blocked by the seccomp policy: openat (syscall 257)";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_LOAD_FAILED);
+	ck_assert_str_eq(v.message, "top level: blocked by the seccomp "
+	    "policy: openat (syscall 257)");
+}
+END_TEST
+
+START_TEST(test_crash_while_loading_is_retried)
+{
+	/* Killed from outside while starting: a restart may well work. */
+	struct death_facts f = facts(SIGNALED(SIGKILL));
+	struct death_verdict v;
+
+	f.loading = true;
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+	ck_assert_str_eq(v.message, "the worker was killed by signal 9 "
+	    "(SIGKILL)");
+}
+END_TEST
+
+START_TEST(test_load_error_it_reported)
+{
+	struct death_facts f = facts(EXITED(WIRE_EXIT_LOAD));
+	struct death_verdict v;
+
+	f.loading = true;
+	f.said_error = true;
+	f.said_kind = ERROR_LOAD;
+	f.said = "does not compile: x.lua:1: unexpected symbol";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_LOAD_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_LOAD);
+	ck_assert_str_eq(v.message, f.said);
+}
+END_TEST
+
+START_TEST(test_sandbox_setup_failure_it_reported)
+{
+	struct death_facts f = facts(EXITED(WIRE_EXIT_SETUP));
+	struct death_verdict v;
+
+	f.loading = true;
+	f.said_error = true;
+	f.said_kind = ERROR_SANDBOX;
+	f.said = "landlock: the kernel has no Landlock";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_SETUP_FAILED);
+	ck_assert_str_eq(v.message, f.said);
+}
+END_TEST
+
+START_TEST(test_own_memory_exhausted_is_memory)
+{
+	struct death_facts f = facts(EXITED(WIRE_EXIT_MEMORY));
+	struct death_verdict v;
+
+	f.said_error = true;
+	f.said_kind = ERROR_ERROR;
+	f.said = "no memory for a reply";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_MEMORY);
+}
+END_TEST
+
+START_TEST(test_silent_exit_and_signal_are_crashes)
+{
+	struct death_facts f = facts(EXITED(3));
+	struct death_verdict v = judge(&f);
+
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+	ck_assert_str_eq(v.message, "the worker exited with status 3");
+	f = facts(SIGNALED(SIGSEGV));
+	v = judge(&f);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+	ck_assert_str_eq(v.message, "the worker was killed by signal 11 "
+	    "(SIGSEGV)");
+}
+END_TEST
+
+START_TEST(test_long_messages_are_cut_not_overrun)
+{
+	char said[4096];
+	struct death_facts f = facts(EXITED(WIRE_EXIT_LOAD));
+	struct death_verdict v;
+
+	memset(said, 'x', sizeof(said) - 1);
+	said[sizeof(said) - 1] = '\0';
+	f.said_error = true;
+	f.said_kind = ERROR_LOAD;
+	f.said = said;
+	v = judge(&f);
+	ck_assert_uint_lt(strlen(v.message), sizeof(v.message));
+	ck_assert_uint_eq(strlen(v.message), 400);
+}
+END_TEST
+
+Suite *
+death_suite(void)
+{
+	Suite *s = suite_create("death");
+	TCase *t = tcase_create("classify");
+
+	tcase_add_test(t, test_closed_and_idle_is_a_normal_end);
+	tcase_add_test(t, test_protocol_violation_is_a_crash_whatever_it_said);
+	tcase_add_test(t, test_reported_violation_names_the_syscall);
+	tcase_add_test(t, test_silent_sigsys_is_still_the_sandbox);
+	tcase_add_test(t, test_seccomp_outweighs_a_timeout);
+	tcase_add_test(t, test_deadline_kill_is_a_timeout);
+	tcase_add_test(t, test_top_level_that_cannot_finish_is_a_load_failure);
+	tcase_add_test(t, test_crash_while_loading_is_retried);
+	tcase_add_test(t, test_load_error_it_reported);
+	tcase_add_test(t, test_sandbox_setup_failure_it_reported);
+	tcase_add_test(t, test_own_memory_exhausted_is_memory);
+	tcase_add_test(t, test_silent_exit_and_signal_are_crashes);
+	tcase_add_test(t, test_long_messages_are_cut_not_overrun);
+	suite_add_tcase(s, t);
+	return s;
+}
