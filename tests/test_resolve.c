@@ -290,6 +290,48 @@ START_TEST(test_ten_thousand_generated_records)
 }
 END_TEST
 
+/* --stats=json: one JSON object on the last line of stderr, counting what
+ * the run did; --stats: the same for people. */
+START_TEST(test_stats_count_the_run)
+{
+	char *dir = plugin_dir("1-broken.lua", "function GetWorkloadTypeAndName"
+	    "(m) error('no') end\n", "2-owner.lua", owner_plugin, NULL);
+	const char input[] = "{\"ownerReferences\":[{\"kind\":\"ReplicaSet\","
+	    "\"name\":\"a-1\"}]}\n{\"name\":\"b\"}\nnot json\n";
+	struct run_result r;
+	const char *json;
+
+	run_luaward(&r, input, strlen(input), 60, "resolve", "--plugins", dir,
+	    "--stats=json", NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_uint_eq(count_lines(r.out), 3);
+	json = strstr(r.err, "{\"records\":3,");
+	ck_assert_msg(json != NULL, "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(json, "\"resolved\":1,\"unresolved\":1,"
+	    "\"unsupported\":0,\"invalid\":1,"));
+	ck_assert_ptr_nonnull(strstr(json, "{\"name\":\"1-broken\",\"calls\":2,"
+	    "\"errors\":{\"timeout\":0,\"memory\":0,\"error\":2,"));
+	ck_assert_ptr_nonnull(strstr(json, "{\"name\":\"2-owner\",\"calls\":2,"
+	    "\"errors\":{\"timeout\":0,\"memory\":0,\"error\":0,"));
+	ck_assert_ptr_nonnull(strstr(json, "\"restarts\":0,\"quarantines\":0,"
+	    "\"quarantined\":false,\"latency_us\":{\"p50\":"));
+	/* One object, ending the output. */
+	ck_assert_str_eq(json + strlen(json) - 4, "}]}\n");
+	run_result_free(&r);
+
+	run_luaward(&r, input, strlen(input), 60, "resolve", "--plugins", dir,
+	    "--stats", NULL);
+	ck_assert_ptr_nonnull(strstr(r.err, "luaward: 3 records in "));
+	ck_assert_ptr_nonnull(strstr(r.err, "1 resolved, 1 unresolved, 0 "
+	    "unsupported, 1 invalid"));
+	ck_assert_ptr_nonnull(strstr(r.err, "plugin 1-broken: 2 calls"));
+	ck_assert_ptr_nonnull(strstr(r.err, "errors: error 2"));
+	ck_assert_ptr_nonnull(strstr(r.err, "peak memory: supervisor "));
+	run_result_free(&r);
+	free(dir);
+}
+END_TEST
+
 Suite *
 resolve_suite(void)
 {
@@ -305,6 +347,7 @@ resolve_suite(void)
 	tcase_add_test(t, test_plugin_that_does_not_compile_is_a_load_error);
 	tcase_add_test(t, test_io_open_fails_and_the_rest_of_the_chain_runs);
 	tcase_add_test(t, test_ten_thousand_generated_records);
+	tcase_add_test(t, test_stats_count_the_run);
 	suite_add_tcase(s, t);
 	return s;
 }
