@@ -133,8 +133,10 @@ $(BUILD)/genpods: bench/genpods.c
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/luaward/plugins
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/luaward/plugins \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/luaward $(BUILD)/luaward-worker $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 docs/luaward.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 policies/worker.policy $(DESTDIR)$(PREFIX)/share/luaward/
 	install -m 0644 plugins/*.lua plugins/pods.json $(DESTDIR)$(PREFIX)/share/luaward/plugins/
 

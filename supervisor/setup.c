@@ -37,6 +37,12 @@ setup_find_data(const char *tree_path, const char *installed_path)
 	static const char *const tree_roots[] = { "..", "../..", "../../.." };
 	char path[PATH_MAX];
 
+	/* Installed: PREFIX/bin/luaward and PREFIX/share/luaward, looked at
+	 * first so that an installed binary never picks up a stray tree. */
+	if ((size_t)snprintf(path, sizeof(path), "%s/../share/luaward/%s",
+	    setup_binary_dir(), installed_path) < sizeof(path) &&
+	    access(path, R_OK) == 0)
+		return xstrdup(path);
 	/* The build tree: build/luaward, build/sanitize/luaward, or a build
 	 * directory of its own, build/NAME/sanitize/luaward. */
 	for (size_t i = 0; i < sizeof(tree_roots) / sizeof(tree_roots[0]); i++)
@@ -44,10 +50,6 @@ setup_find_data(const char *tree_path, const char *installed_path)
 		    setup_binary_dir(), tree_roots[i], tree_path) <
 		    sizeof(path) && access(path, R_OK) == 0)
 			return xstrdup(path);
-	if ((size_t)snprintf(path, sizeof(path), "%s/../share/luaward/%s",
-	    setup_binary_dir(), installed_path) < sizeof(path) &&
-	    access(path, R_OK) == 0)
-		return xstrdup(path);
 	return NULL;
 }
 
