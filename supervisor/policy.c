@@ -66,7 +66,7 @@ compile(struct policy *policy, char *error, size_t error_size)
 	    (size = lseek(fd, 0, SEEK_END)) <= 0 ||
 	    size > (off_t)WIRE_MAX_FILTER || lseek(fd, 0, SEEK_SET) != 0) {
 		snprintf(error, error_size, "%s: the filter cannot be exported "
-		    "(or is larger than %u instructions)", policy->path,
+		    "(or is larger than %d instructions)", policy->path,
 		    WIRE_MAX_FILTER / 8);
 		close(fd);
 		return -1;

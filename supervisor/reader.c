@@ -523,5 +523,8 @@ reader_finish(struct reader *r, struct record *record)
 		    (unsigned long long)r->line,
 		    (unsigned long long)r->offset);
 	reset_structure(r);
+	/* Nothing may point at this frame once it returns. */
+	r->out = NULL;
+	r->ready = NULL;
 	return ready;
 }
