@@ -5,9 +5,15 @@
 #include <check.h>
 
 #define SUITES(X) \
-	X(reader) X(json) X(wire) X(dispatch) X(writer) X(policy) \
-	X(stats) X(backoff) X(death) X(resolve) X(contract) X(hostile) X(limits) \
-	X(chaos) X(check_command) X(selftest) X(cli)
+	X(reader) X(reader_text) X(reader_errors) X(reader_limits) \
+	X(json) \
+	X(wire) X(wire_framing) X(wire_hostile) X(wire_limits) \
+	X(dispatch) X(result) X(writer) \
+	X(policy) X(policy_include) X(policy_compile) \
+	X(stats) X(stats_print) \
+	X(backoff) X(death) X(resolve) X(contract) \
+	X(hostile) X(hostile_tamper) X(hostile_output) \
+	X(limits) X(chaos) X(check_command) X(selftest) X(cli)
 
 /* Weak: a suite whose file is not linked is simply absent. */
 #define DECLARE_SUITE(name) \
