@@ -24,13 +24,11 @@
 #include "log.h"
 #include "policy.h"
 #include "timing.h"
+#include "worker_log.h"
 #include "worker_process.h"
 
 #define READ_CHUNK		(64 * 1024)
 #define READ_BUDGET		(1024 * 1024)	/* per callback: be fair */
-#define LOG_LINE_MAX		1024
-#define LOG_LINES_PER_SECOND	20.0
-#define LOG_BURST		200.0
 #define START_ALLOWANCE_MS	2000		/* exec and sandbox setup */
 
 enum state { W_STARTING, W_LOADING, W_READY, W_CLOSING, W_GONE };
@@ -98,46 +96,6 @@ fail_protocol(struct worker_process *w, const char *format, ...)
 	ev_io_stop(w->loop, &w->reader);
 	ev_io_stop(w->loop, &w->writer);
 	kill(w->spawned.pid, SIGKILL);
-}
-
-static void
-log_from_worker(struct worker_process *w, const char *text, size_t length)
-{
-	char line[LOG_LINE_MAX + 1];
-	ev_tstamp now = ev_now(w->loop);
-	size_t n = 0;
-
-	struct log_allowance *a = w->allowance;
-
-	/* The supervisor's stderr is shared: the plugin's bucket bounds what
-	 * its workers, however compromised, can write there. */
-	if (!a->started) {
-		a->started = true;
-		a->tokens = LOG_BURST;
-		a->refilled_at = now;
-	}
-	a->tokens += (now - a->refilled_at) * LOG_LINES_PER_SECOND;
-	if (a->tokens > LOG_BURST)
-		a->tokens = LOG_BURST;
-	a->refilled_at = now;
-	if (a->tokens < 1) {
-		a->dropped++;
-		return;
-	}
-	a->tokens -= 1;
-	for (size_t i = 0; i < length && n < LOG_LINE_MAX; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		line[n++] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' :
-		    (char)c;
-	}
-	line[n] = '\0';
-	if (a->dropped > 0) {
-		log_info("plugin %s: (%llu lines dropped)", w->setup->plugin,
-		    (unsigned long long)a->dropped);
-		a->dropped = 0;
-	}
-	log_info("plugin %s: %s", w->setup->plugin, line);
 }
 
 static void
@@ -249,7 +207,8 @@ handle_message(struct worker_process *w, const struct wire_message *m)
 
 	switch (m->type) {
 	case WIRE_LOG:
-		log_from_worker(w, m->u.log.text.bytes, m->u.log.text.length);
+		worker_log_line(w->allowance, ev_now(w->loop), w->setup->plugin,
+		    m->u.log.text.bytes, m->u.log.text.length);
 		return;
 	case WIRE_VIOLATION:
 		w->violated = true;
@@ -410,43 +369,10 @@ on_readable(struct ev_loop *loop, ev_io *watcher, int events)
 static void
 read_log(struct worker_process *w)
 {
-	for (;;) {
-		char *newline;
-		ssize_t n;
-
-		if (buffer_reserve(&w->log, 4096) == -1)
-			return;
-		n = read(w->spawned.log, w->log.data + w->log.end,
-		    w->log.capacity - w->log.end);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0) {
-				w->log_eof = true;
-				ev_io_stop(w->loop, &w->logger);
-			}
-			break;
-		}
-		w->log.end += (size_t)n;
-		while ((newline = memchr(buffer_bytes(&w->log), '\n',
-		    buffer_length(&w->log))) != NULL) {
-			size_t length = (size_t)(newline -
-			    buffer_bytes(&w->log));
-
-			log_from_worker(w, buffer_bytes(&w->log), length);
-			buffer_consume(&w->log, length + 1);
-		}
-		/* A line without end: cut it rather than hold it. */
-		if (buffer_length(&w->log) > LOG_LINE_MAX) {
-			log_from_worker(w, buffer_bytes(&w->log),
-			    buffer_length(&w->log));
-			buffer_clear(&w->log);
-		}
-	}
-	if (w->log_eof && buffer_length(&w->log) > 0) {
-		log_from_worker(w, buffer_bytes(&w->log),
-		    buffer_length(&w->log));
-		buffer_clear(&w->log);
+	if (worker_log_read(w->spawned.log, &w->log, w->allowance,
+	    ev_now(w->loop), w->setup->plugin)) {
+		w->log_eof = true;
+		ev_io_stop(w->loop, &w->logger);
 	}
 }
 

@@ -16,18 +16,9 @@
 #include "death.h"
 #include "job.h"
 #include "spawn.h"
+#include "worker_log.h"
 
 struct worker_process;
-
-/* The rate of log lines a plugin's workers may put on the supervisor's
- * stderr: a token bucket shared by all of them, so that a worker restarted
- * again and again gets no fresh allowance. */
-struct log_allowance {
-	double			 tokens;
-	double			 refilled_at;
-	uint64_t		 dropped;
-	bool			 started;
-};
 
 /* Everything a worker needs to start; shared by all workers of a plugin. */
 struct worker_setup {

@@ -1,0 +1,110 @@
+/*
+ * A worker's log lines onto the supervisor's stderr.  The stream is shared
+ * with the supervisor's own messages, so nothing a worker writes, however
+ * compromised, can forge a line (control bytes become '?'), grow without
+ * bound (one line is at most LOG_LINE_MAX bytes) or drown the rest (a token
+ * bucket per plugin).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "worker_log.h"
+
+#define LOG_LINE_MAX		1024
+#define LOG_LINES_PER_SECOND	20.0
+#define LOG_BURST		200.0
+#define READ_SIZE		4096
+
+static bool
+take_token(struct log_allowance *a, double now)
+{
+	if (!a->started) {
+		a->started = true;
+		a->tokens = LOG_BURST;
+		a->refilled_at = now;
+	}
+	a->tokens += (now - a->refilled_at) * LOG_LINES_PER_SECOND;
+	if (a->tokens > LOG_BURST)
+		a->tokens = LOG_BURST;
+	a->refilled_at = now;
+	if (a->tokens < 1) {
+		a->dropped++;
+		return false;
+	}
+	a->tokens -= 1;
+	return true;
+}
+
+void
+worker_log_line(struct log_allowance *a, double now, const char *plugin,
+    const char *text, size_t length)
+{
+	char line[LOG_LINE_MAX + 1];
+	size_t n = 0;
+
+	if (!take_token(a, now))
+		return;
+	for (size_t i = 0; i < length && n < LOG_LINE_MAX; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		line[n++] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' :
+		    (char)c;
+	}
+	line[n] = '\0';
+	if (a->dropped > 0) {
+		log_info("plugin %s: (%llu lines dropped)", plugin,
+		    (unsigned long long)a->dropped);
+		a->dropped = 0;
+	}
+	log_info("plugin %s: %s", plugin, line);
+}
+
+bool
+worker_log_read(int fd, struct buffer *pending, struct log_allowance *a,
+    double now, const char *plugin)
+{
+	bool eof = false;
+
+	for (;;) {
+		char *newline;
+		ssize_t n;
+
+		if (buffer_reserve(pending, READ_SIZE) == -1)
+			break;
+		n = read(fd, pending->data + pending->end,
+		    pending->capacity - pending->end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* EAGAIN: all there is for now.  Any other error
+			 * ends the pipe as surely as end of file. */
+			eof = n == 0 || errno != EAGAIN;
+			break;
+		}
+		pending->end += (size_t)n;
+		while ((newline = memchr(buffer_bytes(pending), '\n',
+		    buffer_length(pending))) != NULL) {
+			size_t length = (size_t)(newline -
+			    buffer_bytes(pending));
+
+			worker_log_line(a, now, plugin, buffer_bytes(pending),
+			    length);
+			buffer_consume(pending, length + 1);
+		}
+		/* A line without end: cut it rather than hold it. */
+		if (buffer_length(pending) > LOG_LINE_MAX) {
+			worker_log_line(a, now, plugin, buffer_bytes(pending),
+			    buffer_length(pending));
+			buffer_clear(pending);
+		}
+	}
+	if (eof && buffer_length(pending) > 0) {
+		worker_log_line(a, now, plugin, buffer_bytes(pending),
+		    buffer_length(pending));
+		buffer_clear(pending);
+	}
+	return eof;
+}
