@@ -1,4 +1,5 @@
-/* Every test suite: each test_<name>.c defines <name>_suite(). */
+/* Every test suite: each test_<name>.c defines <name>_suite(), and is
+ * listed here once. */
 #ifndef LUAWARD_TESTS_SUITES_H
 #define LUAWARD_TESTS_SUITES_H
 
@@ -6,18 +7,20 @@
 
 #define SUITES(X) \
 	X(reader) X(reader_text) X(reader_errors) X(reader_limits) \
-	X(json) \
+	X(json) X(utf8) \
 	X(wire) X(wire_framing) X(wire_hostile) X(wire_limits) \
-	X(dispatch) X(result) X(writer) \
+	X(dispatch) X(result) \
 	X(policy) X(policy_include) X(policy_compile) \
 	X(stats) X(stats_print) \
-	X(backoff) X(death) X(resolve) X(contract) \
+	X(backoff) X(death) X(resolve) \
 	X(hostile) X(hostile_tamper) X(hostile_output) \
 	X(limits) X(chaos) X(check_command) X(selftest) X(cli)
 
-/* Weak: a suite whose file is not linked is simply absent. */
+/* No suite can drop out of the count unnoticed: one listed here without
+ * its file fails to link, and a file not listed here fails to compile
+ * (-Wmissing-prototypes). */
 #define DECLARE_SUITE(name) \
-	Suite *name##_suite(void) __attribute__((weak));
+	Suite *name##_suite(void);
 SUITES(DECLARE_SUITE)
 
 #endif
