@@ -38,7 +38,8 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/reader_tokens.c supervisor/job.c supervisor/result.c supervisor/plugins.c \
 		   supervisor/policy.c supervisor/policy_parse.c \
 		   supervisor/spawn.c \
-		   supervisor/worker_process.c supervisor/worker_log.c supervisor/death.c \
+		   supervisor/worker_process.c supervisor/worker_log.c \
+		   supervisor/sandbox_report.c supervisor/death.c \
 		   supervisor/pool.c \
 		   supervisor/dispatch.c supervisor/writer.c \
 		   supervisor/input.c supervisor/stats.c supervisor/options.c \

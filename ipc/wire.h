@@ -51,6 +51,14 @@
 #define WIRE_MAX_FILTER		(4096 * 8)	/* BPF program bytes */
 
 /*
+ * How the message of the ERROR about a plugin that did not load begins,
+ * for the phases a reader tells apart (`luaward check`): the chunk did not
+ * compile, or its top level ran but left no entry point.
+ */
+#define WIRE_LOAD_COMPILE_FAILED	"does not compile"
+#define WIRE_LOAD_NO_ENTRY_POINT	"does not define"
+
+/*
  * Worker exit statuses the supervisor tells apart (anything else, or death by
  * a signal other than SIGSYS, is a crash).
  */

@@ -7,13 +7,17 @@
 #include "options.h"
 #include "plugins.h"
 
+struct setup;
+
 int	 cmd_resolve(int argc, char **argv);
 int	 cmd_policy(int argc, char **argv);
 int	 cmd_selftest(int argc, char **argv);
 int	 cmd_check(int argc, char **argv);
 
-/* A resolve run over inputs (stdin when none); returns the exit status. */
-int	 resolve_run(const struct options *, const struct plugin_source *,
-	     size_t plugin_count, char *const *inputs, size_t input_count);
+/* A resolve run over inputs (stdin when none) with a loaded setup;
+ * returns the exit status. */
+int	 resolve_run(const struct setup *, const struct options *,
+	     const struct plugin_source *, size_t plugin_count,
+	     char *const *inputs, size_t input_count);
 
 #endif

@@ -7,8 +7,10 @@
 #include "timing.h"
 #include "worker_process.h"
 
-#define LOG_LINES_PER_SECOND	10
-#define LOG_BURST		100
+/* What a worker itself lets a plugin print, before anything reaches the
+ * supervisor's own per-plugin limit (worker_log.c). */
+#define WORKER_LOG_LINES_PER_SECOND	10
+#define WORKER_LOG_BURST		100
 
 struct plugin {
 	struct pool		*pool;
@@ -21,18 +23,16 @@ struct plugin {
 	bool			 ever_ready;
 	struct job		*queue_head, *queue_tail;
 	ev_timer		 restart_timer;
-	ev_timer		 release_timer;
 	struct restart_tracker	 restarts;
 	struct log_allowance	 log;
 	struct plugin_stats	 stats;
-	struct buffer		 layers;
+	struct sandbox_report	 report;		/* its first READY */
 };
 
 struct pool {
 	struct ev_loop		*loop;
 	struct pool_config	 config;
 	struct plugin		*plugins;
-	struct wire_module	 modules[WIRE_MAX_MODULES];
 	char			*startup_error;
 	bool			 shutting_down;
 };
@@ -40,6 +40,21 @@ struct pool {
 static const struct worker_events events;
 
 static void	note_failure(struct plugin *, const char *);
+
+/* The first reason the pool cannot run at all; later ones add nothing. */
+static void
+set_startup_error(struct pool *pool, const char *plugin, const char *what,
+    const char *message)
+{
+	size_t size;
+
+	if (pool->startup_error != NULL)
+		return;
+	size = strlen(plugin) + strlen(what) + strlen(message) + 16;
+	pool->startup_error = xmalloc(size);
+	snprintf(pool->startup_error, size, "plugin %s: %s%s", plugin, what,
+	    message);
+}
 
 static void
 deliver(struct plugin *p, struct job *job, const struct outcome *outcome)
@@ -120,12 +135,8 @@ spawn_slot(struct plugin *p, unsigned slot)
 		p->live++;
 		return;
 	}
-	if (!p->ever_ready && p->pool->startup_error == NULL) {
-		size_t size = strlen(error) + strlen(p->setup.plugin) + 16;
-
-		p->pool->startup_error = xmalloc(size);
-		snprintf(p->pool->startup_error, size, "plugin %s: %s",
-		    p->setup.plugin, error);
+	if (!p->ever_ready) {
+		set_startup_error(p->pool, p->setup.plugin, "", error);
 		return;
 	}
 	log_warnx("plugin %s: %s", p->setup.plugin, error);
@@ -150,11 +161,6 @@ fail_plugin(struct plugin *p, enum plugin_state state, const char *reason)
 		p->stats.quarantined = true;
 		log_warnx("plugin %s: quarantined: %s", p->setup.plugin,
 		    reason);
-		if (p->pool->config.release_quarantine) {
-			ev_timer_set(&p->release_timer,
-			    p->pool->config.restart_window_s, 0.);
-			ev_timer_start(p->pool->loop, &p->release_timer);
-		}
 	} else
 		log_warnx("plugin %s: not loaded: %s", p->setup.plugin,
 		    reason);
@@ -183,25 +189,6 @@ on_restart(struct ev_loop *loop, ev_timer *timer, int events_mask)
 		}
 }
 
-static void
-on_release(struct ev_loop *loop, ev_timer *timer, int events_mask)
-{
-	struct plugin *p = timer->data;
-
-	(void)loop;
-	(void)events_mask;
-	if (p->state != PLUGIN_QUARANTINED || p->pool->shutting_down)
-		return;
-	log_info("plugin %s: released from quarantine, restarting",
-	    p->setup.plugin);
-	p->state = p->ever_ready ? PLUGIN_READY : PLUGIN_STARTING;
-	p->stats.quarantined = false;
-	restart_tracker_reset(&p->restarts);
-	on_restart(p->pool->loop, &p->restart_timer, 0);
-}
-
-/* A worker failed: restart it after a backoff, or quarantine the plugin
- * when it has failed more than max_restarts times within the window. */
 /* A worker failed: restart it after a backoff, or quarantine the plugin
  * when it has failed more than max_restarts times within the window. */
 static void
@@ -232,7 +219,7 @@ on_ready(struct worker_process *w, void *arg)
 	struct plugin *p = arg;
 
 	if (!p->ever_ready)
-		worker_process_describe_layers(w, &p->layers);
+		p->report = *worker_process_report(w);
 	p->ever_ready = true;
 	if (p->state == PLUGIN_STARTING)
 		p->state = PLUGIN_READY;
@@ -260,6 +247,7 @@ static void
 on_died(struct worker_process *w, struct worker_death *death, void *arg)
 {
 	struct plugin *p = arg;
+	const struct death_verdict *verdict = &death->verdict;
 
 	for (unsigned i = 0; i < p->pool->config.workers_per_plugin; i++)
 		if (p->workers[i] == w) {
@@ -267,6 +255,8 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 			p->live--;
 		}
 	worker_process_free(w);
+	if (death->peak_rss_kib > p->stats.peak_rss_kib)
+		p->stats.peak_rss_kib = death->peak_rss_kib;
 
 	/* Jobs it held but was not running go first, in their order. */
 	if (death->requeue != NULL) {
@@ -281,34 +271,28 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 	}
 	if (death->culprit != NULL) {
 		p->stats.calls++;
-		p->stats.errors[death->kind]++;
-		deliver_error(p, death->culprit, death->kind, death->message);
+		p->stats.errors[verdict->kind]++;
+		deliver_error(p, death->culprit, verdict->kind,
+		    verdict->message);
 	}
-	switch (death->type) {
+	switch (verdict->type) {
 	case DEATH_CLOSED:
 		break;
 	case DEATH_SETUP_FAILED:
 		if (!p->ever_ready) {
-			if (p->pool->startup_error == NULL) {
-				size_t size = strlen(death->message) +
-				    strlen(p->setup.plugin) + 32;
-
-				p->pool->startup_error = xmalloc(size);
-				snprintf(p->pool->startup_error, size,
-				    "plugin %s: sandbox: %s", p->setup.plugin,
-				    death->message);
-			}
+			set_startup_error(p->pool, p->setup.plugin,
+			    "sandbox: ", verdict->message);
 			break;
 		}
-		fail_plugin(p, PLUGIN_LOAD_FAILED, death->message);
+		fail_plugin(p, PLUGIN_LOAD_FAILED, verdict->message);
 		break;
 	case DEATH_LOAD_FAILED:
-		fail_plugin(p, PLUGIN_LOAD_FAILED, death->message);
+		fail_plugin(p, PLUGIN_LOAD_FAILED, verdict->message);
 		break;
 	case DEATH_FAILED:
 		log_warnx("plugin %s: %s", p->setup.plugin,
-		    death->message);
-		note_failure(p, death->message);
+		    verdict->message);
+		note_failure(p, verdict->message);
 		break;
 	}
 	pump(p);
@@ -320,6 +304,40 @@ static const struct worker_events events = {
 	.died = on_died,
 };
 
+void
+pool_worker_setup(const struct pool_config *config,
+    const struct plugin_source *plugin, struct log_allowance *log,
+    struct worker_setup *setup)
+{
+	struct wire_load *load = &setup->load;
+
+	if (config->module_count > WIRE_MAX_MODULES)
+		fatalx("too many preloaded modules");
+	memset(setup, 0, sizeof(*setup));
+	setup->plugin = plugin->name;
+	setup->spawn = config->spawn;
+	setup->log = log;
+	load->plugin.bytes = plugin->name;
+	load->plugin.length = strlen(plugin->name);
+	load->source.bytes = plugin->source;
+	load->source.length = plugin->length;
+	for (size_t i = 0; i < config->module_count; i++) {
+		load->modules[i].name.bytes = config->modules[i].name;
+		load->modules[i].name.length = strlen(config->modules[i].name);
+		load->modules[i].source.bytes = config->modules[i].source;
+		load->modules[i].source.length = config->modules[i].length;
+	}
+	load->module_count = config->module_count;
+	load->call_timeout_ms = config->call_timeout_ms;
+	load->load_timeout_ms = config->load_timeout_ms;
+	load->memory_bytes = config->memory_bytes;
+	load->log_lines_per_second = WORKER_LOG_LINES_PER_SECOND;
+	load->log_burst = WORKER_LOG_BURST;
+	load->landlock = config->landlock;
+	load->seccomp_filter.bytes = config->filter;
+	load->seccomp_filter.length = config->filter_length;
+}
+
 struct pool *
 pool_new(struct ev_loop *loop, const struct pool_config *config)
 {
@@ -327,19 +345,10 @@ pool_new(struct ev_loop *loop, const struct pool_config *config)
 
 	pool->loop = loop;
 	pool->config = *config;
-	if (config->module_count > WIRE_MAX_MODULES)
-		fatalx("too many preloaded modules");
-	for (size_t i = 0; i < config->module_count; i++) {
-		pool->modules[i].name.bytes = config->modules[i].name;
-		pool->modules[i].name.length = strlen(config->modules[i].name);
-		pool->modules[i].source.bytes = config->modules[i].source;
-		pool->modules[i].source.length = config->modules[i].length;
-	}
 	pool->plugins = xcalloc(config->plugin_count ? config->plugin_count : 1,
 	    sizeof(*pool->plugins));
 	for (size_t i = 0; i < config->plugin_count; i++) {
 		struct plugin *p = &pool->plugins[i];
-		struct wire_load *load = &p->setup.load;
 
 		p->pool = pool;
 		p->index = i;
@@ -349,26 +358,10 @@ pool_new(struct ev_loop *loop, const struct pool_config *config)
 		restart_tracker_init(&p->restarts, config->restart_delay_ms,
 		    config->restart_delay_max_ms, config->max_restarts,
 		    config->restart_window_s);
-		p->setup.plugin = config->plugins[i].name;
-		p->setup.spawn = config->spawn;
-		p->setup.log = &p->log;
-		load->plugin.bytes = config->plugins[i].name;
-		load->plugin.length = strlen(config->plugins[i].name);
-		load->source.bytes = config->plugins[i].source;
-		load->source.length = config->plugins[i].length;
-		memcpy(load->modules, pool->modules, sizeof(pool->modules));
-		load->module_count = config->module_count;
-		load->call_timeout_ms = config->call_timeout_ms;
-		load->load_timeout_ms = config->load_timeout_ms;
-		load->memory_bytes = config->memory_bytes;
-		load->log_lines_per_second = LOG_LINES_PER_SECOND;
-		load->log_burst = LOG_BURST;
-		load->landlock = config->landlock;
-		load->seccomp_filter.bytes = config->filter;
-		load->seccomp_filter.length = config->filter_length;
+		pool_worker_setup(config, &config->plugins[i], &p->log,
+		    &p->setup);
 		ev_init(&p->restart_timer, on_restart);
-		ev_init(&p->release_timer, on_release);
-		p->restart_timer.data = p->release_timer.data = p;
+		p->restart_timer.data = p;
 	}
 	return pool;
 }
@@ -387,11 +380,9 @@ pool_free(struct pool *pool)
 				worker_process_free(p->workers[s]);
 			}
 		ev_timer_stop(pool->loop, &p->restart_timer);
-		ev_timer_stop(pool->loop, &p->release_timer);
 		free(p->workers);
 		restart_tracker_free(&p->restarts);
 		free(p->reason);
-		buffer_free(&p->layers);
 	}
 	free(pool->plugins);
 	free(pool->startup_error);
@@ -455,16 +446,9 @@ pool_shutdown(struct pool *pool)
 		struct plugin *p = &pool->plugins[i];
 
 		ev_timer_stop(pool->loop, &p->restart_timer);
-		ev_timer_stop(pool->loop, &p->release_timer);
 		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++)
-			if (p->workers[s] != NULL) {
-				long kib = worker_process_peak_rss(
-				    p->workers[s]);
-
-				if (kib > p->stats.peak_rss_kib)
-					p->stats.peak_rss_kib = kib;
+			if (p->workers[s] != NULL)
 				worker_process_close(p->workers[s]);
-			}
 	}
 }
 
@@ -483,11 +467,10 @@ pool_stats(const struct pool *pool, size_t plugin)
 	return &pool->plugins[plugin].stats;
 }
 
-void
-pool_describe_layers(const struct pool *pool, size_t plugin,
-    struct buffer *out)
+const struct sandbox_report *
+pool_sandbox_report(const struct pool *pool, size_t plugin)
 {
-	const struct buffer *layers = &pool->plugins[plugin].layers;
+	const struct plugin *p = &pool->plugins[plugin];
 
-	(void)buffer_append(out, buffer_bytes(layers), buffer_length(layers));
+	return p->ever_ready ? &p->report : NULL;
 }

@@ -17,6 +17,7 @@
 #include "plugins.h"
 #include "spawn.h"
 #include "stats.h"
+#include "worker_process.h"
 
 enum plugin_state {
 	PLUGIN_STARTING,	/* no worker ready yet */
@@ -43,7 +44,6 @@ struct pool_config {
 	uint32_t	 restart_delay_max_ms;
 	unsigned	 max_restarts;		/* within the window ... */
 	uint32_t	 restart_window_s;	/* ... before quarantine */
-	bool		 release_quarantine;	/* serve: retry after a window */
 
 	/* Every job submitted comes back here exactly once per submit. */
 	void		(*outcome)(struct job *, size_t plugin,
@@ -75,8 +75,15 @@ bool		 pool_finished(const struct pool *);
 
 const struct plugin_stats *pool_stats(const struct pool *, size_t plugin);
 
-/* The sandbox layers of the plugin's first worker, one per line. */
-void		 pool_describe_layers(const struct pool *, size_t plugin,
-		     struct buffer *);
+/* The sandbox of the plugin's first worker to say READY; NULL if none
+ * has. */
+const struct sandbox_report *pool_sandbox_report(const struct pool *,
+		     size_t plugin);
+
+/* What pool_new gives a plugin's workers, for a worker started outside a
+ * pool (check, selftest); log is the plugin's allowance. */
+void		 pool_worker_setup(const struct pool_config *,
+		     const struct plugin_source *, struct log_allowance *log,
+		     struct worker_setup *);
 
 #endif

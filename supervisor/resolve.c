@@ -118,54 +118,53 @@ print_layers(const struct pool *pool, const struct plugin_source *plugins,
 	struct buffer b = { 0 };
 
 	for (size_t i = 0; i < count; i++) {
+		const struct sandbox_report *report;
 		const char *reason;
 
-		buffer_clear(&b);
-		pool_describe_layers(pool, i, &b);
-		if (pool_plugin_state(pool, i, &reason) == PLUGIN_LOAD_FAILED)
+		if (pool_plugin_state(pool, i, &reason) == PLUGIN_LOAD_FAILED) {
 			log_info("plugin %s: not loaded: %s", plugins[i].name,
 			    reason);
-		else
-			log_info("plugin %s: sandbox layers:\n%.*s",
-			    plugins[i].name, (int)buffer_length(&b),
-			    buffer_bytes(&b));
+			continue;
+		}
+		buffer_clear(&b);
+		if ((report = pool_sandbox_report(pool, i)) != NULL)
+			sandbox_report_describe(report, &b);
+		log_info("plugin %s: sandbox layers:\n%.*s", plugins[i].name,
+		    (int)buffer_length(&b), buffer_bytes(&b));
 	}
 	buffer_free(&b);
 }
 
 /* In auto mode a layer the kernel refuses is skipped: say so once, not
- * only under --verbose.  Every worker is set up alike, so the first
- * plugin's report speaks for all. */
+ * only under --verbose.  Every worker is set up alike, so the first report
+ * speaks for all (a plugin that did not load has none). */
 static void
 warn_skipped_layers(const struct pool *pool, size_t plugin_count,
     const struct options *options)
 {
-	static const char *const optional[] = { "namespaces", "landlock" };
-	struct buffer b = { 0 };
+	const struct {
+		const char	*name;
+		enum wire_mode	 mode;
+	} optional[] = {
+		{ "namespaces", options->namespaces },
+		{ "landlock", options->landlock },
+	};
+	const struct sandbox_report *report = NULL;
 
-	if (plugin_count == 0)
+	for (size_t i = 0; i < plugin_count && report == NULL; i++)
+		report = pool_sandbox_report(pool, i);
+	if (report == NULL)
 		return;
-	pool_describe_layers(pool, 0, &b);
 	for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
-		enum wire_mode mode = i == 0 ? options->namespaces :
-		    options->landlock;
-		char prefix[32];
-		const char *line;
+		const struct sandbox_layer *layer = sandbox_report_find(report,
+		    optional[i].name);
 
-		snprintf(prefix, sizeof(prefix), "  %-13s skipped ",
-		    optional[i]);
-		if (mode != WIRE_MODE_AUTO || buffer_length(&b) == 0 ||
-		    (line = memmem(buffer_bytes(&b), buffer_length(&b), prefix,
-		    strlen(prefix))) == NULL)
-			continue;
-		line += strlen(prefix);
-		while (*line == ' ')
-			line++;
-		log_warnx("sandbox layer %s skipped: %.*s (--%s require makes "
-		    "this an error)", optional[i],
-		    (int)strcspn(line, "\n"), line, optional[i]);
+		if (optional[i].mode == WIRE_MODE_AUTO && layer != NULL &&
+		    !layer->applied)
+			log_warnx("sandbox layer %s skipped: %s (--%s require "
+			    "makes this an error)", optional[i].name,
+			    layer->detail, optional[i].name);
 	}
-	buffer_free(&b);
 }
 
 /* Output to a pipe or socket must never block the loop; a terminal or a
@@ -201,8 +200,9 @@ seconds_now(void)
  * with status 2 before any record is read.
  */
 int
-resolve_run(const struct options *options, const struct plugin_source *plugins,
-    size_t plugin_count, char *const *inputs, size_t input_count)
+resolve_run(const struct setup *setup, const struct options *options,
+    const struct plugin_source *plugins, size_t plugin_count,
+    char *const *inputs, size_t input_count)
 {
 	static const struct input_callbacks input_callbacks = {
 		.has_room = has_room,
@@ -211,7 +211,6 @@ resolve_run(const struct options *options, const struct plugin_source *plugins,
 		.finished = on_input_finished,
 	};
 	struct run run;
-	struct setup setup;
 	struct pool_config pool_config;
 	struct writer_config writer_config;
 	struct reader_limits limits;
@@ -232,7 +231,6 @@ resolve_run(const struct options *options, const struct plugin_source *plugins,
 	if ((run.input = input_open(inputs, input_count, &limits, error,
 	    sizeof(error))) == NULL)
 		fatalx("%s", error);
-	setup_load(&setup, &run.options);
 	names = xcalloc(plugin_count + 1, sizeof(*names));
 	for (size_t i = 0; i < plugin_count; i++)
 		names[i] = plugins[i].name;
@@ -248,7 +246,7 @@ resolve_run(const struct options *options, const struct plugin_source *plugins,
 	ev_signal_start(run.loop, &sigterm);
 
 	run.dispatch = dispatch_new(plugin_count, on_job_done, &run);
-	setup_pool_config(&setup, &run.options, &pool_config);
+	setup_pool_config(setup, &run.options, &pool_config);
 	pool_config.plugins = plugins;
 	pool_config.plugin_count = plugin_count;
 	pool_config.outcome = dispatch_outcome;
@@ -324,7 +322,6 @@ resolve_run(const struct options *options, const struct plugin_source *plugins,
 	writer_free(run.writer);
 	dispatch_free(run.dispatch);
 	input_free(run.input);
-	setup_free(&setup);
 	free(names);
 	ev_signal_stop(run.loop, &sigint);
 	ev_signal_stop(run.loop, &sigterm);
@@ -335,6 +332,7 @@ int
 cmd_resolve(int argc, char **argv)
 {
 	struct options options;
+	struct setup setup;
 	struct plugin_source *plugins;
 	size_t plugin_count;
 	char error[1024], *plugins_dir;
@@ -359,8 +357,10 @@ cmd_resolve(int argc, char **argv)
 	if (plugin_count == 0)
 		log_warnx("no *.lua plugins in %s: every record will be "
 		    "unresolved", plugins_dir);
-	status = resolve_run(&options, plugins, plugin_count, argv + first,
-	    (size_t)(argc - first));
+	setup_load(&setup, &options);
+	status = resolve_run(&setup, &options, plugins, plugin_count,
+	    argv + first, (size_t)(argc - first));
+	setup_free(&setup);
 	plugins_free(plugins, plugin_count);
 	free(plugins_dir);
 	return status;

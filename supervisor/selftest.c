@@ -97,14 +97,14 @@ judge(const struct probe *probe, const struct trial_result *r,
 		snprintf(v->detail, sizeof(v->detail), "%s", r->probe_detail);
 		return;
 	}
-	if (r->kind == ERROR_SANDBOX) {
+	if (r->death.kind == ERROR_SANDBOX) {
 		v->blocked = true;
 		snprintf(v->layer, sizeof(v->layer), "seccomp");
-		snprintf(v->detail, sizeof(v->detail), "%s", r->message);
+		snprintf(v->detail, sizeof(v->detail), "%s", r->death.message);
 		return;
 	}
 	if (strcmp(probe->name, "execute") == 0 && r->ready &&
-	    r->death == DEATH_CLOSED) {
+	    r->death.type == DEATH_CLOSED) {
 		snprintf(v->layer, sizeof(v->layer), "-");
 		snprintf(v->detail, sizeof(v->detail), "/bin/true replaced "
 		    "the worker");
@@ -112,42 +112,48 @@ judge(const struct probe *probe, const struct trial_result *r,
 	}
 	snprintf(v->layer, sizeof(v->layer), "-");
 	snprintf(v->detail, sizeof(v->detail), "no verdict: %.400s",
-	    r->message[0] != '\0' ? r->message : "the worker ended early");
+	    r->death.message[0] != '\0' ? r->death.message :
+	    "the worker ended early");
 }
 
 static void
-print_layers(const struct buffer *layers)
+print_layers(const struct sandbox_report *report)
 {
+	struct buffer b = { 0 };
+
+	sandbox_report_describe(report, &b);
 	printf("sandbox layers of a worker, as it reports them:\n%.*s\n",
-	    (int)buffer_length(layers), buffer_bytes(layers));
+	    (int)buffer_length(&b), buffer_bytes(&b));
+	buffer_free(&b);
 }
 
 /* Runs every probe with the given filter; returns how many were allowed. */
 static size_t
-run_pass(struct ev_loop *loop, struct worker_setup *setup, bool first_pass,
-    struct verdict *verdicts)
+run_pass(struct ev_loop *loop, const struct pool_config *config,
+    bool first_pass, struct verdict *verdicts)
 {
 	size_t allowed = 0;
 
 	for (size_t i = 0; i < PROBE_COUNT; i++) {
+		struct plugin_source probe = {
+			.name = (char *)probes[i].name,
+			.source = (char *)"",
+		};
+		struct log_allowance log = { 0 };
+		struct worker_setup setup;
 		struct trial_result result;
 
-		setup->plugin = probes[i].name;
-		setup->load.plugin.bytes = probes[i].name;
-		setup->load.plugin.length = strlen(probes[i].name);
-		setup->load.probe = setup->load.plugin;
-		trial_run(loop, setup, &result);
-		if (result.started && result.death == DEATH_SETUP_FAILED) {
-			trial_result_free(&result);
+		pool_worker_setup(config, &probe, &log, &setup);
+		setup.load.probe = setup.load.plugin;
+		trial_run(loop, &setup, &result);
+		if (result.started && result.death.type == DEATH_SETUP_FAILED)
 			fatalx("selftest: a sandbox layer cannot be applied: "
-			    "%s", result.message);
-		}
+			    "%s", result.death.message);
 		if (first_pass && i == 0 && result.ready)
-			print_layers(&result.layers);
+			print_layers(&result.report);
 		judge(&probes[i], &result, &verdicts[i]);
 		if (!verdicts[i].blocked)
 			allowed++;
-		trial_result_free(&result);
 	}
 	return allowed;
 }
@@ -158,7 +164,7 @@ cmd_selftest(int argc, char **argv)
 	struct verdict strict[PROBE_COUNT], relaxed[PROBE_COUNT];
 	struct options options;
 	struct setup setup;
-	struct worker_setup worker;
+	struct pool_config config;
 	struct ev_loop *loop;
 	size_t allowed, length;
 	void *allow_all;
@@ -182,20 +188,13 @@ cmd_selftest(int argc, char **argv)
 	if ((loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot start the event loop");
 
-	memset(&worker, 0, sizeof(worker));
-	worker.spawn = setup.spawn;
-	worker.load.source.bytes = "";
-	worker.load.call_timeout_ms = options.timeout_ms;
-	worker.load.load_timeout_ms = options.load_timeout_ms;
-	worker.load.memory_bytes = (uint64_t)options.memory_mb << 20;
-	worker.load.log_lines_per_second = 10;
-	worker.load.log_burst = 100;
-	worker.load.landlock = options.landlock;
-	worker.load.seccomp_filter.bytes = policy_program(setup.policy,
-	    &worker.load.seccomp_filter.length);
+	/* Probe workers are set up exactly as plugin workers; the probes
+	 * need no module. */
+	setup_pool_config(&setup, &options, &config);
+	config.module_count = 0;
 
 	printf("luaward selftest: policy %s\n\n", policy_path(setup.policy));
-	allowed = run_pass(loop, &worker, true, strict);
+	allowed = run_pass(loop, &config, true, strict);
 	printf("%-16s %-8s %-30s %s\n", "probe", "verdict", "blocked by",
 	    "detail");
 	for (size_t i = 0; i < PROBE_COUNT; i++)
@@ -204,9 +203,9 @@ cmd_selftest(int argc, char **argv)
 		    strict[i].layer, strict[i].detail);
 
 	if ((allow_all = policy_allow_all_program(&length)) != NULL) {
-		worker.load.seccomp_filter.bytes = allow_all;
-		worker.load.seccomp_filter.length = length;
-		(void)run_pass(loop, &worker, false, relaxed);
+		config.filter = allow_all;
+		config.filter_length = length;
+		(void)run_pass(loop, &config, false, relaxed);
 		printf("\ndefense in depth: the same probes with a seccomp "
 		    "filter that allows every syscall\n");
 		printf("%-16s %-8s %-30s %s\n", "probe", "verdict",

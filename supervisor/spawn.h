@@ -25,16 +25,18 @@ struct spawn_config {
 
 #define SPAWN_MAX_LAYERS	8
 
+struct sandbox_layer {
+	char		 name[32];
+	bool		 applied;	/* else skipped (auto mode) */
+	char		 detail[160];
+};
+
 struct spawned {
 	pid_t		 pid;
 	int		 to_worker;	/* its fd 0 */
 	int		 from_worker;	/* its fd 1 */
 	int		 log;		/* its fd 2 */
-	struct {
-		char	 name[32];
-		bool	 applied;
-		char	 detail[160];
-	} layers[SPAWN_MAX_LAYERS];
+	struct sandbox_layer layers[SPAWN_MAX_LAYERS];
 	size_t		 layer_count;
 };
 

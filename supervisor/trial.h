@@ -10,27 +10,24 @@
 
 #include <ev.h>
 
-#include "../ipc/buffer.h"
 #include "worker_process.h"
 
 struct trial_result {
 	bool		 started;	/* spawn worked (else spawn_error) */
 	char		 spawn_error[512];
 	bool		 ready;
-	struct buffer	 layers;	/* as worker_process describes them */
+	struct sandbox_report report;	/* valid when ready */
 	bool		 probed;
 	bool		 allowed;
 	uint32_t	 error_number;
 	char		 probe_detail[512];
-	enum death_type	 death;
-	enum error_kind	 kind;
-	char		 message[512];
+	struct death_verdict death;	/* how it ended, when started */
 };
 
 /* Runs the worker until it exits; a ready plugin worker has its input
- * closed at once, so that it ends (a probe worker ends by itself).  Free the result with trial_result_free(). */
+ * closed at once, so that it ends (a probe worker ends by itself), and one
+ * still there a load timeout after READY is killed. */
 void	 trial_run(struct ev_loop *, const struct worker_setup *,
 	     struct trial_result *);
-void	 trial_result_free(struct trial_result *);
 
 #endif

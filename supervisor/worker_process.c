@@ -62,15 +62,45 @@ struct worker_process {
 	uint64_t		 violation_id;
 	char			 reason[256];
 
-	/* READY's layer report, kept for --verbose. */
-	struct buffer		 layers;
+	struct sandbox_report	 report;		/* from READY */
 
-	struct log_allowance	 own_allowance;	/* when the setup has none */
-	struct log_allowance	*allowance;
+	long			 peak_rss_kib;	/* VmHWM when last seen */
 };
 
 static void	arm_deadline(struct worker_process *);
 static void	finish(struct worker_process *, int status);
+
+/*
+ * Notes the worker's peak resident memory (VmHWM) while it can still be
+ * read: before the supervisor kills it and when its input is closed.  A
+ * worker that dies on its own is gone before it can be asked.
+ */
+static void
+sample_peak_rss(struct worker_process *w)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)w->spawned.pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmHWM:", 6) == 0) {
+			long kib = strtol(line + 6, NULL, 10);
+
+			if (kib > w->peak_rss_kib)
+				w->peak_rss_kib = kib;
+		}
+	fclose(f);
+}
+
+/* Kills the worker; on_child then judges how it ended. */
+static void
+kill_worker(struct worker_process *w)
+{
+	sample_peak_rss(w);
+	kill(w->spawned.pid, SIGKILL);
+}
 
 static uint32_t
 call_timeout(const struct worker_process *w)
@@ -95,7 +125,7 @@ fail_protocol(struct worker_process *w, const char *format, ...)
 	va_end(ap);
 	ev_io_stop(w->loop, &w->reader);
 	ev_io_stop(w->loop, &w->writer);
-	kill(w->spawned.pid, SIGKILL);
+	kill_worker(w);
 }
 
 static void
@@ -148,40 +178,6 @@ pop_head(struct worker_process *w)
 }
 
 static void
-save_layers(struct worker_process *w, const struct wire_message *m)
-{
-	for (size_t i = 0; i < w->spawned.layer_count; i++) {
-		char line[256];
-		int n = snprintf(line, sizeof(line), "  %-13s %-8s %s\n",
-		    w->spawned.layers[i].name,
-		    w->spawned.layers[i].applied ? "applied" : "skipped",
-		    w->spawned.layers[i].detail);
-
-		(void)buffer_append(&w->layers, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
-	}
-	for (size_t i = 0; i < m->u.ready.layer_count; i++) {
-		const struct wire_layer *l = &m->u.ready.layers[i];
-		char line[512];
-		int n = snprintf(line, sizeof(line), "  %-13.*s %-8.*s %.*s\n",
-		    (int)l->name.length, l->name.bytes, (int)l->state.length,
-		    l->state.bytes, (int)l->detail.length, l->detail.bytes);
-
-		(void)buffer_append(&w->layers, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
-	}
-	for (size_t i = 0; i < m->u.ready.touched_count; i++) {
-		char line[300];
-		int n = snprintf(line, sizeof(line), "  touched at load: %.*s\n",
-		    (int)m->u.ready.touched[i].length,
-		    m->u.ready.touched[i].bytes);
-
-		(void)buffer_append(&w->layers, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
-	}
-}
-
-static void
 handle_answer(struct worker_process *w, uint64_t id, struct outcome *outcome)
 {
 	struct job *job;
@@ -207,7 +203,7 @@ handle_message(struct worker_process *w, const struct wire_message *m)
 
 	switch (m->type) {
 	case WIRE_LOG:
-		worker_log_line(w->allowance, ev_now(w->loop), w->setup->plugin,
+		worker_log_line(w->setup->log, ev_now(w->loop), w->setup->plugin,
 		    m->u.log.text.bytes, m->u.log.text.length);
 		return;
 	case WIRE_VIOLATION:
@@ -238,7 +234,7 @@ handle_message(struct worker_process *w, const struct wire_message *m)
 		if (w->state != W_LOADING)
 			break;
 		w->state = W_READY;
-		save_layers(w, m);
+		sandbox_report_set(&w->report, &w->spawned, m);
 		arm_deadline(w);
 		w->events->ready(w, w->arg);
 		return;
@@ -349,7 +345,7 @@ read_replies(struct worker_process *w, size_t budget)
 			w->output_eof = true;
 			ev_io_stop(w->loop, &w->reader);
 			/* A live worker never closes its stdout: make sure. */
-			kill(w->spawned.pid, SIGKILL);
+			kill_worker(w);
 			return;
 		}
 		w->in.end += (size_t)n;
@@ -369,7 +365,7 @@ on_readable(struct ev_loop *loop, ev_io *watcher, int events)
 static void
 read_log(struct worker_process *w)
 {
-	if (worker_log_read(w->spawned.log, &w->log, w->allowance,
+	if (worker_log_read(w->spawned.log, &w->log, w->setup->log,
 	    ev_now(w->loop), w->setup->plugin)) {
 		w->log_eof = true;
 		ev_io_stop(w->loop, &w->logger);
@@ -407,7 +403,7 @@ on_deadline(struct ev_loop *loop, ev_timer *timer, int events)
 		return;
 	}
 	w->timed_out = true;
-	kill(w->spawned.pid, SIGKILL);
+	kill_worker(w);
 }
 
 static void
@@ -477,19 +473,15 @@ finish(struct worker_process *w, int status)
 		.said_kind = w->said_kind,
 		.said = w->said,
 	};
-	struct death_verdict verdict;
 
 	if (w->violated && w->violation_id != 0)
 		for (struct job *j = w->head; j != NULL; j = j->queue_next)
 			if (j->request_id == w->violation_id)
 				culprit = j;
-	death_classify(&facts, &verdict);
 	memset(&death, 0, sizeof(death));
-	death.type = verdict.type;
-	death.kind = verdict.kind;
-	snprintf(death.message, sizeof(death.message), "%s",
-	    verdict.message);
-	death.culprit = death.type == DEATH_FAILED ? culprit : NULL;
+	death_classify(&facts, &death.verdict);
+	death.culprit = death.verdict.type == DEATH_FAILED ? culprit : NULL;
+	death.peak_rss_kib = w->peak_rss_kib;
 	link = &death.requeue;
 	for (struct job *j = w->head, *next; j != NULL; j = next) {
 		next = j->queue_next;
@@ -526,11 +518,9 @@ worker_process_start(struct ev_loop *loop, const struct worker_setup *setup,
 	w->arg = arg;
 	w->state = W_STARTING;
 	w->next_id = 1;
-	w->allowance = setup->log != NULL ? setup->log : &w->own_allowance;
-	if ((w->decoder = wire_decoder_new()) == NULL) {
-		snprintf(error, error_size, "out of memory");
-		kill(w->spawned.pid, SIGKILL);
-	}
+	/* Out of memory here is the supervisor's own, like xcalloc's. */
+	if ((w->decoder = wire_decoder_new()) == NULL)
+		fatalx("out of memory");
 	ev_io_init(&w->reader, on_readable, w->spawned.from_worker, EV_READ);
 	ev_io_init(&w->writer, on_writable, w->spawned.to_worker, EV_WRITE);
 	ev_io_init(&w->logger, on_log, w->spawned.log, EV_READ);
@@ -562,7 +552,6 @@ worker_process_free(struct worker_process *w)
 	buffer_free(&w->in);
 	buffer_free(&w->out);
 	buffer_free(&w->log);
-	buffer_free(&w->layers);
 	wire_decoder_free(w->decoder);
 	free(w);
 }
@@ -612,10 +601,11 @@ worker_process_close(struct worker_process *w)
 	w->closing = true;
 	if (w->state != W_READY) {
 		/* Still starting: nothing to finish. */
-		kill(w->spawned.pid, SIGKILL);
+		kill_worker(w);
 		return;
 	}
 	w->state = W_CLOSING;
+	sample_peak_rss(w);
 	if (!ev_is_active(&w->writer))
 		flush_output(w);
 }
@@ -624,36 +614,11 @@ void
 worker_process_kill(struct worker_process *w)
 {
 	if (w->state != W_GONE)
-		kill(w->spawned.pid, SIGKILL);
+		kill_worker(w);
 }
 
-pid_t
-worker_process_pid(const struct worker_process *w)
+const struct sandbox_report *
+worker_process_report(const struct worker_process *w)
 {
-	return w->spawned.pid;
-}
-
-long
-worker_process_peak_rss(const struct worker_process *w)
-{
-	char path[64], line[256];
-	long kib = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)w->spawned.pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			kib = strtol(line + 6, NULL, 10);
-	fclose(f);
-	return kib;
-}
-
-void
-worker_process_describe_layers(const struct worker_process *w,
-    struct buffer *out)
-{
-	(void)buffer_append(out, buffer_bytes(&w->layers),
-	    buffer_length(&w->layers));
+	return &w->report;
 }

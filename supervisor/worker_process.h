@@ -15,6 +15,7 @@
 #include "../ipc/wire.h"
 #include "death.h"
 #include "job.h"
+#include "sandbox_report.h"
 #include "spawn.h"
 #include "worker_log.h"
 
@@ -25,15 +26,14 @@ struct worker_setup {
 	const char		*plugin;	/* name, for log lines */
 	struct wire_load	 load;		/* the LOAD message */
 	struct spawn_config	 spawn;
-	struct log_allowance	*log;		/* NULL: one of its own */
+	struct log_allowance	*log;		/* shared by its workers */
 };
 
 struct worker_death {
-	enum death_type	 type;
-	enum error_kind	 kind;		/* for the job it was running */
-	char		 message[512];
+	struct death_verdict verdict;	/* its kind: for the job it ran */
 	struct job	*culprit;	/* the job it was running, or NULL */
 	struct job	*requeue;	/* the rest, in order (queue_next) */
+	long		 peak_rss_kib;	/* VmHWM when last seen, 0: never */
 };
 
 struct worker_events {
@@ -62,14 +62,8 @@ bool		 worker_process_is_ready(const struct worker_process *);
 /* Ends the input: the worker finishes what it holds, then exits. */
 void		 worker_process_close(struct worker_process *);
 void		 worker_process_kill(struct worker_process *);
-pid_t		 worker_process_pid(const struct worker_process *);
-/* The worker's peak resident memory since its exec (VmHWM), in KiB, or 0
- * when it cannot be read. */
-long		 worker_process_peak_rss(const struct worker_process *);
-
-/* Layers as reported at READY (spawn's and the worker's), one per line,
- * appended to out. */
-void		 worker_process_describe_layers(const struct worker_process *,
-		     struct buffer *out);
+/* Its sandbox as reported at READY (empty before). */
+const struct sandbox_report *worker_process_report(
+		     const struct worker_process *);
 
 #endif

@@ -128,8 +128,8 @@ run_top_level(lua_State *L)
 	lua_call(L, 0, 0);
 	load_step = LOAD_ENTRY_POINT;
 	if (lua_getglobal(L, ENTRY_POINT) != LUA_TFUNCTION)
-		return luaL_error(L, "does not define function " ENTRY_POINT
-		    " (found %s)", luaL_typename(L, -1));
+		return luaL_error(L, WIRE_LOAD_NO_ENTRY_POINT " function "
+		    ENTRY_POINT " (found %s)", luaL_typename(L, -1));
 	return 0;
 }
 
@@ -154,7 +154,8 @@ call_load_plugin(lua_State *L, const struct wire_load *settings, char *error,
 		snprintf(error, error_size, "top level: %s: %s", kind,
 		    message);
 	else if (load_step == LOAD_COMPILING)
-		snprintf(error, error_size, "does not compile: %s", message);
+		snprintf(error, error_size, WIRE_LOAD_COMPILE_FAILED ": %s",
+		    message);
 	else if (load_step == LOAD_TOP_LEVEL)
 		snprintf(error, error_size, "top level: %s", message);
 	else

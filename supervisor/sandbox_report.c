@@ -1,0 +1,82 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "sandbox_report.h"
+
+static void
+add_layer(struct sandbox_report *r, const char *name, size_t name_length,
+    bool applied, const char *detail, size_t detail_length)
+{
+	struct sandbox_layer *l;
+
+	if (r->layer_count == sizeof(r->layers) / sizeof(r->layers[0]))
+		return;
+	l = &r->layers[r->layer_count++];
+	snprintf(l->name, sizeof(l->name), "%.*s", (int)name_length, name);
+	l->applied = applied;
+	snprintf(l->detail, sizeof(l->detail), "%.*s", (int)detail_length,
+	    detail);
+}
+
+void
+sandbox_report_set(struct sandbox_report *r, const struct spawned *spawned,
+    const struct wire_message *ready)
+{
+	size_t used = 0;
+
+	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; i < spawned->layer_count; i++)
+		add_layer(r, spawned->layers[i].name,
+		    strlen(spawned->layers[i].name), spawned->layers[i].applied,
+		    spawned->layers[i].detail,
+		    strlen(spawned->layers[i].detail));
+	for (size_t i = 0; i < ready->u.ready.layer_count; i++) {
+		const struct wire_layer *l = &ready->u.ready.layers[i];
+
+		add_layer(r, l->name.bytes, l->name.length,
+		    wire_string_is(l->state, "applied"), l->detail.bytes,
+		    l->detail.length);
+	}
+	for (size_t i = 0; i < ready->u.ready.touched_count; i++) {
+		const struct wire_string *name = &ready->u.ready.touched[i];
+		int n = snprintf(r->touched + used, sizeof(r->touched) - used,
+		    "%s%.*s", used > 0 ? ", " : "", (int)name->length,
+		    name->bytes);
+
+		if (n < 0 || (size_t)n >= sizeof(r->touched) - used) {
+			r->touched[used] = '\0';	/* no half name */
+			break;
+		}
+		used += (size_t)n;
+	}
+}
+
+const struct sandbox_layer *
+sandbox_report_find(const struct sandbox_report *r, const char *name)
+{
+	for (size_t i = 0; i < r->layer_count; i++)
+		if (strcmp(r->layers[i].name, name) == 0)
+			return &r->layers[i];
+	return NULL;
+}
+
+void
+sandbox_report_describe(const struct sandbox_report *r, struct buffer *out)
+{
+	char line[512];
+	int n;
+
+	for (size_t i = 0; i < r->layer_count; i++) {
+		n = snprintf(line, sizeof(line), "  %-13s %-8s %s\n",
+		    r->layers[i].name, r->layers[i].applied ? "applied" :
+		    "skipped", r->layers[i].detail);
+		(void)buffer_append(out, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+	}
+	if (r->touched[0] != '\0') {
+		n = snprintf(line, sizeof(line), "  touched at load: %s\n",
+		    r->touched);
+		(void)buffer_append(out, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+	}
+}
