@@ -16,11 +16,40 @@
 #include "policy.h"
 #include "policy_rules.h"
 
+/*
+ * The filter of context as the BPF program a worker installs (malloc'd),
+ * or NULL with errno.  libseccomp exports only to a descriptor: a memfd
+ * holds it on the way.
+ */
+static void *
+export_program(scmp_filter_ctx context, size_t *length)
+{
+	void *program = NULL;
+	off_t size;
+	int fd, rc;
+
+	if ((fd = memfd_create("luaward-filter", MFD_CLOEXEC)) == -1)
+		return NULL;
+	if ((rc = seccomp_export_bpf(context, fd)) < 0)
+		errno = -rc;
+	else if ((size = lseek(fd, 0, SEEK_END)) > 0) {
+		program = xmalloc((size_t)size);
+		if (pread(fd, program, (size_t)size, 0) == (ssize_t)size)
+			*length = (size_t)size;
+		else {
+			free(program);
+			program = NULL;
+			errno = EIO;
+		}
+	}
+	close(fd);
+	return program;
+}
+
 static int
 compile(struct policy *policy, char *error, size_t error_size)
 {
-	off_t size;
-	int fd, rc;
+	int rc;
 
 	if ((policy->context = seccomp_init(policy->default_action)) == NULL) {
 		snprintf(error, error_size, "%s: libseccomp cannot start a "
@@ -57,30 +86,19 @@ compile(struct policy *policy, char *error, size_t error_size)
 			return -1;
 		}
 	}
-	if ((fd = memfd_create("luaward-policy", MFD_CLOEXEC)) == -1) {
-		snprintf(error, error_size, "memfd_create: %s",
-		    strerror(errno));
+	if ((policy->program = export_program(policy->context,
+	    &policy->program_length)) == NULL) {
+		snprintf(error, error_size, "%s: the filter cannot be exported: "
+		    "%s", policy->path, strerror(errno));
 		return -1;
 	}
-	if ((rc = seccomp_export_bpf(policy->context, fd)) < 0 ||
-	    (size = lseek(fd, 0, SEEK_END)) <= 0 ||
-	    size > (off_t)WIRE_MAX_FILTER || lseek(fd, 0, SEEK_SET) != 0) {
-		snprintf(error, error_size, "%s: the filter cannot be exported "
-		    "(or is larger than %d instructions)", policy->path,
+	if (policy->program_length > WIRE_MAX_FILTER) {
+		snprintf(error, error_size, "%s: the filter has %zu "
+		    "instructions, more than the %d a worker accepts",
+		    policy->path, policy->program_length / 8,
 		    WIRE_MAX_FILTER / 8);
-		close(fd);
 		return -1;
 	}
-	policy->program_length = (size_t)size;
-	policy->program = xmalloc(policy->program_length);
-	if (pread(fd, policy->program, policy->program_length, 0) !=
-	    (ssize_t)policy->program_length) {
-		snprintf(error, error_size, "reading the exported filter: %s",
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
 	return 0;
 }
 
@@ -178,27 +196,12 @@ void *
 policy_allow_all_program(size_t *length)
 {
 	scmp_filter_ctx context = seccomp_init(SCMP_ACT_ALLOW);
-	void *program = NULL;
-	off_t size;
-	int fd = -1;
+	void *program;
 
-	if (context == NULL ||
-	    (fd = memfd_create("luaward-allow-all", MFD_CLOEXEC)) == -1 ||
-	    seccomp_export_bpf(context, fd) < 0 ||
-	    (size = lseek(fd, 0, SEEK_END)) <= 0)
-		goto done;
-	program = xmalloc((size_t)size);
-	if (pread(fd, program, (size_t)size, 0) != (ssize_t)size) {
-		free(program);
-		program = NULL;
-		goto done;
-	}
-	*length = (size_t)size;
-done:
-	if (fd != -1)
-		close(fd);
-	if (context != NULL)
-		seccomp_release(context);
+	if (context == NULL)
+		return NULL;
+	program = export_program(context, length);
+	seccomp_release(context);
 	return program;
 }
 

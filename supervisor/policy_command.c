@@ -18,29 +18,18 @@ cmd_policy(int argc, char **argv)
 	int first;
 
 	options_defaults(&options);
-	/* "policy show --policy FILE" and "policy --policy FILE show". */
-	if (argc >= 2 && strcmp(argv[1], "show") == 0) {
-		argc--;
-		argv++;
-	}
+	/* getopt moves "show" after the options: both orders work. */
 	first = options_parse(&options, FOR_POLICY, "policy", "show",
 	    "Parses and compiles the worker's seccomp policy and prints its "
 	    "rules, then\nthe filter the kernel runs, in libseccomp's "
 	    "pseudo-filter code.\nExit status 2 when the policy does not "
 	    "parse or compile.", argc, argv);
-	if (strcmp(argv[0], "show") != 0) {
-		if (first >= argc || strcmp(argv[first], "show") != 0)
-			fatalx("usage: luaward policy show [--policy FILE] "
-			    "(see luaward policy --help)");
-		first++;
-	}
-	if (first < argc)
+	if (first >= argc || strcmp(argv[first], "show") != 0)
+		fatalx("usage: luaward policy show [--policy FILE] "
+		    "(see luaward policy --help)");
+	if (++first < argc)
 		fatalx("policy show: unexpected argument '%s'", argv[first]);
-	path = options.policy_path != NULL ? xstrdup(options.policy_path) :
-	    setup_find_data(DEFAULT_POLICY, DEFAULT_POLICY_INSTALLED);
-	if (path == NULL)
-		fatalx("no seccomp policy found beside the binary or in "
-		    "PREFIX/share/luaward; give one with --policy FILE");
+	path = setup_policy_path(&options);
 	if ((policy = policy_load(path, error, sizeof(error))) == NULL)
 		fatalx("%s", error);
 	if (policy_show(policy, stdout) == -1 || fflush(stdout) == EOF) {

@@ -89,14 +89,14 @@ static const struct {
 	{ "FUTEX_PRIVATE_FLAG", 128 },
 };
 
+/* Two-character operators first, so that "<=" is not read as "<". */
 static const struct {
-	const char *name;
 	const char *spelling;
 	enum scmp_compare op;
 } operators[] = {
-	{ "==", "==", SCMP_CMP_EQ }, { "!=", "!=", SCMP_CMP_NE },
-	{ "<=", "<=", SCMP_CMP_LE }, { ">=", ">=", SCMP_CMP_GE },
-	{ "<", "<", SCMP_CMP_LT }, { ">", ">", SCMP_CMP_GT },
+	{ "==", SCMP_CMP_EQ }, { "!=", SCMP_CMP_NE },
+	{ "<=", SCMP_CMP_LE }, { ">=", SCMP_CMP_GE },
+	{ "<", SCMP_CMP_LT }, { ">", SCMP_CMP_GT },
 };
 
 struct parser {

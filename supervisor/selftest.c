@@ -216,7 +216,9 @@ cmd_selftest(int argc, char **argv)
 			    relaxed[i].blocked ? relaxed[i].layer :
 			    "(seccomp alone stops it)", relaxed[i].detail);
 		free(allow_all);
-	}
+	} else
+		printf("\ndefense in depth: not shown, no allow-all filter "
+		    "could be made: %s\n", strerror(errno));
 	printf("\n");
 	if (allowed > 0)
 		printf("luaward selftest: FAILED: %zu of %zu probes were "

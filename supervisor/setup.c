@@ -53,17 +53,27 @@ setup_find_data(const char *tree_path, const char *installed_path)
 	return NULL;
 }
 
+char *
+setup_policy_path(const struct options *o)
+{
+	char *path;
+
+	if (o->policy_path != NULL)
+		return xstrdup(o->policy_path);
+	if ((path = setup_find_data(DEFAULT_POLICY,
+	    DEFAULT_POLICY_INSTALLED)) == NULL)
+		fatalx("no seccomp policy found beside the binary or in "
+		    "PREFIX/share/luaward; give one with --policy FILE");
+	return path;
+}
+
 void
 setup_load(struct setup *s, const struct options *o)
 {
 	char error[1024], *policy_path;
 
 	memset(s, 0, sizeof(*s));
-	policy_path = o->policy_path != NULL ? xstrdup(o->policy_path) :
-	    setup_find_data(DEFAULT_POLICY, DEFAULT_POLICY_INSTALLED);
-	if (policy_path == NULL)
-		fatalx("no seccomp policy found beside the binary or in "
-		    "PREFIX/share/luaward; give one with --policy FILE");
+	policy_path = setup_policy_path(o);
 	if ((s->policy = policy_load(policy_path, error,
 	    sizeof(error))) == NULL)
 		fatalx("%s", error);

@@ -27,6 +27,10 @@ struct setup {
 	char			*worker_path;
 };
 
+/* The policy file: --policy, or else the default; exits with status 2
+ * when there is none.  Returns a new string. */
+char	*setup_policy_path(const struct options *);
+
 /* Exits with status 2 and a one-line reason on any failure. */
 void	 setup_load(struct setup *, const struct options *);
 void	 setup_free(struct setup *);
