@@ -44,11 +44,12 @@ call_init(lua_State *L, const struct wire_load *settings)
 	lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
 }
 
+/* Starts the deadline of a call begun at now_us. */
 static void
-arm(lua_State *L, uint32_t timeout_ms)
+arm(lua_State *L, uint32_t timeout_ms, uint64_t now_us)
 {
 	timed_out = false;
-	deadline = timeout_ms == 0 ? UINT64_MAX : monotonic_ms() + timeout_ms;
+	deadline = timeout_ms == 0 ? UINT64_MAX : now_us / 1000 + timeout_ms;
 	lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
 	(void)luaenv_take_refusal();
 }
@@ -106,62 +107,67 @@ end_call(lua_State *L, int status, char *message, size_t size,
 	return status != LUA_OK ? "error" : NULL;
 }
 
-/* How far loading got: the load error says which step failed, so that
- * `luaward check` can tell a syntax error from a failing top level. */
-static enum {
-	LOAD_COMPILING, LOAD_TOP_LEVEL, LOAD_ENTRY_POINT,
-} load_step;
-
+/* Runs the compiled chunk (argument 1), then looks for the entry point
+ * (a lookup that may run a metamethod of the chunk's, so it is protected
+ * too).  Returns nothing when it is a function, else the type name of
+ * what is there. */
 static int
 run_top_level(lua_State *L)
 {
-	const struct wire_load *settings = lua_touserdata(L, 1);
-	char chunkname[WIRE_MAX_NAME + 8];
-
-	snprintf(chunkname, sizeof(chunkname), "@%.*s.lua",
-	    (int)settings->plugin.length, settings->plugin.bytes);
-	load_step = LOAD_COMPILING;
-	if (luaL_loadbufferx(L, settings->source.bytes,
-	    settings->source.length, chunkname, "t") != LUA_OK)
-		return lua_error(L);
-	load_step = LOAD_TOP_LEVEL;
 	lua_call(L, 0, 0);
-	load_step = LOAD_ENTRY_POINT;
-	if (lua_getglobal(L, ENTRY_POINT) != LUA_TFUNCTION)
-		return luaL_error(L, WIRE_LOAD_NO_ENTRY_POINT " function "
-		    ENTRY_POINT " (found %s)", luaL_typename(L, -1));
-	return 0;
+	if (lua_getglobal(L, ENTRY_POINT) == LUA_TFUNCTION)
+		return 0;
+	lua_pushstring(L, luaL_typename(L, -1));
+	return 1;
 }
 
 int
 call_load_plugin(lua_State *L, const struct wire_load *settings, char *error,
     size_t error_size)
 {
-	char message[WIRE_MAX_TEXT - 64];
+	char message[WIRE_MAX_TEXT - 64], chunkname[WIRE_MAX_NAME + 8];
 	const char *kind;
 	int status;
 
-	lua_pushcfunction(L, run_top_level);
-	lua_pushlightuserdata(L, (void *)settings);
-	arm(L, load_timeout_ms);
-	status = lua_pcall(L, 1, 0, 0);
-	if ((kind = end_call(L, status, message, sizeof(message),
-	    load_timeout_ms)) == NULL) {
-		lua_settop(L, 0);
-		return 0;
-	}
-	if (strcmp(kind, "error") != 0)
-		snprintf(error, error_size, "top level: %s: %s", kind,
-		    message);
-	else if (load_step == LOAD_COMPILING)
-		snprintf(error, error_size, WIRE_LOAD_COMPILE_FAILED ": %s",
-		    message);
-	else if (load_step == LOAD_TOP_LEVEL)
-		snprintf(error, error_size, "top level: %s", message);
-	else
-		snprintf(error, error_size, "%s", message);
+	snprintf(chunkname, sizeof(chunkname), "@%.*s.lua",
+	    (int)settings->plugin.length, settings->plugin.bytes);
 	lua_settop(L, 0);
-	return -1;
+	/* Compiling returns its status (it never raises), so a syntax error
+	 * and a compiler out of memory are told from a failing top level
+	 * without any state of their own. */
+	arm(L, load_timeout_ms, monotonic_us());
+	status = luaL_loadbufferx(L, settings->source.bytes,
+	    settings->source.length, chunkname, "t");
+	if ((kind = end_call(L, status, message, sizeof(message),
+	    load_timeout_ms)) != NULL) {
+		snprintf(error, error_size, WIRE_LOAD_COMPILE_FAILED ": %s%s%s",
+		    strcmp(kind, "error") != 0 ? kind : "",
+		    strcmp(kind, "error") != 0 ? ": " : "", message);
+		lua_settop(L, 0);
+		return -1;
+	}
+	lua_pushcfunction(L, run_top_level);
+	lua_insert(L, 1);
+	arm(L, load_timeout_ms, monotonic_us());
+	status = lua_pcall(L, 1, 1, 0);
+	if ((kind = end_call(L, status, message, sizeof(message),
+	    load_timeout_ms)) != NULL) {
+		if (strcmp(kind, "error") != 0)
+			snprintf(error, error_size, "top level: %s: %s", kind,
+			    message);
+		else
+			snprintf(error, error_size, "top level: %s", message);
+		lua_settop(L, 0);
+		return -1;
+	}
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		snprintf(error, error_size, WIRE_LOAD_NO_ENTRY_POINT
+		    " function " ENTRY_POINT " (found %s)", lua_tostring(L, -1));
+		lua_settop(L, 0);
+		return -1;
+	}
+	lua_settop(L, 0);
+	return 0;
 }
 
 static int
@@ -200,7 +206,7 @@ call_request(lua_State *L, uint64_t id, struct wire_string metadata)
 	lua_pushcfunction(L, run_request);
 	lua_pushlightuserdata(L, &metadata);
 	started = monotonic_us();
-	arm(L, call_timeout_ms);
+	arm(L, call_timeout_ms, started);
 	status = lua_pcall(L, 1, 2, 0);
 	kind = end_call(L, status, message, sizeof(message),
 	    call_timeout_ms);

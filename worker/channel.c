@@ -66,18 +66,6 @@ channel_fatal(int status, const char *kind, const char *format, ...)
 	_exit(status);
 }
 
-bool
-channel_has_frame(void)
-{
-	const char *payload;
-	size_t length;
-	char error[128];
-	struct buffer rest = input;
-
-	rest.start += pending_frame;
-	return wire_frame(&rest, &payload, &length, error, sizeof(error)) != 0;
-}
-
 int
 channel_receive(struct wire_message *message)
 {

@@ -1,7 +1,7 @@
 /*
  * The worker's end of its pipes: whole frames read from fd 0 (blocking) and
- * replies collected in memory, written to fd 1 when the input runs dry so
- * that a batch of pipelined requests costs one write.
+ * replies collected in memory, written to fd 1 before the next call starts
+ * (serve_requests says why) and when the input ends.
  */
 #ifndef LUAWARD_WORKER_CHANNEL_H
 #define LUAWARD_WORKER_CHANNEL_H
@@ -13,9 +13,6 @@
 /* Returns 1 with a message, 0 at end of input; protocol errors end the
  * worker.  The message stays valid until the next call. */
 int	 channel_receive(struct wire_message *);
-
-/* True when a whole frame is already buffered (no read needed). */
-bool	 channel_has_frame(void);
 
 /* The buffer replies are appended to. */
 struct buffer *channel_output(void);
