@@ -49,35 +49,6 @@ reader_free(struct reader *r)
 	free(r);
 }
 
-void
-reader_capture(struct reader *r, const void *bytes, size_t length)
-{
-	if (!r->capturing || r->overflow)
-		return;
-	if (length > r->limits.max_record - buffer_length(&r->capture)) {
-		r->overflow = true;
-		return;
-	}
-	if (buffer_append(&r->capture, bytes, length) == -1)
-		r->out_of_memory = true;
-}
-
-void
-reader_capture_byte(struct reader *r, char c)
-{
-	reader_capture(r, &c, 1);
-}
-
-void
-reader_advance(struct reader *r, unsigned char c)
-{
-	r->offset++;
-	if (c == '\n') {
-		r->line++;
-		r->line_start = r->offset;
-	}
-}
-
 static void
 reset_structure(struct reader *r)
 {

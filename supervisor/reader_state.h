@@ -100,10 +100,37 @@ struct reader {
 };
 
 
+/* Called for every byte of the input by both files: inline. */
+static inline void
+reader_capture(struct reader *r, const void *bytes, size_t length)
+{
+	if (!r->capturing || r->overflow)
+		return;
+	if (length > r->limits.max_record - buffer_length(&r->capture)) {
+		r->overflow = true;
+		return;
+	}
+	if (buffer_append(&r->capture, bytes, length) == -1)
+		r->out_of_memory = true;
+}
+
+static inline void
+reader_capture_byte(struct reader *r, char c)
+{
+	reader_capture(r, &c, 1);
+}
+
+static inline void
+reader_advance(struct reader *r, unsigned char c)
+{
+	r->offset++;
+	if (c == '\n') {
+		r->line++;
+		r->line_start = r->offset;
+	}
+}
+
 /* reader.c */
-void	 reader_capture(struct reader *, const void *, size_t);
-void	 reader_capture_byte(struct reader *, char);
-void	 reader_advance(struct reader *, unsigned char);
 void	 reader_syntax_error(struct reader *, unsigned char, const char *, ...)
 	     __attribute__((format(printf, 3, 4)));
 void	 reader_value_end(struct reader *);

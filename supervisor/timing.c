@@ -20,8 +20,9 @@ call_time_left(double started, uint32_t timeout_ms, double now)
 {
 	if (timeout_ms == 0)
 		return 1e18;
-	return started + (timeout_ms + kill_margin_ms(timeout_ms)) / 1000.0 -
-	    now;
+	/* Summed as doubles: two uint32_t near the top would wrap. */
+	return started + ((double)timeout_ms +
+	    (double)kill_margin_ms(timeout_ms)) / 1000.0 - now;
 }
 
 void

@@ -63,17 +63,21 @@ worker_log_line(struct log_allowance *a, double now, const char *plugin,
 }
 
 bool
-worker_log_read(int fd, struct buffer *pending, struct log_allowance *a,
-    double now, const char *plugin)
+worker_log_read(int fd, struct buffer *pending, size_t budget,
+    struct log_allowance *a, double now, const char *plugin)
 {
 	bool eof = false;
 
-	for (;;) {
+	for (size_t taken = 0; taken < budget;) {
 		char *newline;
 		ssize_t n;
 
-		if (buffer_reserve(pending, READ_SIZE) == -1)
+		/* Without room the pipe cannot be read: give it up rather
+		 * than be woken for it again and again. */
+		if (buffer_reserve(pending, READ_SIZE) == -1) {
+			eof = true;
 			break;
+		}
 		n = read(fd, pending->data + pending->end,
 		    pending->capacity - pending->end);
 		if (n < 0 && errno == EINTR)
@@ -85,6 +89,7 @@ worker_log_read(int fd, struct buffer *pending, struct log_allowance *a,
 			break;
 		}
 		pending->end += (size_t)n;
+		taken += (size_t)n;
 		while ((newline = memchr(buffer_bytes(pending), '\n',
 		    buffer_length(pending))) != NULL) {
 			size_t length = (size_t)(newline -

@@ -27,10 +27,11 @@ struct log_allowance {
 void	worker_log_line(struct log_allowance *, double now,
 	    const char *plugin, const char *text, size_t length);
 
-/* Reads what fd (non-blocking) holds into pending and logs every complete
- * line; a line longer than the limit is cut, not held.  Returns true at
- * end of file, after logging an unterminated last line. */
-bool	worker_log_read(int fd, struct buffer *pending,
+/* Reads what fd (non-blocking) holds into pending, up to about budget
+ * bytes, and logs every complete line; a line longer than the limit is
+ * cut, not held.  Returns true at end of file (or when the pipe cannot be
+ * read any more), after logging an unterminated last line. */
+bool	worker_log_read(int fd, struct buffer *pending, size_t budget,
 	    struct log_allowance *, double now, const char *plugin);
 
 #endif

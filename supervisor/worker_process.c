@@ -363,9 +363,9 @@ on_readable(struct ev_loop *loop, ev_io *watcher, int events)
 }
 
 static void
-read_log(struct worker_process *w)
+read_log(struct worker_process *w, size_t budget)
 {
-	if (worker_log_read(w->spawned.log, &w->log, w->setup->log,
+	if (worker_log_read(w->spawned.log, &w->log, budget, w->setup->log,
 	    ev_now(w->loop), w->setup->plugin)) {
 		w->log_eof = true;
 		ev_io_stop(w->loop, &w->logger);
@@ -377,7 +377,9 @@ on_log(struct ev_loop *loop, ev_io *watcher, int events)
 {
 	(void)loop;
 	(void)events;
-	read_log(watcher->data);
+	/* One budget per wakeup, as for replies: a worker writing without
+	 * end must not hold the loop. */
+	read_log(watcher->data, READ_BUDGET);
 }
 
 static void
@@ -415,13 +417,14 @@ arm_deadline(struct worker_process *w)
 	switch (w->state) {
 	case W_STARTING:
 	case W_LOADING:
-		after = (w->setup->load.load_timeout_ms +
+		after = ((double)w->setup->load.load_timeout_ms +
 		    kill_margin_ms(w->setup->load.load_timeout_ms) +
 		    START_ALLOWANCE_MS) / 1000.0;
 		break;
 	case W_READY:
 	case W_CLOSING:
-		if (w->head == NULL)
+		/* Idle, or --timeout 0: no deadline. */
+		if (w->head == NULL || call_timeout(w) == 0)
 			return;
 		after = call_time_left(w->head_started, call_timeout(w),
 		    ev_now(w->loop));
@@ -431,9 +434,6 @@ arm_deadline(struct worker_process *w)
 	default:
 		return;
 	}
-	if (call_timeout(w) == 0 && (w->state == W_READY ||
-	    w->state == W_CLOSING))
-		return;
 	ev_timer_set(&w->deadline, after, 0.);
 	ev_timer_start(w->loop, &w->deadline);
 }
@@ -449,7 +449,7 @@ on_child(struct ev_loop *loop, ev_child *watcher, int events)
 	if (!w->output_eof)
 		read_replies(w, SIZE_MAX);
 	if (!w->log_eof)
-		read_log(w);
+		read_log(w, SIZE_MAX);
 	finish(w, watcher->rstatus);
 }
 
