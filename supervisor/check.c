@@ -84,7 +84,6 @@ cmd_check(int argc, char **argv)
 	if (first >= argc)
 		fatalx("check needs at least one PLUGIN.lua (see luaward check "
 		    "--help)");
-	log_set_verbose(options.verbose);
 	plugins = xcalloc((size_t)(argc - first), sizeof(*plugins));
 	for (int i = first; i < argc; i++)
 		if (plugins_load_file(argv[i], &plugins[i - first], error,

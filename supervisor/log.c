@@ -6,20 +6,6 @@
 
 #include "log.h"
 
-static int verbose;
-
-void
-log_set_verbose(int level)
-{
-	verbose = level;
-}
-
-int
-log_verbose(void)
-{
-	return verbose;
-}
-
 static void
 emit(const char *prefix, const char *format, va_list ap, const char *suffix)
 {
@@ -42,18 +28,6 @@ log_info(const char *format, ...)
 {
 	va_list ap;
 
-	va_start(ap, format);
-	emit("", format, ap, NULL);
-	va_end(ap);
-}
-
-void
-log_debug(const char *format, ...)
-{
-	va_list ap;
-
-	if (!verbose)
-		return;
 	va_start(ap, format);
 	emit("", format, ap, NULL);
 	va_end(ap);

@@ -15,13 +15,9 @@
 #define EXIT_SOME_FAILED	1
 #define EXIT_USAGE		2
 
-void	 log_set_verbose(int);
-int	 log_verbose(void);
-
 void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 void	 fatal(const char *, ...)
 	     __attribute__((noreturn, format(printf, 1, 2)));

@@ -222,7 +222,6 @@ resolve_run(const struct setup *setup, const struct options *options,
 
 	memset(&run, 0, sizeof(run));
 	run.options = *options;
-	log_set_verbose(run.options.verbose);
 
 	/* Everything that can be wrong with the command line or the setup
 	 * is found now, before any record is read. */

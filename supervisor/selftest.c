@@ -183,7 +183,6 @@ cmd_selftest(int argc, char **argv)
 	if (first < argc)
 		fatalx("selftest takes no arguments (see luaward selftest "
 		    "--help)");
-	log_set_verbose(options.verbose);
 	setup_load(&setup, &options);
 	if ((loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot start the event loop");
