@@ -34,15 +34,6 @@
 #define ASAN_QUARANTINE	"quarantine_size_mb=16"
 #endif
 
-static inline double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* --- a luaward process on pipes ---------------------------------------- */
 
 struct text {
@@ -314,23 +305,6 @@ kill_child(pid_t parent, pid_t pid)
 		    0) == 0;
 	close(fd);
 	return killed;
-}
-
-static inline long
-rss_kib(pid_t pid)
-{
-	char path[64], row[256];
-	long kib = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	while (fgets(row, sizeof(row), f) != NULL)
-		if (strncmp(row, "VmRSS:", 6) == 0)
-			kib = atol(row + 6);
-	fclose(f);
-	return kib;
 }
 
 /* Waits until the supervisor has reaped pid (its /proc entry is gone). */

@@ -12,7 +12,8 @@
  *   endless-frame    start a frame and never finish it
  *   close-stdout     close fd 1 at the first request and keep running
  *   stop             SIGSTOP itself at the first request
- *   fork             try to fork at load (NPROC 0 forbids it), then be ok
+ *   fork             try to fork at load (NPROC 0 forbids it), then be ok,
+ *                    but answer Deployment / forked if the fork worked
  *   exit-at-load     exit before READY
  *   die-every-3rd    exit without answering every third request
  *   slow             answer each request after 30 ms
@@ -87,6 +88,7 @@ main(void)
 	struct wire_message m;
 	char behaviour[64] = "";
 	unsigned requests = 0;
+	const char *name = "fake";
 
 	decoder = wire_decoder_new();
 	wire_put_hello(&out, (uint32_t)getpid());
@@ -102,10 +104,15 @@ main(void)
 	if (strcmp(behaviour, "fork") == 0) {
 		pid_t child = fork();
 
+		/* This worker has no seccomp filter: only the supervisor's
+		 * RLIMIT_NPROC stands in the way.  A fork that works must
+		 * show in every answer. */
 		if (child == 0)
 			_exit(0);
-		if (child > 0)
+		if (child > 0) {
 			waitpid(child, NULL, 0);
+			name = "forked";
+		}
 	}
 	if (strcmp(behaviour, "no-landlock") == 0) {
 		static const struct wire_layer skipped = {
@@ -159,7 +166,8 @@ main(void)
 		} else {
 			if (strcmp(behaviour, "slow") == 0)
 				sleep_ms(30);
-			wire_put_reply(&out, id, "Deployment", 10, "fake", 4, 1);
+			wire_put_reply(&out, id, "Deployment", 10, name,
+			    strlen(name), 1);
 		}
 	}
 	flush();

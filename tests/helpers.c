@@ -34,13 +34,30 @@ must(void *p)
 	return p;
 }
 
-static double
+double
 now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+long
+rss_kib(pid_t pid)
+{
+	char path[64], row[256];
+	long kib = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(row, sizeof(row), f) != NULL)
+		if (strncmp(row, "VmRSS:", 6) == 0)
+			kib = atol(row + 6);
+	fclose(f);
+	return kib;
 }
 
 static void
@@ -214,6 +231,12 @@ write_file(const char *dir, const char *name, const char *content,
 }
 
 char *
+write_text(const char *dir, const char *name, const char *text)
+{
+	return write_file(dir, name, text, strlen(text));
+}
+
+char *
 plugin_dir(const char *name, ...)
 {
 	char *dir = temp_dir();
@@ -223,7 +246,7 @@ plugin_dir(const char *name, ...)
 	for (const char *n = name; n != NULL; n = va_arg(ap, const char *)) {
 		const char *source = va_arg(ap, const char *);
 
-		free(write_file(dir, n, source, strlen(source)));
+		free(write_text(dir, n, source));
 	}
 	va_end(ap);
 	return dir;

@@ -2,8 +2,37 @@
 #ifndef LUAWARD_TESTS_HELPERS_H
 #define LUAWARD_TESTS_HELPERS_H
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * A passing ck_assert still reports its position to the runner (one write
+ * each), far too slow for the loops over hundreds of thousands of cases:
+ * REQUIRE only calls into check when the condition fails.
+ */
+#define REQUIRE(condition, ...) do {					\
+	if (!(condition))						\
+		ck_abort_msg(__VA_ARGS__);				\
+} while (0)
+
+/* xorshift64*: the same sequence on every run, whatever the C library,
+ * and no libc state shared with anything else. */
+static inline uint64_t
+next_random(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 0x2545f4914f6cdd1dULL;
+}
+
+/* CLOCK_MONOTONIC in seconds. */
+double		 now(void);
+/* VmRSS of pid in KiB, from /proc; 0 when it cannot be read. */
+long		 rss_kib(pid_t pid);
 
 struct run_result {
 	int	 status;	/* exit status, or 128 + signal */
@@ -32,6 +61,9 @@ char		*temp_dir(void);
 /* Writes a file (directories must exist); returns its path. */
 char		*write_file(const char *dir, const char *name,
 		     const char *content, size_t length);
+/* write_file() of a NUL-terminated text. */
+char		*write_text(const char *dir, const char *name,
+		     const char *text);
 /* A plugin directory: pairs of file name and source, NULL-terminated. */
 char		*plugin_dir(const char *name, ...) __attribute__((sentinel));
 /* Reads a file of the source tree (tests/data/...), NUL-terminated. */

@@ -3,6 +3,7 @@
  * check's one summary line.  CK_RUN_SUITE / CK_RUN_CASE select.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "helpers.h"
@@ -16,7 +17,7 @@ main(void)
 		SUITES(LIST)
 	};
 	SRunner *runner = srunner_create(NULL);
-	int failed;
+	int failed, run;
 
 	for (size_t i = 0; i < sizeof(constructors) / sizeof(constructors[0]);
 	    i++)
@@ -24,7 +25,20 @@ main(void)
 	helpers_init();
 	srunner_run_all(runner, CK_NORMAL);
 	failed = srunner_ntests_failed(runner);
+	run = srunner_ntests_run(runner);
 	srunner_free(runner);
 	helpers_cleanup();
+	/* A misspelt CK_RUN_SUITE or CK_RUN_CASE selects nothing: that is
+	 * no pass. */
+	if (run == 0) {
+		const char *suite = getenv("CK_RUN_SUITE");
+		const char *tcase = getenv("CK_RUN_CASE");
+
+		fflush(stdout);
+		fprintf(stderr, "\nluaward-tests: no checks ran (CK_RUN_SUITE "
+		    "\"%s\", CK_RUN_CASE \"%s\")\n", suite != NULL ? suite : "",
+		    tcase != NULL ? tcase : "");
+		return 1;
+	}
 	return failed == 0 ? 0 : 1;
 }

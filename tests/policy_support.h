@@ -1,8 +1,8 @@
 /*
- * Shared by the seccomp policy suites (test_policy*.c): policy files in a
- * temporary directory, loading that must succeed, loading that must fail
- * at a given file and line, one bad line after a good prelude, and what
- * `policy show` prints, a syscall at a time.
+ * Shared by the seccomp policy suites (test_policy*.c): loading that must
+ * succeed, loading that must fail at a given file and line, one bad line
+ * after a good prelude, and what `policy show` prints, a syscall at a
+ * time.  Policy files are written with helpers.h's write_text().
  *
  * Everything here is static.  Include it after defining _GNU_SOURCE.
  */
@@ -20,12 +20,6 @@
 /* Four good lines, so that the line under test is line 5. */
 #define PRELUDE		"# a test policy\n\ndefault trap -- t\nbrk -- heap\n"
 #define PRELUDE_LINES	4
-
-static inline char *
-policy_file(const char *dir, const char *name, const char *text)
-{
-	return write_file(dir, name, text, strlen(text));
-}
 
 static inline struct policy *
 must_load(const char *path)
@@ -85,7 +79,7 @@ bad_line_at(int at, const char *bad_line, const char *fragment)
 
 	ck_assert_int_ne(asprintf(&text, PRELUDE "%s\n# after\nread -- r\n",
 	    bad_line), -1);
-	path = policy_file(dir, "bad.policy", text);
+	path = write_text(dir, "bad.policy", text);
 	expect_error_at(at, path, path, PRELUDE_LINES + 1, fragment);
 	free(path);
 	free(text);

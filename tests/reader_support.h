@@ -17,15 +17,9 @@
 #include <string.h>
 
 #include "../supervisor/reader.h"
+#include "helpers.h"
 
 #define SOURCE	"pods.json"
-
-/* A passing ck_assert still reports to the runner (one write each): the
- * loops over thousands of records only call into check on failure. */
-#define REQUIRE(condition, ...) do {					\
-	if (!(condition))						\
-		ck_abort_msg(__VA_ARGS__);				\
-} while (0)
 
 static const struct reader_limits defaults = {
 	READER_DEFAULT_MAX_RECORD, READER_DEFAULT_MAX_DEPTH

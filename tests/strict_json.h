@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8_reference.h"
+
 enum json_type {
 	J_NULL, J_FALSE, J_TRUE, J_NUMBER, J_STRING, J_ARRAY, J_OBJECT,
 };
@@ -97,40 +99,6 @@ put_utf8(char **out, size_t *length, size_t *capacity, uint32_t cp)
 	}
 }
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if none. */
-static inline size_t
-utf8_length(const unsigned char *s, size_t available)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (available < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 static inline bool
 parse_hex4(struct parser *ps, uint32_t *value)
 {
@@ -179,8 +147,10 @@ parse_string(struct parser *ps, char **out, size_t *length)
 		if (c < 0x20)
 			return parse_fail(ps, "raw control byte in a string");
 		if (c != '\\') {
-			n = utf8_length((const unsigned char *)ps->p,
-			    (size_t)(ps->end - ps->p));
+			uint32_t ignored;
+
+			n = reference_decode((const unsigned char *)ps->p,
+			    (size_t)(ps->end - ps->p), &ignored);
 			if (n == 0)
 				return parse_fail(ps, "invalid UTF-8");
 			for (size_t i = 0; i < n; i++)

@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -70,15 +69,6 @@ static const char *const plugin_names[] = { "1-a", "2-b", "3-c" };
 #define MIN_AGE_MS	15
 #define RSS_LIMIT_KIB	(64 * 1024)
 #endif
-
-static uint64_t
-next_random(uint64_t *state)
-{
-	*state ^= *state >> 12;
-	*state ^= *state << 25;
-	*state ^= *state >> 27;
-	return *state * 2685821657736338717ULL;
-}
 
 static char *
 chaos_plugin_dir(void)
@@ -183,6 +173,7 @@ struct verdict {
 	size_t	 mismatches;
 	size_t	 out_of_order;
 	size_t	 crash_records;		/* lines with errors, all crashes */
+	size_t	 crash_entries;		/* ... their errors, one per call */
 	size_t	 rescued;		/* ... still decided by their plugin */
 };
 
@@ -230,6 +221,7 @@ check_output(const struct generated *g, const char *output,
 			ok = false;
 		if (ok && failed != 0) {
 			v->crash_records++;
+			v->crash_entries += (size_t)__builtin_popcount(failed);
 			if (decider < PLUGINS && !(failed & (1u << decider)))
 				v->rescued++;
 		}
@@ -392,12 +384,12 @@ START_TEST(test_random_kills_lose_nothing)
 	check_output(&g, text_of(&l.output), &v);
 	fprintf(stderr, "chaos: %zu records, %zu kills (%zu of starting "
 	    "workers; %zu times none to kill), %zu lines, %zu mismatches, "
-	    "%zu out of order, %zu records with crash errors (%zu still "
+	    "%zu out of order, %zu records with %zu crash errors (%zu still "
 	    "decided by their plugin), exit %d, %.1f s, peak RSS %ld KiB "
 	    "over %zu samples, seed %llu\n", g.records, k.kills,
 	    k.newborn_kills, k.idle, v.lines, v.mismatches, v.out_of_order,
-	    v.crash_records, v.rescued, status, elapsed, peak_kib, samples,
-	    (unsigned long long)seed);
+	    v.crash_records, v.crash_entries, v.rescued, status, elapsed,
+	    peak_kib, samples, (unsigned long long)seed);
 
 	ck_assert_msg(v.lines == RECORDS, "%zu lines for %d records",
 	    v.lines, RECORDS);
@@ -406,6 +398,11 @@ START_TEST(test_random_kills_lose_nothing)
 	/* Chaos that never hit anything would prove nothing. */
 	ck_assert_uint_ge(k.kills, 100);
 	ck_assert_uint_gt(v.crash_records, 0);
+	/* A death costs only the call in progress: no more crash errors
+	 * than kills (an idle worker's death costs none). */
+	ck_assert_msg(v.crash_entries <= k.kills, "%zu crash errors for %zu "
+	    "kills (seed %llu)", v.crash_entries, k.kills,
+	    (unsigned long long)seed);
 	/* Some plugin failed: 1, with every line written. */
 	ck_assert_msg(status == 1, "exit %d", status);
 	ck_assert_ptr_null(strstr(text_of(&l.errors), "quarantined"));
@@ -500,9 +497,9 @@ START_TEST(test_restart_latency)
 	    "answer) over %d kills: median %.2f ms, p90 %.2f ms, min %.2f ms, "
 	    "max %.2f ms\n", KILLS, median, p90, latency_ms[0],
 	    latency_ms[KILLS - 1]);
-	/* A figure, not a goal: only that it is one. */
-	for (int i = 0; i < KILLS; i++)
-		ck_assert(isfinite(latency_ms[i]) && latency_ms[i] > 0);
+	/* A figure, not a goal; but a restart that takes most of a second
+	 * waits for something (a backoff, a timer) it should not. */
+	ck_assert_msg(median < 1000, "median %.2f ms", median);
 	luaward_free(&l);
 	free(dir);
 }

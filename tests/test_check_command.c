@@ -30,12 +30,6 @@ report_of(const char *out, const char *path)
 	return block;
 }
 
-static char *
-plugin_file(const char *dir, const char *name, const char *source)
-{
-	return write_file(dir, name, source, strlen(source));
-}
-
 START_TEST(test_good_plugin)
 {
 	struct run_result r;
@@ -58,11 +52,11 @@ END_TEST
 START_TEST(test_each_kind_of_failure_is_named)
 {
 	char *dir = temp_dir();
-	char *syntax = plugin_file(dir, "syntax.lua", "function f(\n");
-	char *missing = plugin_file(dir, "missing.lua", "x = 1\n");
-	char *forbidden = plugin_file(dir, "forbidden.lua",
+	char *syntax = write_text(dir, "syntax.lua", "function f(\n");
+	char *missing = write_text(dir, "missing.lua", "x = 1\n");
+	char *forbidden = write_text(dir, "forbidden.lua",
 	    "local f = io.open('/etc/passwd')\n");
-	char *touchy = plugin_file(dir, "touchy.lua",
+	char *touchy = write_text(dir, "touchy.lua",
 	    "pcall(io.open, '/etc/passwd')\npcall(os.execute, 'id')\n"
 	    "function GetWorkloadTypeAndName(m) return '', '' end\n");
 	struct run_result r;
@@ -116,7 +110,7 @@ END_TEST
 START_TEST(test_pods_are_resolved_by_the_plugins_that_load)
 {
 	char *dir = temp_dir();
-	char *broken = plugin_file(dir, "broken.lua", "syntax error here\n");
+	char *broken = write_text(dir, "broken.lua", "syntax error here\n");
 	char *expected_lines = read_source_file(
 	    "tests/data/seed-pods.expected", NULL);
 	struct run_result r;

@@ -189,7 +189,7 @@ START_TEST(test_bad_policy_stops_before_any_worker)
 	char *dir = temp_dir();
 	static const char text[] = "default trap -- x\n"
 	    "read fd == 0 -- requests\nopenz -- typo\n";
-	char *policy = write_file(dir, "bad.policy", text, strlen(text));
+	char *policy = write_text(dir, "bad.policy", text);
 	struct run_result r;
 
 	run_luaward(&r, "{}\n", 3, 30, "resolve", "--policy", policy, NULL);
@@ -245,7 +245,7 @@ START_TEST(test_policy_show_of_another_file)
 	char *dir = temp_dir();
 	static const char text[] = "default kill-process -- no report\n"
 	    "exit_group -- the end\n";
-	char *policy = write_file(dir, "tiny.policy", text, strlen(text));
+	char *policy = write_text(dir, "tiny.policy", text);
 	struct run_result r;
 
 	run_luaward(&r, NULL, 0, 30, "policy", "show", "--policy", policy,

@@ -263,16 +263,6 @@ expect_unescaped(const char *body, const char *expected,
 #define EXPECT_UNESCAPED(body, expected) \
 	expect_unescaped(body, expected, sizeof(expected) - 1)
 
-/* xorshift64*: a fixed sequence whatever the C library. */
-static uint64_t
-next_random(uint64_t *state)
-{
-	*state ^= *state >> 12;
-	*state ^= *state << 25;
-	*state ^= *state >> 27;
-	return *state * 0x2545f4914f6cdd1dULL;
-}
-
 /* --- json_append_string: exact forms ------------------------------------ */
 
 START_TEST(test_string_ascii_kept_verbatim)
@@ -395,7 +385,6 @@ START_TEST(test_string_valid_json_for_every_short_string)
 	struct buffer out = { 0 }, decoded = { 0 };
 	uint32_t expected[ROOM], got[ROOM];
 	unsigned char s[4];
-	size_t checked = 0;
 
 	/* Every string of one and two bytes. */
 	for (unsigned a = 0; a < 256; a++) {
@@ -406,7 +395,6 @@ START_TEST(test_string_valid_json_for_every_short_string)
 			s[1] = (unsigned char)b;
 			check_string_property(s, 2, &out, &decoded, expected,
 			    got, ROOM);
-			checked++;
 		}
 	}
 	/* Three bytes from every interesting value. */
@@ -418,7 +406,6 @@ START_TEST(test_string_valid_json_for_every_short_string)
 				s[2] = interesting[c];
 				check_string_property(s, 3, &out, &decoded,
 				    expected, got, ROOM);
-				checked++;
 			}
 	/* Four bytes: every boundary pattern of the longest sequences. */
 	for (size_t a = 0; a < NBOUNDARY; a++)
@@ -431,10 +418,7 @@ START_TEST(test_string_valid_json_for_every_short_string)
 					s[3] = boundary[d];
 					check_string_property(s, 4, &out,
 					    &decoded, expected, got, ROOM);
-					checked++;
 				}
-	ck_assert_uint_eq(checked, 65536 + NINTERESTING * NINTERESTING *
-	    NINTERESTING + NBOUNDARY * NBOUNDARY * NBOUNDARY * NBOUNDARY);
 	buffer_free(&out);
 	buffer_free(&decoded);
 }

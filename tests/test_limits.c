@@ -231,6 +231,23 @@ numbered_records(unsigned n)
 	return input;
 }
 
+/* Whether word is one of the space-separated words. */
+static bool
+has_word(const char *words, const char *word)
+{
+	size_t length = strlen(word);
+
+	while (*words != '\0') {
+		size_t n = strcspn(words, " ");
+
+		if (n == length && strncmp(words, word, n) == 0)
+			return true;
+		words += n;
+		words += strspn(words, " ");
+	}
+	return false;
+}
+
 /* Each line is for its record, in order, and said Deployment/fake or
  * carries an error of one of the allowed kinds. */
 static void
@@ -250,11 +267,11 @@ check_lines(const struct run_result *r, unsigned n, const char *kinds,
 			    != NULL, "line %u: %s", i, line);
 		else {
 			const char *kind = strstr(line, "\"kind\":\"");
-			char found[32];
+			char found[32] = "";
 
 			ck_assert_ptr_nonnull(kind);
-			sscanf(kind + 8, "%31[^\"]", found);
-			ck_assert_msg(strstr(kinds, found) != NULL,
+			ck_assert_msg(sscanf(kind + 8, "%31[^\"]",
+			    found) == 1 && has_word(kinds, found),
 			    "line %u has kind %s: %s", i, found, line);
 			(*errors_seen)++;
 		}
@@ -415,8 +432,26 @@ START_TEST(test_worker_trying_to_fork)
 
 	run_fake(&r, "fork", input, NULL);
 	ck_assert_int_eq(r.status, 0);
+#ifndef LUAWARD_SANITIZE
+	/* The fake worker applies no seccomp filter, Landlock or fd limit
+	 * of its own: RLIMIT_NPROC 0, set by the supervisor, is what makes
+	 * its fork fail, and then it answers fake, not forked. */
 	check_lines(&r, 10, "", &errors);
 	ck_assert_uint_eq(errors, 0);
+#else
+	/* Sanitizer builds go without RLIMIT_NPROC (supervisor/spawn.c):
+	 * nothing else stops this worker's fork, and every answer says so,
+	 * which shows the check above can fail. */
+	(void)errors;
+	ck_assert_uint_eq(count_lines(r.out), 10);
+	for (unsigned i = 0; i < 10; i++) {
+		char *line = line_of(r.out, i);
+
+		ck_assert_msg(strstr(line, "\"workloadName\":\"forked\"") !=
+		    NULL, "line %u: %s", i, line);
+		free(line);
+	}
+#endif
 	run_result_free(&r);
 	free(input);
 }
@@ -478,9 +513,9 @@ START_TEST(test_slow_consumer)
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	while (lines < RECORDS) {
-		char buf[512], status_path[64], row[256];
+		char buf[512];
+		long kib;
 		ssize_t n;
-		FILE *f;
 
 		if (written < length) {
 			n = write(in[1], input + written, length - written);
@@ -495,18 +530,8 @@ START_TEST(test_slow_consumer)
 		for (ssize_t i = 0; i < n; i++)
 			lines += buf[i] == '\n';
 		usleep(200);
-		snprintf(status_path, sizeof(status_path), "/proc/%d/status",
-		    pid);
-		if ((f = fopen(status_path, "r")) != NULL) {
-			while (fgets(row, sizeof(row), f) != NULL)
-				if (strncmp(row, "VmRSS:", 6) == 0) {
-					long kib = atol(row + 6);
-
-					if (kib > peak_kib)
-						peak_kib = kib;
-				}
-			fclose(f);
-		}
+		if ((kib = rss_kib(pid)) > peak_kib)
+			peak_kib = kib;
 		if (n == 0)
 			break;
 	}
@@ -515,11 +540,14 @@ START_TEST(test_slow_consumer)
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* The whole output is about 2.6 MB; the window holds far less.
 	 * AddressSanitizer keeps freed memory in quarantine (256 MB by
-	 * default), so there the bound only shows nothing runs away. */
+	 * default), so there the bound only shows nothing runs away.  No
+	 * sample at all (an unreadable /proc) must not pass as small. */
 #ifdef LUAWARD_SANITIZE
-	ck_assert_msg(peak_kib < 512 * 1024, "peak RSS %ld KiB", peak_kib);
+	ck_assert_msg(peak_kib > 0 && peak_kib < 512 * 1024,
+	    "peak RSS %ld KiB", peak_kib);
 #else
-	ck_assert_msg(peak_kib < 64 * 1024, "peak RSS %ld KiB", peak_kib);
+	ck_assert_msg(peak_kib > 0 && peak_kib < 64 * 1024,
+	    "peak RSS %ld KiB", peak_kib);
 #endif
 	close(out[0]);
 	free(worker);

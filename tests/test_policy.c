@@ -7,10 +7,12 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../supervisor/policy.h"
@@ -134,15 +136,15 @@ START_TEST(test_unknown_default_action)
 {
 	char *dir = temp_dir(), *path;
 
-	path = policy_file(dir, "p.policy", "# no default yet\n"
+	path = write_text(dir, "p.policy", "# no default yet\n"
 	    "default allow -- everything\nbrk -- r\n");
 	EXPECT_ERROR(path, path, 2, "unknown default action 'allow'");
 	free(path);
-	path = policy_file(dir, "q.policy", "brk -- r\n"
+	path = write_text(dir, "q.policy", "brk -- r\n"
 	    "default trap kill-process -- r\n");
 	EXPECT_ERROR(path, path, 2, "unknown default action");
 	free(path);
-	path = policy_file(dir, "r.policy", "brk -- r\n\n\n"
+	path = write_text(dir, "r.policy", "brk -- r\n\n\n"
 	    "default -- r\n");
 	EXPECT_ERROR(path, path, 4, "unknown default action");
 	free(path);
@@ -162,13 +164,13 @@ START_TEST(test_no_default_line)
 {
 	char *dir = temp_dir(), *path;
 
-	path = policy_file(dir, "p.policy", "brk -- r\nread fd == 0 -- r\n");
+	path = write_text(dir, "p.policy", "brk -- r\nread fd == 0 -- r\n");
 	EXPECT_ERROR(path, path, 0, "'default'");
 	free(path);
-	path = policy_file(dir, "empty.policy", "");
+	path = write_text(dir, "empty.policy", "");
 	EXPECT_ERROR(path, path, 0, "'default'");
 	free(path);
-	path = policy_file(dir, "comments.policy", "# only\n\n   # comments\n");
+	path = write_text(dir, "comments.policy", "# only\n\n   # comments\n");
 	EXPECT_ERROR(path, path, 0, "'default'");
 	free(path);
 	free(dir);
@@ -179,7 +181,7 @@ START_TEST(test_no_rules)
 {
 	char *dir = temp_dir(), *path;
 
-	path = policy_file(dir, "p.policy", "# nothing allowed\n"
+	path = write_text(dir, "p.policy", "# nothing allowed\n"
 	    "default kill-process -- r\n");
 	EXPECT_ERROR(path, path, 0, "no rules");
 	free(path);
@@ -198,13 +200,13 @@ START_TEST(test_long_lines)
 	memset(line + 1, 'x', 1023);
 	ck_assert_uint_eq(strlen(line), 1024);
 	ck_assert_int_ne(asprintf(&text, PRELUDE "%s\n", line), -1);
-	path = policy_file(dir, "ok.policy", text);
+	path = write_text(dir, "ok.policy", text);
 	policy_free(must_load(path));
 	free(path);
 	free(text);
 	/* The same as the last line, without its newline. */
 	ck_assert_int_ne(asprintf(&text, PRELUDE "%s", line), -1);
-	path = policy_file(dir, "last.policy", text);
+	path = write_text(dir, "last.policy", text);
 	policy_free(must_load(path));
 	free(path);
 	free(text);
@@ -212,7 +214,7 @@ START_TEST(test_long_lines)
 	line[1024] = 'x';
 	BAD_LINE(line, "longer than 1024");
 	ck_assert_int_ne(asprintf(&text, PRELUDE "%s", line), -1);
-	path = policy_file(dir, "last-long.policy", text);
+	path = write_text(dir, "last-long.policy", text);
 	EXPECT_ERROR(path, path, PRELUDE_LINES + 1, "longer than 1024");
 	free(path);
 	free(text);
@@ -241,6 +243,43 @@ START_TEST(test_nul_byte)
 }
 END_TEST
 
+/*
+ * As root, which reads anything, the permission check is made by a child
+ * that became nobody first; it reports by its exit status: 0 when the load
+ * failed naming the file and EACCES.  It loads by a relative name from
+ * inside dir, so only the file's own mode can refuse it (the temporary
+ * root above is private to root).
+ */
+static void
+expect_unreadable_as_nobody(const char *dir, const char *name)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		char error[1024] = "";
+
+		if (chdir(dir) == -1 || setgroups(0, NULL) == -1 ||
+		    setresgid(65534, 65534, 65534) == -1 ||
+		    setresuid(65534, 65534, 65534) == -1)
+			_exit(10);
+		if (policy_load(name, error, sizeof(error)) != NULL)
+			_exit(11);
+		if (strstr(error, name) == NULL)
+			_exit(12);
+		if (strstr(error, strerror(EACCES)) == NULL)
+			_exit(13);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "as nobody: status %d (10 no nobody, 11 loaded, 12 not named, "
+	    "13 no EACCES)", WIFEXITED(status) ? WEXITSTATUS(status) :
+	    128 + WTERMSIG(status));
+}
+
 START_TEST(test_unreadable_file)
 {
 	char *dir = temp_dir(), *path, *sub;
@@ -252,12 +291,13 @@ START_TEST(test_unreadable_file)
 	ck_assert_int_ne(asprintf(&sub, "%s/a-directory", dir), -1);
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
 	EXPECT_ERROR(sub, sub, 0, strerror(EISDIR));
-	/* Without permission (root reads anything: then there is nothing
-	 * to test). */
-	path = policy_file(dir, "secret.policy", PRELUDE);
+	/* Without permission. */
+	path = write_text(dir, "secret.policy", PRELUDE);
 	ck_assert_int_eq(chmod(path, 0), 0);
 	if (geteuid() != 0)
 		expect_error_naming(path, strerror(EACCES));
+	else
+		expect_unreadable_as_nobody(dir, "secret.policy");
 	free(path);
 	free(sub);
 	free(dir);
@@ -272,7 +312,7 @@ START_TEST(test_too_many_alternatives)
 	char nine[256];
 	struct policy *policy;
 
-	path = policy_file(dir, "eight.policy", PRELUDE "write fd == 1 || "
+	path = write_text(dir, "eight.policy", PRELUDE "write fd == 1 || "
 	    "fd == 2 || fd == 3 || fd == 4 || fd == 5 || fd == 6 || fd == 7 "
 	    "|| fd == 8 -- eight\n");
 	policy = must_load(path);
@@ -291,7 +331,7 @@ START_TEST(test_too_many_comparisons)
 	char *dir = temp_dir(), *path;
 
 	/* Six arguments, six comparisons: the most a rule can hold. */
-	path = policy_file(dir, "six.policy", PRELUDE "mmap addr == 0 && "
+	path = write_text(dir, "six.policy", PRELUDE "mmap addr == 0 && "
 	    "length < 4096 && prot == 3 && flags != 0 && fd == 0 && "
 	    "offset == 0 -- six\n");
 	policy_free(must_load(path));

@@ -80,7 +80,7 @@ START_TEST(test_names_and_constants_resolve)
 	char *dir = temp_dir(), *path, *text, *f, want[128];
 	struct policy *policy;
 
-	path = policy_file(dir, "p.policy",
+	path = write_text(dir, "p.policy",
 	    "default kill-process -- nothing else\n"
 	    "openat flags == O_RDONLY|O_CLOEXEC -- r1\n"
 	    "mmap (flags & MAP_FIXED) == 0 && prot == PROT_READ|PROT_WRITE "
@@ -146,6 +146,10 @@ START_TEST(test_names_and_constants_resolve)
 }
 END_TEST
 
+/* The kernel reads the program 8 bytes an instruction. */
+_Static_assert(sizeof(struct sock_filter) == 8, "a BPF instruction is 8 "
+    "bytes");
+
 /* The BPF program checks the architecture first, and returns what the
  * default line and the rules say. */
 START_TEST(test_program)
@@ -156,9 +160,9 @@ START_TEST(test_program)
 	size_t length, n;
 	bool allow = false, trap_ret = false, kill_ret = false;
 
-	trap_path = policy_file(dir, "trap.policy", "default trap -- t\n"
+	trap_path = write_text(dir, "trap.policy", "default trap -- t\n"
 	    "brk -- heap\n");
-	kill_path = policy_file(dir, "kill.policy",
+	kill_path = write_text(dir, "kill.policy",
 	    "default kill-process -- k\nbrk -- heap\n");
 	trap = must_load(trap_path);
 	kill_policy = must_load(kill_path);
@@ -166,7 +170,6 @@ START_TEST(test_program)
 	program = policy_program(trap, &length);
 	ck_assert_uint_gt(length, 0);
 	ck_assert_uint_eq(length % 8, 0);
-	ck_assert_uint_eq(sizeof(struct sock_filter), 8);
 	n = length / sizeof(struct sock_filter);
 	/* Load seccomp_data.arch before anything else. */
 	ck_assert_uint_eq(program[0].code, BPF_LD | BPF_W | BPF_ABS);

@@ -25,7 +25,7 @@ START_TEST(test_include_missing_file)
 {
 	char *dir = temp_dir(), *main_path, *missing;
 
-	main_path = policy_file(dir, "main.policy", PRELUDE
+	main_path = write_text(dir, "main.policy", PRELUDE
 	    "include missing.policy -- more rules\n");
 	ck_assert_int_ne(asprintf(&missing, "%s/missing.policy", dir), -1);
 	EXPECT_ERROR(main_path, main_path, PRELUDE_LINES + 1, missing);
@@ -49,9 +49,9 @@ START_TEST(test_error_inside_include)
 {
 	char *dir = temp_dir(), *main_path, *inner;
 
-	main_path = policy_file(dir, "main.policy", PRELUDE
+	main_path = write_text(dir, "main.policy", PRELUDE
 	    "include inner.policy -- more rules\n");
-	inner = policy_file(dir, "inner.policy", "# inner\n"
+	inner = write_text(dir, "inner.policy", "# inner\n"
 	    "read fd == NOT_A_CONSTANT -- r\n");
 	EXPECT_ERROR(main_path, inner, 2, "'NOT_A_CONSTANT'");
 	free(inner);
@@ -69,13 +69,13 @@ START_TEST(test_include_relative_to_the_including_file)
 
 	ck_assert_int_ne(asprintf(&sub, "%s/sub", dir), -1);
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
-	path = policy_file(dir, "main.policy", "default trap -- t\n"
+	path = write_text(dir, "main.policy", "default trap -- t\n"
 	    "include sub/extra.policy -- the extra rules\n"
 	    "brk -- heap\n");
-	free(policy_file(sub, "extra.policy", "# extra\n"
+	free(write_text(sub, "extra.policy", "# extra\n"
 	    "include more.policy -- beside me\n"
 	    "clock_gettime clockid == CLOCK_MONOTONIC -- clocks\n"));
-	free(policy_file(sub, "more.policy", "exit_group -- the end\n"));
+	free(write_text(sub, "more.policy", "exit_group -- the end\n"));
 	/* Not found through the working directory by chance. */
 	ck_assert_int_ne(access("more.policy", F_OK), 0);
 	policy = must_load(path);
@@ -101,10 +101,10 @@ START_TEST(test_include_absolute_path)
 	char *dir = temp_dir(), *other = temp_dir(), *inner, *text, *path;
 	struct policy *policy;
 
-	inner = policy_file(other, "abs.policy", "getpid -- who am i\n");
+	inner = write_text(other, "abs.policy", "getpid -- who am i\n");
 	ck_assert_int_ne(asprintf(&text, "default trap -- t\n"
 	    "include %s -- absolute\n", inner), -1);
-	path = policy_file(dir, "main.policy", text);
+	path = write_text(dir, "main.policy", text);
 	policy = must_load(path);
 	ck_assert_uint_eq(policy_rule_count(policy), 1);
 	policy_free(policy);
@@ -126,13 +126,13 @@ START_TEST(test_includes_nested_too_deep)
 	char error[1024] = "";
 
 	/* f0 -> f1 -> f2 -> f3, with a rule at the bottom. */
-	free(policy_file(dir, "f0.policy", "default trap -- t\n"
+	free(write_text(dir, "f0.policy", "default trap -- t\n"
 	    "include f1.policy -- down\n"));
-	free(policy_file(dir, "f1.policy", "# f1\n"
+	free(write_text(dir, "f1.policy", "# f1\n"
 	    "include f2.policy -- down\n"));
-	free(policy_file(dir, "f2.policy", "# f2\n"
+	free(write_text(dir, "f2.policy", "# f2\n"
 	    "include f3.policy -- down\n"));
-	free(policy_file(dir, "f3.policy", "brk -- heap\n"));
+	free(write_text(dir, "f3.policy", "brk -- heap\n"));
 	ck_assert_int_ne(asprintf(&path, "%s/f0.policy", dir), -1);
 	policy = must_load(path);
 	ck_assert_uint_eq(policy_rule_count(policy), 1);
@@ -148,7 +148,7 @@ START_TEST(test_includes_nested_too_deep)
 			snprintf(text, sizeof(text), "%s# g%d\n"
 			    "include g%d.policy -- down\n", i == 0 ?
 			    "default trap -- t\n" : "", i, i + 1);
-		free(policy_file(dir, name, text));
+		free(write_text(dir, name, text));
 	}
 	ck_assert_int_ne(asprintf(&path, "%s/g0.policy", dir), -1);
 	ck_assert_ptr_null(policy_load(path, error, sizeof(error)));
@@ -192,7 +192,7 @@ START_TEST(test_include_cycles)
 	char error[1024];
 
 	/* A policy that includes itself. */
-	self = policy_file(dir, "self.policy", "default trap -- t\n"
+	self = write_text(dir, "self.policy", "default trap -- t\n"
 	    "brk -- heap\ninclude self.policy -- me again\n");
 	error[0] = '\0';
 	ck_assert_ptr_null(policy_load(self, error, sizeof(error)));
@@ -200,9 +200,9 @@ START_TEST(test_include_cycles)
 	    "'%s' does not name %s", error, self);
 
 	/* An included file that includes itself. */
-	loop = policy_file(dir, "loop.policy", "brk -- heap\n"
+	loop = write_text(dir, "loop.policy", "brk -- heap\n"
 	    "include loop.policy -- again\n");
-	top = policy_file(dir, "top.policy", "default trap -- t\n"
+	top = write_text(dir, "top.policy", "default trap -- t\n"
 	    "include loop.policy -- the loop\n");
 	error[0] = '\0';
 	ck_assert_ptr_null(policy_load(top, error, sizeof(error)));
@@ -211,11 +211,11 @@ START_TEST(test_include_cycles)
 	free(top);
 
 	/* top -> a -> b -> a ... */
-	a = policy_file(dir, "a.policy", "brk -- heap\n"
+	a = write_text(dir, "a.policy", "brk -- heap\n"
 	    "include b.policy -- b\n");
-	b = policy_file(dir, "b.policy", "# b\n"
+	b = write_text(dir, "b.policy", "# b\n"
 	    "include a.policy -- back to a\n");
-	top = policy_file(dir, "top.policy", "default trap -- t\n"
+	top = write_text(dir, "top.policy", "default trap -- t\n"
 	    "include a.policy -- the cycle\n");
 	error[0] = '\0';
 	ck_assert_ptr_null(policy_load(top, error, sizeof(error)));

@@ -63,15 +63,22 @@ START_TEST(test_stdin_and_file_give_the_same_lines)
 	struct run_result from_file, from_stdin;
 	size_t length;
 	char *pods = read_source_file("plugins/pods.json", &length);
+	char *expected = read_source_file("tests/data/seed-pods.expected",
+	    NULL);
 
 	run_luaward(&from_file, NULL, 0, 60, "resolve", "--plugins",
 	    "plugins", "plugins/pods.json", NULL);
 	run_luaward(&from_stdin, pods, length, 60, "resolve", "--plugins",
 	    "plugins", NULL);
-	ck_assert_int_eq(from_stdin.status, 0);
-	ck_assert_str_eq(from_file.out, from_stdin.out);
+	ck_assert_msg(from_file.status == 0, "file: exit %d: %s",
+	    from_file.status, from_file.err);
+	ck_assert_msg(from_stdin.status == 0, "stdin: exit %d: %s",
+	    from_stdin.status, from_stdin.err);
+	ck_assert_str_eq(from_file.out, expected);
+	ck_assert_str_eq(from_stdin.out, expected);
 	run_result_free(&from_file);
 	run_result_free(&from_stdin);
+	free(expected);
 	free(pods);
 }
 END_TEST

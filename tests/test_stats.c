@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../supervisor/stats.h"
+#include "helpers.h"
 #include "suites.h"
 
 /* --- the histogram ------------------------------------------------------ */
@@ -36,16 +37,6 @@ assert_within_bucket_error(uint64_t value, uint64_t estimate)
 	ck_assert_msg((value - estimate) <= value / 8, "%llu estimated as "
 	    "%llu (more than 12.5%% below)", (unsigned long long)value,
 	    (unsigned long long)estimate);
-}
-
-static uint64_t
-next_random(uint64_t *state)
-{
-	/* xorshift64*: reproducible, no libc state shared with others. */
-	*state ^= *state >> 12;
-	*state ^= *state << 25;
-	*state ^= *state >> 27;
-	return *state * 2685821657736338717ULL;
 }
 
 START_TEST(test_empty_histogram_gives_zero)

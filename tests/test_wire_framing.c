@@ -62,19 +62,20 @@ message_fields(const msgpack_object *root, enum wire_type type)
 /*
  * What the encoders put on the wire, read without wire_decode(): an
  * encoder and a decoder that agreed on a wrong layout would pass every
- * round trip.
+ * round trip.  The type numbers are the protocol's, not the enum's to
+ * renumber.
  */
+_Static_assert(WIRE_REPLY == 5, "REPLY is type 5 on the wire");
+_Static_assert(WIRE_ERROR == 6, "ERROR is type 6 on the wire");
+_Static_assert(WIRE_VIOLATION == 8, "VIOLATION is type 8 on the wire");
+_Static_assert(WIRE_PROBE == 9, "PROBE is type 9 on the wire");
+
 START_TEST(test_encoded_layouts)
 {
 	struct buffer out = { 0 };
 	const msgpack_object *f;
 	msgpack_unpacked u;
 	struct wire_load load;
-
-	ck_assert_int_eq(WIRE_REPLY, 5);
-	ck_assert_int_eq(WIRE_ERROR, 6);
-	ck_assert_int_eq(WIRE_VIOLATION, 8);
-	ck_assert_int_eq(WIRE_PROBE, 9);
 
 	/* REPLY: [5, id, workload type, workload name, micros] */
 	ck_assert_int_eq(wire_put_reply(&out, 3, "Deployment", 10, "web", 3,
@@ -369,6 +370,9 @@ START_TEST(test_truncated_frames)
 }
 END_TEST
 
+/* The cases below are written for a 4 MiB limit. */
+_Static_assert(WIRE_MAX_MESSAGE == 0x00400000, "WIRE_MAX_MESSAGE is 4 MiB");
+
 START_TEST(test_frame_header_limits)
 {
 	static const struct {
@@ -386,7 +390,6 @@ START_TEST(test_frame_header_limits)
 		{ { 0x00, 0x00, 0x00, 0x01, 0xc0 }, 5, 1 },
 	};
 
-	ck_assert_uint_eq(WIRE_MAX_MESSAGE, 0x00400000);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t length = 0;
 		int r = frame_of(cases[i].header, cases[i].n, &length);

@@ -1,8 +1,9 @@
 /*
  * A reference for UTF-8, written the long way for the tests of
- * supervisor/json.h: the code point is assembled first and range-checked
- * after, where json.c narrows the second byte's range by lead byte.  With
- * the bytes around every rule's boundary to build inputs from.
+ * supervisor/json.h (and strict_json.h's reading of strings): the code
+ * point is assembled first and range-checked after, where json.c narrows
+ * the second byte's range by lead byte.  With the bytes around every
+ * rule's boundary to build inputs from.
  *
  * Everything here is static.
  */
@@ -13,15 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * A passing ck_assert still reports its position to the runner (one write
- * each), far too slow for the loops over hundreds of thousands of strings:
- * REQUIRE only calls into check when the condition fails.
- */
-#define REQUIRE(condition, ...) do {					\
-	if (!(condition))						\
-		ck_abort_msg(__VA_ARGS__);				\
-} while (0)
+#include "helpers.h"
 
 /*
  * Bytes around every boundary of the UTF-8 and JSON rules: controls,

@@ -398,17 +398,16 @@ pack_load_settings(msgpack_packer *pk, const char *omit, const char *extra,
 			value(pk);
 		else
 			pack_load_value(pk, load_keys[i]);
-		/* Last, so the duplicate is not simply the first key. */
-		if (i == LOAD_KEYS - 1) {
-			if (extra != NULL) {
-				pack_str(pk, extra);
-				msgpack_pack_nil(pk);
-			}
-			if (twice != NULL) {
-				pack_str(pk, twice);
-				pack_load_value(pk, twice);
-			}
-		}
+	}
+	/* Last, so the duplicate is not simply the first key; after the
+	 * loop, so they are there even when omit is the last key. */
+	if (extra != NULL) {
+		pack_str(pk, extra);
+		msgpack_pack_nil(pk);
+	}
+	if (twice != NULL) {
+		pack_str(pk, twice);
+		pack_load_value(pk, twice);
 	}
 }
 
