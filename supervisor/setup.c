@@ -44,12 +44,19 @@ setup_find_data(const char *tree_path, const char *installed_path)
 	    access(path, R_OK) == 0)
 		return xstrdup(path);
 	/* The build tree: build/luaward, build/sanitize/luaward, or a build
-	 * directory of its own, build/NAME/sanitize/luaward. */
-	for (size_t i = 0; i < sizeof(tree_roots) / sizeof(tree_roots[0]); i++)
+	 * directory of its own, build/NAME/sanitize/luaward.  Only a root
+	 * holding luaward's sources counts: /usr/bin/luaward must not take
+	 * a stray /usr/policies for its policy. */
+	for (size_t i = 0; i < sizeof(tree_roots) / sizeof(tree_roots[0]); i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s",
+		    setup_binary_dir(), tree_roots[i], "supervisor/main.c") >=
+		    sizeof(path) || access(path, R_OK) != 0)
+			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s",
 		    setup_binary_dir(), tree_roots[i], tree_path) <
 		    sizeof(path) && access(path, R_OK) == 0)
 			return xstrdup(path);
+	}
 	return NULL;
 }
 

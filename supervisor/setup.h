@@ -41,9 +41,9 @@ void	 setup_pool_config(const struct setup *, const struct options *,
 	     struct pool_config *);
 
 /* The default location of a bundled file or directory: under
- * PREFIX/share/luaward, or else in the build tree one to three levels above
- * the binary.  Returns a new string,
- * or NULL when neither exists. */
+ * PREFIX/share/luaward, or else in the source tree (the directory holding
+ * supervisor/main.c) one to three levels above the binary.  Returns a new
+ * string, or NULL when neither exists. */
 char	*setup_find_data(const char *tree_path, const char *installed_path);
 
 /* The directory of the running luaward binary. */
