@@ -94,10 +94,16 @@ child_main(const struct child_plan *plan)
 		if (dup3(moved[i], i, i >= 3 ? O_CLOEXEC : 0) == -1)
 			_exit(127);
 	if (syscall(SYS_close_range, 5, ~0U, 0) == -1) {
+		/* A kernel before 5.9: close one by one, up to the hard limit
+		 * (a descriptor opened under a raised soft limit stays open
+		 * when the soft limit is lowered again). */
 		struct rlimit limit;
+		rlim_t end = 1 << 20;
 
-		getrlimit(RLIMIT_NOFILE, &limit);
-		for (rlim_t fd = 5; fd < limit.rlim_cur && fd < 65536; fd++)
+		if (getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+		    limit.rlim_max < end)
+			end = limit.rlim_max;
+		for (rlim_t fd = 5; fd < end; fd++)
 			close((int)fd);
 	}
 
