@@ -58,8 +58,9 @@ histogram_quantile(const struct histogram *h, double q)
 }
 
 /* Peak resident memory in KiB of the supervisor, and of the largest worker
- * as sampled from /proc before the workers were closed (the children's
- * rusage would count the supervisor's own pages copied before exec). */
+ * as sampled from /proc while it lived: at close, or before the supervisor
+ * killed it (the children's rusage would count the supervisor's own pages
+ * copied before exec). */
 static void
 peak_memory(const struct plugin_stats *plugins, size_t count,
     long *supervisor_kib, long *worker_kib)
