@@ -23,16 +23,17 @@ death_classify(const struct death_facts *f, struct death_verdict *v)
 	memset(v, 0, sizeof(*v));
 	v->type = DEATH_FAILED;
 	v->kind = ERROR_CRASH;
+	if (f->protocol_error != NULL) {
+		/* A worker that broke the protocol is a crash whatever else
+		 * it said, even on its way out after its last request:
+		 * nothing it said can be believed. */
+		snprintf(v->message, sizeof(v->message), "the worker %.400s; "
+		    "it was killed", f->protocol_error);
+		return;
+	}
 	if (f->closed_idle) {
 		v->type = DEATH_CLOSED;
 		snprintf(v->message, sizeof(v->message), "exited");
-		return;
-	}
-	if (f->protocol_error != NULL) {
-		/* A worker that broke the protocol is a crash whatever else
-		 * it said: nothing it said can be believed. */
-		snprintf(v->message, sizeof(v->message), "the worker %.400s; "
-		    "it was killed", f->protocol_error);
 		return;
 	}
 	if (f->violation != NULL || (WIFSIGNALED(status) &&

@@ -117,7 +117,8 @@ usage(FILE *out, unsigned command, const char *name, const char *operands,
 }
 
 static unsigned long long
-number(const char *option, const char *text, unsigned long long max)
+number(const char *option, const char *text, unsigned long long min,
+    unsigned long long max)
 {
 	unsigned long long value;
 	char *end;
@@ -126,9 +127,9 @@ number(const char *option, const char *text, unsigned long long max)
 	if (text[0] < '0' || text[0] > '9')
 		fatalx("--%s: '%s' is not a number", option, text);
 	value = strtoull(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value > max)
-		fatalx("--%s: '%s' is not a number from 0 to %llu", option,
-		    text, max);
+	if (errno != 0 || *end != '\0' || value < min || value > max)
+		fatalx("--%s: '%s' is not a number from %llu to %llu", option,
+		    text, min, max);
 	return value;
 }
 
@@ -193,25 +194,20 @@ options_parse(struct options *o, unsigned command, const char *name,
 			o->user = optarg;
 			break;
 		case OPT_TIMEOUT:
-			o->timeout_ms = (uint32_t)number("timeout", optarg,
+			o->timeout_ms = (uint32_t)number("timeout", optarg, 0,
 			    3600000);
 			break;
 		case OPT_LOAD_TIMEOUT:
 			o->load_timeout_ms = (uint32_t)number("load-timeout",
-			    optarg, 3600000);
-			if (o->load_timeout_ms == 0)
-				fatalx("--load-timeout must be at least 1 ms");
+			    optarg, 1, 3600000);
 			break;
 		case OPT_MEMORY:
-			o->memory_mb = (uint32_t)number("memory", optarg,
+			o->memory_mb = (uint32_t)number("memory", optarg, 1,
 			    1u << 20);
-			if (o->memory_mb == 0)
-				fatalx("--memory must be at least 1 MB");
 			break;
 		case OPT_WORKERS:
-			o->workers = (unsigned)number("workers", optarg, 64);
-			if (o->workers == 0)
-				fatalx("--workers must be at least 1");
+			o->workers = (unsigned)number("workers", optarg, 1,
+			    64);
 			break;
 		case OPT_NAMESPACES:
 			o->namespaces = mode("namespaces", optarg);
@@ -221,27 +217,23 @@ options_parse(struct options *o, unsigned command, const char *name,
 			break;
 		case OPT_MAX_RECORD:
 			o->max_record = (size_t)number("max-record-size",
-			    optarg, WIRE_MAX_METADATA);
-			if (o->max_record < 2)
-				fatalx("--max-record-size must be at least 2");
+			    optarg, 2, WIRE_MAX_METADATA);
 			break;
 		case OPT_MAX_DEPTH:
 			o->max_depth = (unsigned)number("max-depth", optarg,
-			    100000);
-			if (o->max_depth == 0)
-				fatalx("--max-depth must be at least 1");
+			    1, 100000);
 			break;
 		case OPT_MAX_RESTARTS:
 			o->max_restarts = (unsigned)number("max-restarts",
-			    optarg, 1000000);
+			    optarg, 0, 1000000);
 			break;
 		case OPT_RESTART_WINDOW:
 			o->restart_window_s = (uint32_t)number("restart-window",
-			    optarg, 86400);
+			    optarg, 0, 86400);
 			break;
 		case OPT_RESTART_DELAY:
 			o->restart_delay_ms = (uint32_t)number("restart-delay",
-			    optarg, 60000);
+			    optarg, 0, 60000);
 			break;
 		case OPT_STATS:
 			if (optarg == NULL)

@@ -182,11 +182,15 @@ handle_answer(struct worker_process *w, uint64_t id, struct outcome *outcome)
 {
 	struct job *job;
 
-	if (w->head == NULL || w->head->request_id != id) {
+	if (w->head == NULL) {
+		fail_protocol(w, "answered request %llu while running none",
+		    (unsigned long long)id);
+		return;
+	}
+	if (w->head->request_id != id) {
 		fail_protocol(w, "answered request %llu, but request %llu is "
 		    "the one it is running", (unsigned long long)id,
-		    w->head != NULL ?
-		    (unsigned long long)w->head->request_id : 0ULL);
+		    (unsigned long long)w->head->request_id);
 		return;
 	}
 	job = pop_head(w);

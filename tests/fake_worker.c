@@ -18,13 +18,33 @@
  *   die-every-3rd    exit without answering every third request
  *   slow             answer each request after 30 ms
  *   no-landlock      like ok, but report Landlock as skipped
+ *   setup-fail       report a sandbox layer refused, as the real worker's
+ *                    channel_fatal() does, and exit WIRE_EXIT_SETUP
+ *   early-reply      send a REPLY before READY
+ *   stderr           write a control byte, an overlong line and, at the
+ *                    end, a line without newline to fd 2; otherwise ok
+ *   stray-reply      answer each request, then one that was never sent
+ *
+ * and, misbehaving only on the record whose metadata says "bad" (so a
+ * replacement worker answers the records after it):
+ *
+ *   hello-twice      send a second HELLO
+ *   not-msgpack      send a well-framed payload that is not msgpack
+ *   error-crash      answer with ERROR kind "crash", which is the
+ *                    supervisor's to give, never a worker's
+ *   violate          hold the request before it unanswered, then report a
+ *                    seccomp VIOLATION for the bad one and die by SIGSYS
  */
+#define _GNU_SOURCE
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/audit.h>
+#include <sys/syscall.h>
 
 #include "../ipc/wire.h"
 
@@ -73,6 +93,14 @@ receive(struct wire_message *m)
 	return 1;
 }
 
+/* Whether a request is for the record named "bad". */
+static int
+is_bad(const struct wire_message *m)
+{
+	return memmem(m->u.request.metadata.bytes, m->u.request.metadata.length,
+	    "\"bad\"", 5) != NULL;
+}
+
 static void
 sleep_ms(long ms)
 {
@@ -89,6 +117,7 @@ main(void)
 	char behaviour[64] = "";
 	unsigned requests = 0;
 	const char *name = "fake";
+	uint64_t held = 0;	/* violate: a request left unanswered */
 
 	decoder = wire_decoder_new();
 	wire_put_hello(&out, (uint32_t)getpid());
@@ -101,6 +130,22 @@ main(void)
 
 	if (strcmp(behaviour, "exit-at-load") == 0)
 		return 7;
+	if (strcmp(behaviour, "setup-fail") == 0) {
+		wire_put_error(&out, 0, "sandbox", "landlock: refused", 17, 0);
+		flush();
+		_exit(WIRE_EXIT_SETUP);
+	}
+	if (strcmp(behaviour, "early-reply") == 0)
+		wire_put_reply(&out, 1, "Deployment", 10, "early", 5, 0);
+	if (strcmp(behaviour, "stderr") == 0) {
+		/* One write, under PIPE_BUF: the supervisor reads it whole,
+		 * the short line and then 2000 bytes without an end. */
+		char text[4 + 2000];
+
+		memcpy(text, "a\001b\n", 4);
+		memset(text + 4, 'x', 2000);
+		(void)!write(2, text, sizeof(text));
+	}
 	if (strcmp(behaviour, "fork") == 0) {
 		pid_t child = fork();
 
@@ -131,7 +176,37 @@ main(void)
 		if (m.type != WIRE_REQUEST)
 			return 8;
 		requests++;
-		if (strcmp(behaviour, "garbage") == 0) {
+		if (strcmp(behaviour, "violate") == 0 && held == 0 &&
+		    !is_bad(&m) && requests == 1) {
+			/* Keep it in flight and see what comes next. */
+			held = id;
+			continue;
+		}
+		if (strcmp(behaviour, "violate") == 0 && is_bad(&m)) {
+			wire_put_violation(&out, SYS_ptrace, AUDIT_ARCH_X86_64,
+			    id);
+			flush();
+			raise(SIGSYS);
+			_exit(10);
+		}
+		if (held != 0) {
+			wire_put_reply(&out, held, "Deployment", 10, name,
+			    strlen(name), 1);
+			held = 0;
+		}
+		if (is_bad(&m) && strcmp(behaviour, "hello-twice") == 0)
+			wire_put_hello(&out, (uint32_t)getpid());
+		else if (is_bad(&m) && strcmp(behaviour, "not-msgpack") == 0)
+			/* 0xc1 is the one byte msgpack never uses. */
+			buffer_append(&out, "\x00\x00\x00\x01\xc1", 5);
+		else if (is_bad(&m) && strcmp(behaviour, "error-crash") == 0)
+			wire_put_error(&out, id, "crash", "it broke", 8, 1);
+		else if (strcmp(behaviour, "stray-reply") == 0) {
+			wire_put_reply(&out, id, "Deployment", 10, name,
+			    strlen(name), 1);
+			wire_put_reply(&out, id + 1000, "Deployment", 10, name,
+			    strlen(name), 1);
+		} else if (strcmp(behaviour, "garbage") == 0) {
 			unsigned char junk[4096];
 
 			for (size_t i = 0; i < sizeof(junk); i++)
@@ -171,5 +246,7 @@ main(void)
 		}
 	}
 	flush();
+	if (strcmp(behaviour, "stderr") == 0)
+		(void)!write(2, "bye", 3);
 	return 0;
 }

@@ -115,11 +115,19 @@ START_TEST(test_bad_numbers_and_modes)
 	static const char *const cases[][3] = {
 		{ "--timeout", "ten", "'ten' is not a number" },
 		{ "--timeout", "-5", "'-5' is not a number" },
-		{ "--memory", "0", "--memory must be at least 1 MB" },
-		{ "--workers", "999", "from 0 to 64" },
+		{ "--memory", "0", "'0' is not a number from 1 to 1048576" },
+		{ "--workers", "999", "'999' is not a number from 1 to 64" },
 		{ "--namespaces", "maybe", "'maybe' is not auto, require or off" },
 		{ "--landlock", "on", "'on' is not auto, require or off" },
 		{ "--stats", "=xml", "--stats takes no value or =json" },
+		{ "--load-timeout", "0", "'0' is not a number from 1 to 3600000" },
+		{ "--workers", "0", "'0' is not a number from 1 to 64" },
+		{ "--max-record-size", "1",
+		    "'1' is not a number from 2 to 3145728" },
+		{ "--max-depth", "0", "'0' is not a number from 1 to 100000" },
+		{ "--user", "nosuchuser", "--user nosuchuser: no such user" },
+		{ "--user", "root", "--user root: workers never run as root "
+		    "or with gid 0" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -270,6 +278,99 @@ START_TEST(test_policy_needs_show)
 }
 END_TEST
 
+START_TEST(test_policy_option_before_show)
+{
+	char *dir = temp_dir();
+	static const char text[] = "default kill-process -- no report\n"
+	    "exit_group -- the end\n";
+	char *policy = write_text(dir, "tiny.policy", text);
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "policy", "--policy", policy, "show",
+	    NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "exit_group"));
+	ck_assert_ptr_nonnull(strstr(r.out, "action KILL_PROCESS;"));
+	ck_assert_ptr_null(strstr(r.out, "action TRAP;"));
+	run_result_free(&r);
+	free(policy);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_policy_show_takes_nothing_more)
+{
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 30, "policy", "show", "extra", NULL);
+	expect_usage_error(&r, "policy show: unexpected argument 'extra'");
+	run_result_free(&r);
+}
+END_TEST
+
+/* How many times part occurs in text. */
+static size_t
+occurrences(const char *text, const char *part)
+{
+	size_t n = 0;
+
+	while ((text = strstr(text, part)) != NULL) {
+		n++;
+		text++;
+	}
+	return n;
+}
+
+START_TEST(test_optional_layers_off_and_verbose)
+{
+	static const char input[] = "{\"metadata\":{\"name\":\"x\"}}\n";
+	struct run_result r;
+	size_t plugins;
+
+	run_luaward(&r, input, strlen(input), 60, "resolve", "--plugins",
+	    "plugins", "--namespaces", "off", "--landlock", "off",
+	    "--verbose", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "{\"uid\":\"\",\"namespace\":\"\",\"name\":"
+	    "\"x\",\"status\":\"unresolved\",\"workloadType\":\"\","
+	    "\"workloadName\":\"\",\"plugin\":\"\"}\n");
+	/* Every plugin's layers, each saying it was turned off, and no
+	 * warning: off is what was asked for, not what the kernel chose. */
+	ck_assert_ptr_nonnull(strstr(r.err, "luaward: plugin 10-opengauss: "
+	    "sandbox layers:\n"));
+	plugins = occurrences(r.err, " sandbox layers:\n");
+	ck_assert_uint_eq(plugins, 2);
+	ck_assert_uint_eq(occurrences(r.err, "\n  namespaces    skipped  "
+	    "turned off (--namespaces off)\n"), plugins);
+	ck_assert_uint_eq(occurrences(r.err, "\n  landlock      skipped  "
+	    "turned off (--landlock off)\n"), plugins);
+	ck_assert_uint_eq(occurrences(r.err, "\n  seccomp       applied  "),
+	    plugins);
+	ck_assert_ptr_null(strstr(r.err, "warning"));
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_namespaces_required)
+{
+	struct run_result r;
+
+	run_luaward(&r, "{}\n", 3, 60, "resolve", "--plugins", "plugins",
+	    "--namespaces", "require", "--verbose", NULL);
+	/* A kernel that refuses them makes this a configuration error;
+	 * one that has them shows them in every plugin's layers. */
+	if (r.status == 2)
+		ck_assert_msg(strstr(r.err, "new namespaces are required but "
+		    "the kernel refuses them") != NULL, "%s", r.err);
+	else {
+		ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+		ck_assert_uint_eq(occurrences(r.err, "\n  namespaces    "
+		    "applied  new pid, net, ipc, mount, uts and user\n"), 2);
+	}
+	run_result_free(&r);
+}
+END_TEST
+
 Suite *
 cli_suite(void)
 {
@@ -295,6 +396,10 @@ cli_suite(void)
 	tcase_add_test(t, test_policy_show_prints_rules_and_filter);
 	tcase_add_test(t, test_policy_show_of_another_file);
 	tcase_add_test(t, test_policy_needs_show);
+	tcase_add_test(t, test_policy_option_before_show);
+	tcase_add_test(t, test_policy_show_takes_nothing_more);
+	tcase_add_test(t, test_optional_layers_off_and_verbose);
+	tcase_add_test(t, test_namespaces_required);
 	suite_add_tcase(s, t);
 	return s;
 }

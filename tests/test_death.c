@@ -52,6 +52,22 @@ START_TEST(test_closed_and_idle_is_a_normal_end)
 }
 END_TEST
 
+START_TEST(test_protocol_violation_on_the_way_out_is_still_a_crash)
+{
+	struct death_facts f = facts(EXITED(0));
+	struct death_verdict v;
+
+	/* Asked to end and holding nothing, but it sent a bad message. */
+	f.closed_idle = true;
+	f.protocol_error = "answered request 9 while running none";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+	ck_assert_str_eq(v.message, "the worker answered request 9 while "
+	    "running none; it was killed");
+}
+END_TEST
+
 START_TEST(test_protocol_violation_is_a_crash_whatever_it_said)
 {
 	struct death_facts f = facts(SIGNALED(SIGKILL));
@@ -240,6 +256,7 @@ death_suite(void)
 	TCase *t = tcase_create("classify");
 
 	tcase_add_test(t, test_closed_and_idle_is_a_normal_end);
+	tcase_add_test(t, test_protocol_violation_on_the_way_out_is_still_a_crash);
 	tcase_add_test(t, test_protocol_violation_is_a_crash_whatever_it_said);
 	tcase_add_test(t, test_reported_violation_names_the_syscall);
 	tcase_add_test(t, test_silent_sigsys_is_still_the_sandbox);
