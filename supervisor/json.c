@@ -98,21 +98,27 @@ json_append_string(struct buffer *out, const char *s, size_t length)
 	return 0;
 }
 
-static unsigned
-hex_digit(char c)
+int
+json_hex_value(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
-		return (unsigned)(c - '0');
+		return c - '0';
 	if (c >= 'a' && c <= 'f')
-		return (unsigned)(c - 'a' + 10);
-	return (unsigned)(c - 'A' + 10);
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
+/* Four hex digits the reader has already checked. */
 static uint32_t
 hex4(const char *p)
 {
-	return hex_digit(p[0]) << 12 | hex_digit(p[1]) << 8 |
-	    hex_digit(p[2]) << 4 | hex_digit(p[3]);
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v = v << 4 | (uint32_t)json_hex_value((unsigned char)p[i]);
+	return v;
 }
 
 static void

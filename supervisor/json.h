@@ -19,6 +19,9 @@ int	 json_append_string(struct buffer *, const char *s, size_t length);
 int	 json_append_unescaped(struct buffer *, const char *body,
 	     size_t length);
 
+/* The value of a hex digit, or -1. */
+int	 json_hex_value(unsigned char);
+
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 if none. */
 size_t	 utf8_sequence_length(const unsigned char *s, size_t available);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "reader_state.h"
 
 void
@@ -76,18 +77,6 @@ string_close(struct reader *r)
 	reader_value_end(r);
 }
 
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Consumes string bytes; returns how many. */
 size_t
 reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
@@ -128,7 +117,7 @@ reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 				return i + 1;
 			}
 		} else if (r->escape >= 2) {
-			int v = hex_value(c);
+			int v = json_hex_value(c);
 
 			if (v < 0) {
 				reader_syntax_error(r, c, "\\u must be followed by "
