@@ -32,7 +32,9 @@ export_program(scmp_filter_ctx context, size_t *length)
 		return NULL;
 	if ((rc = seccomp_export_bpf(context, fd)) < 0)
 		errno = -rc;
-	else if ((size = lseek(fd, 0, SEEK_END)) > 0) {
+	else if ((size = lseek(fd, 0, SEEK_END)) <= 0)
+		errno = EIO;		/* an empty program is no filter */
+	else {
 		program = xmalloc((size_t)size);
 		if (pread(fd, program, (size_t)size, 0) == (ssize_t)size)
 			*length = (size_t)size;
@@ -42,7 +44,12 @@ export_program(scmp_filter_ctx context, size_t *length)
 			errno = EIO;
 		}
 	}
-	close(fd);
+	{
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
 	return program;
 }
 
@@ -198,8 +205,10 @@ policy_allow_all_program(size_t *length)
 	scmp_filter_ctx context = seccomp_init(SCMP_ACT_ALLOW);
 	void *program;
 
-	if (context == NULL)
+	if (context == NULL) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	program = export_program(context, length);
 	seccomp_release(context);
 	return program;

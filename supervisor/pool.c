@@ -447,8 +447,16 @@ pool_shutdown(struct pool *pool)
 
 		ev_timer_stop(pool->loop, &p->restart_timer);
 		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++)
-			if (p->workers[s] != NULL)
+			if (p->workers[s] != NULL) {
+				/* Close samples its memory: count it now, in
+				 * case it is not reaped before the stats. */
 				worker_process_close(p->workers[s]);
+				if (worker_process_peak_rss(p->workers[s]) >
+				    p->stats.peak_rss_kib)
+					p->stats.peak_rss_kib =
+					    worker_process_peak_rss(
+					    p->workers[s]);
+			}
 	}
 }
 

@@ -130,9 +130,11 @@ print_layers(const struct pool *pool, const struct plugin_source *plugins,
 		if ((report = pool_sandbox_report(pool, i)) != NULL)
 			sandbox_report_describe(report, &b);
 		/* log_info ends the last line itself. */
+		if (buffer_length(&b) > 0 &&
+		    buffer_bytes(&b)[buffer_length(&b) - 1] == '\n')
+			b.end--;
 		log_info("plugin %s: sandbox layers:\n%.*s", plugins[i].name,
-		    (int)(buffer_length(&b) > 0 ? buffer_length(&b) - 1 : 0),
-		    buffer_bytes(&b));
+		    (int)buffer_length(&b), buffer_bytes(&b));
 	}
 	buffer_free(&b);
 }

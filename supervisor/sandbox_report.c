@@ -73,10 +73,14 @@ sandbox_report_describe(const struct sandbox_report *r, struct buffer *out)
 		(void)buffer_append(out, line, (size_t)n < sizeof(line) ?
 		    (size_t)n : sizeof(line) - 1);
 	}
-	if (r->touched[0] != '\0') {
-		n = snprintf(line, sizeof(line), "  touched at load: %s\n",
-		    r->touched);
-		(void)buffer_append(out, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
+	/* One line per name, each whole, however long the list. */
+	for (const char *name = r->touched; *name != '\0';) {
+		size_t length = strcspn(name, ",");
+
+		(void)buffer_append(out, "  touched at load: ", 19);
+		(void)buffer_append(out, name, length);
+		(void)buffer_append(out, "\n", 1);
+		name += length;
+		name += strspn(name, ", ");
 	}
 }

@@ -103,11 +103,13 @@ judge(const struct probe *probe, const struct trial_result *r,
 		snprintf(v->detail, sizeof(v->detail), "%s", r->death.message);
 		return;
 	}
-	if (strcmp(probe->name, "execute") == 0 && r->ready &&
-	    r->death.type == DEATH_CLOSED) {
+	/* A probe worker is never closed: one that ends without a verdict
+	 * after execve was tried most likely became /bin/true. */
+	if (strcmp(probe->name, "execute") == 0 && r->ready) {
 		snprintf(v->layer, sizeof(v->layer), "-");
-		snprintf(v->detail, sizeof(v->detail), "/bin/true replaced "
-		    "the worker");
+		snprintf(v->detail, sizeof(v->detail), "no verdict, the worker "
+		    "was likely replaced by /bin/true: %.300s",
+		    r->death.message);
 		return;
 	}
 	snprintf(v->layer, sizeof(v->layer), "-");

@@ -93,19 +93,10 @@ child_main(const struct child_plan *plan)
 	for (int i = 0; i < 5; i++)
 		if (dup3(moved[i], i, i >= 3 ? O_CLOEXEC : 0) == -1)
 			_exit(127);
-	if (syscall(SYS_close_range, 5, ~0U, 0) == -1) {
-		/* A kernel before 5.9: close one by one, up to the hard limit
-		 * (a descriptor opened under a raised soft limit stays open
-		 * when the soft limit is lowered again). */
-		struct rlimit limit;
-		rlim_t end = 1 << 20;
-
-		if (getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
-		    limit.rlim_max < end)
-			end = limit.rlim_max;
-		for (rlim_t fd = 5; fd < end; fd++)
-			close((int)fd);
-	}
+	/* close_range(), or where it is missing or refused, each
+	 * descriptor /proc/self/fd lists; glibc ends the process rather
+	 * than leave one open. */
+	closefrom(5);
 
 	/* Signals: dispositions and mask back to defaults (an ignored SIGPIPE
 	 * would otherwise survive exec). */

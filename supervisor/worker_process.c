@@ -65,6 +65,7 @@ struct worker_process {
 	struct sandbox_report	 report;		/* from READY */
 
 	long			 peak_rss_kib;	/* VmHWM when last seen */
+	bool			 reaped;	/* its pid may be another's now */
 };
 
 static void	arm_deadline(struct worker_process *);
@@ -94,10 +95,13 @@ sample_peak_rss(struct worker_process *w)
 	fclose(f);
 }
 
-/* Kills the worker; on_child then judges how it ended. */
+/* Kills the worker; on_child then judges how it ended.  Once reaped, its
+ * pid may belong to another process: leave it alone. */
 static void
 kill_worker(struct worker_process *w)
 {
+	if (w->reaped)
+		return;
 	sample_peak_rss(w);
 	kill(w->spawned.pid, SIGKILL);
 }
@@ -449,6 +453,7 @@ on_child(struct ev_loop *loop, ev_child *watcher, int events)
 
 	(void)events;
 	ev_child_stop(loop, watcher);
+	w->reaped = true;
 	/* Everything it wrote before dying is in the pipes: read it all. */
 	if (!w->output_eof)
 		read_replies(w, SIZE_MAX);
@@ -619,6 +624,12 @@ worker_process_kill(struct worker_process *w)
 {
 	if (w->state != W_GONE)
 		kill_worker(w);
+}
+
+long
+worker_process_peak_rss(const struct worker_process *w)
+{
+	return w->peak_rss_kib;
 }
 
 const struct sandbox_report *

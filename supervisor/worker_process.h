@@ -62,6 +62,10 @@ bool		 worker_process_is_ready(const struct worker_process *);
 /* Ends the input: the worker finishes what it holds, then exits. */
 void		 worker_process_close(struct worker_process *);
 void		 worker_process_kill(struct worker_process *);
+/* Its peak resident memory (VmHWM) in KiB as last sampled: at close and
+ * before the supervisor kills it; 0 before either. */
+long		 worker_process_peak_rss(const struct worker_process *);
+
 /* Its sandbox as reported at READY (empty before). */
 const struct sandbox_report *worker_process_report(
 		     const struct worker_process *);

@@ -351,6 +351,71 @@ START_TEST(test_optional_layers_off_and_verbose)
 }
 END_TEST
 
+/* Every sandboxed function a top level touched gets a line of its own
+ * under --verbose, whole, however many there are (38 names here, over
+ * 600 bytes together). */
+START_TEST(test_verbose_lists_every_touched_function)
+{
+	static const char *const libraries[][18] = {
+		{ "io", "close", "flush", "input", "lines", "open", "output",
+		    "popen", "read", "tmpfile", "type", "write", "stdin",
+		    "stdout", "stderr", NULL },
+		{ "os", "execute", "exit", "getenv", "remove", "rename",
+		    "setlocale", "tmpname", NULL },
+		{ "debug", "debug", "gethook", "getinfo", "getlocal",
+		    "getmetatable", "getregistry", "getupvalue",
+		    "getuservalue", "sethook", "setlocal", "setmetatable",
+		    "setupvalue", "setuservalue", "traceback", "upvalueid",
+		    "upvaluejoin", "setcstacklimit" },
+	};
+	static const char source[] = "for _, library in ipairs({ io, os, "
+	    "debug }) do\n"
+	    "  for _, f in pairs(library) do pcall(f) end\n"
+	    "end\n"
+	    "function GetWorkloadTypeAndName() return '', '' end\n";
+	char *dir = temp_dir(), *plugin = write_text(dir, "toucher.lua",
+	    source);
+	struct run_result r;
+	size_t expected = 0;
+
+	run_luaward(&r, "{}\n", 3, 60, "resolve", "--plugins", dir,
+	    "--verbose", NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 1; i < 18 && libraries[l][i] != NULL; i++) {
+			char line[96];
+
+			snprintf(line, sizeof(line), "\n  touched at load: "
+			    "%s.%s\n", libraries[l][0], libraries[l][i]);
+			ck_assert_msg(occurrences(r.err, line) == 1,
+			    "%s not listed once in:\n%s", line + 1, r.err);
+			expected++;
+		}
+	ck_assert_uint_eq(expected, 38);
+	ck_assert_uint_eq(occurrences(r.err, "touched at load: "), expected);
+	run_result_free(&r);
+	free(plugin);
+	free(dir);
+}
+END_TEST
+
+/* With POSIXLY_CORRECT, getopt stops at the first operand: "show" first
+ * must still take its options. */
+START_TEST(test_policy_show_then_option_posixly_correct)
+{
+	struct run_result r;
+
+	ck_assert_int_eq(setenv("POSIXLY_CORRECT", "1", 1), 0);
+	run_luaward(&r, NULL, 0, 30, "policy", "show", "--policy",
+	    "policies/worker.policy", NULL);
+	unsetenv("POSIXLY_CORRECT");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "# policy policies/worker.policy"
+	    "\n"));
+	run_result_free(&r);
+}
+END_TEST
+
 START_TEST(test_namespaces_required)
 {
 	struct run_result r;
@@ -400,6 +465,8 @@ cli_suite(void)
 	tcase_add_test(t, test_policy_show_takes_nothing_more);
 	tcase_add_test(t, test_optional_layers_off_and_verbose);
 	tcase_add_test(t, test_namespaces_required);
+	tcase_add_test(t, test_verbose_lists_every_touched_function);
+	tcase_add_test(t, test_policy_show_then_option_posixly_correct);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -374,6 +374,33 @@ START_TEST(test_sigint_stops_the_run)
 }
 END_TEST
 
+/* The workers' memory still counts in --stats when the run is stopped
+ * before they are reaped. */
+START_TEST(test_stats_after_a_signal_count_worker_memory)
+{
+	const char *args[] = { "resolve", "--plugins", "plugins", "--stats",
+	    NULL };
+	const char *said;
+	struct luaward l;
+	double deadline;
+	long kib = 0;
+
+	luaward_start(&l, args);
+	luaward_send(&l, "{\"name\":\"a\"}\n", 13);
+	ck_assert(wait_for_line(&l, 0, 60));
+	ck_assert_int_eq(kill(l.pid, SIGINT), 0);
+	deadline = now() + 60;
+	while ((l.out != -1 || l.err != -1) && now() < deadline)
+		luaward_pump(&l, 10);
+	ck_assert_int_eq(luaward_wait(&l), 1);
+	said = strstr(text_of(&l.errors), "largest worker ");
+	ck_assert_msg(said != NULL, "%s", text_of(&l.errors));
+	ck_assert_int_eq(sscanf(said, "largest worker %ld KiB", &kib), 1);
+	ck_assert_msg(kib > 0, "%s", text_of(&l.errors));
+	luaward_free(&l);
+}
+END_TEST
+
 Suite *
 run_edges_suite(void)
 {
@@ -392,6 +419,7 @@ run_edges_suite(void)
 	tcase_add_test(t, test_output_to_a_regular_file);
 	tcase_add_test(t, test_sigterm_stops_the_run);
 	tcase_add_test(t, test_sigint_stops_the_run);
+	tcase_add_test(t, test_stats_after_a_signal_count_worker_memory);
 	suite_add_tcase(s, t);
 	return s;
 }
