@@ -23,10 +23,11 @@ ALL_CFLAGS	 = -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) -D_FORTIFY_SOURCE=2 \
 
 SUPERVISOR_LIBS	 = -lev $(shell $(PKG_CONFIG) --libs libseccomp msgpack 2>/dev/null)
 # The worker is static: from its first instruction it needs no file, not
-# even the dynamic loader's.  (Lua's loadlib.o brings one linker warning
-# about dlopen; the sandbox never lets it be called.)
+# even the dynamic loader's.  It is a static position-independent
+# executable, so address-space randomisation moves its code and data on
+# every start as it would for a dynamic binary.
 WORKER_LIBS	 = -llua5.4 -lmsgpackc -lm
-WORKER_LDFLAGS	 = -static
+WORKER_LDFLAGS	 = -static-pie
 CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 IPC_SOURCES	 = ipc/buffer.c ipc/wire_decode.c ipc/wire_encode.c

@@ -12,8 +12,11 @@ buffer_reserve(struct buffer *b, size_t extra)
 
 	if (b->capacity - b->end >= extra)
 		return 0;
-	/* Reuse the consumed prefix before growing. */
-	if (b->start > 0 && b->capacity - used >= extra) {
+	/* Reuse the consumed prefix before growing, but only once it is at
+	 * least as large as what would be moved: appending to a buffer that
+	 * is drained a little at a time then costs amortised constant work
+	 * per byte, never a move of the whole buffer per append. */
+	if (b->start >= used && b->capacity - used >= extra) {
 		memmove(b->data, b->data + b->start, used);
 		b->start = 0;
 		b->end = used;
@@ -69,4 +72,11 @@ buffer_free(struct buffer *b)
 	free(b->data);
 	b->data = NULL;
 	b->start = b->end = b->capacity = 0;
+}
+
+void
+buffer_shrink(struct buffer *b, size_t keep)
+{
+	if (b->start == b->end && b->capacity > keep)
+		buffer_free(b);
 }

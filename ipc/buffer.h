@@ -20,6 +20,9 @@ int	 buffer_append(struct buffer *, const void *, size_t);
 void	 buffer_consume(struct buffer *, size_t);
 void	 buffer_clear(struct buffer *);
 void	 buffer_free(struct buffer *);
+/* Gives the memory back when the buffer is empty and holds more than keep
+ * bytes, so that one large message does not pin its size for good. */
+void	 buffer_shrink(struct buffer *, size_t keep);
 
 static inline size_t
 buffer_length(const struct buffer *b)

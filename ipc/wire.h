@@ -16,11 +16,14 @@
  *                                  microseconds the call took
  *   ERROR      worker->supervisor  id (0: not about a request), kind,
  *                                  message, microseconds the call took
- *   LOG        worker->supervisor  text
+ *   LOG        worker->supervisor  text, lines dropped by the worker's
+ *                                  rate limit since the last LOG
  *   VIOLATION  worker->supervisor  syscall number, audit architecture, id of
  *                                  the request running (0: none)
  *   PROBE      worker->supervisor  probe name, verdict ("blocked" or
  *                                  "allowed"), errno (0: none), detail
+ *   SEALED     worker->supervisor  (none): every sandbox layer is in
+ *                                  place; plugin code runs from now on
  *
  * Every limit below is checked by wire_decode() on receipt, in one place:
  * code that handles a decoded message never re-checks it.
@@ -35,7 +38,7 @@
 
 #include "buffer.h"
 
-#define WIRE_PROTOCOL_VERSION	1
+#define WIRE_PROTOCOL_VERSION	2
 #define WIRE_HEADER_SIZE	4
 #define WIRE_MAX_MESSAGE	(4u << 20)	/* payload bytes, both directions */
 #define WIRE_MAX_ELEMENTS	1024		/* msgpack values in one message */
@@ -78,7 +81,9 @@ enum wire_type {
 	WIRE_LOG = 7,
 	WIRE_VIOLATION = 8,
 	WIRE_PROBE = 9,
+	WIRE_SEALED = 10,
 };
+#define WIRE_TYPE_LAST	WIRE_SEALED
 
 /* How strictly the worker applies an optional sandbox layer. */
 enum wire_mode {
@@ -152,6 +157,7 @@ struct wire_message {
 		} error;
 		struct {
 			struct wire_string text;
+			uint64_t dropped;
 		} log;
 		struct {
 			int64_t syscall;
@@ -194,12 +200,24 @@ int	 wire_put_ready(struct buffer *out, const struct wire_layer *, size_t,
 	     const struct wire_string *touched, size_t touched_count);
 int	 wire_put_request(struct buffer *out, uint64_t id, const char *metadata,
 	     size_t length);
+/*
+ * The bytes of a REQUEST frame that come before its metadata: with the
+ * metadata bytes after them, exactly what wire_put_request() appends.  A
+ * sender can then hand the metadata to writev() where it lies instead of
+ * copying it.  Returns the header's length; 0 when the frame would exceed
+ * WIRE_MAX_MESSAGE.
+ */
+#define WIRE_REQUEST_HEADER_MAX	24
+size_t	 wire_request_header(unsigned char out[WIRE_REQUEST_HEADER_MAX],
+	     uint64_t id, size_t metadata_length);
 int	 wire_put_reply(struct buffer *out, uint64_t id, const char *type,
 	     size_t type_length, const char *name, size_t name_length,
 	     uint64_t micros);
 int	 wire_put_error(struct buffer *out, uint64_t id, const char *kind,
 	     const char *message, size_t message_length, uint64_t micros);
-int	 wire_put_log(struct buffer *out, const char *text, size_t length);
+int	 wire_put_log(struct buffer *out, const char *text, size_t length,
+	     uint64_t dropped);
+int	 wire_put_sealed(struct buffer *out);
 int	 wire_put_violation(struct buffer *out, int64_t syscall, uint32_t arch,
 	     uint64_t id);
 int	 wire_put_probe(struct buffer *out, const char *name,

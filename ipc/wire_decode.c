@@ -413,7 +413,8 @@ wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
 	static const uint32_t arity[] = {
 		[WIRE_HELLO] = 3, [WIRE_LOAD] = 3, [WIRE_READY] = 4,
 		[WIRE_REQUEST] = 3, [WIRE_REPLY] = 5, [WIRE_ERROR] = 5,
-		[WIRE_LOG] = 2, [WIRE_VIOLATION] = 4, [WIRE_PROBE] = 5,
+		[WIRE_LOG] = 3, [WIRE_VIOLATION] = 4, [WIRE_PROBE] = 5,
+		[WIRE_SEALED] = 1,
 	};
 	const msgpack_object *fields;
 	size_t offset = 0;
@@ -431,7 +432,7 @@ wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
 		return fail(error, error_size,
 		    "message is not an array starting with its type");
 	fields = decoder->unpacked.data.via.array.ptr;
-	if (get_uint(&fields[0], WIRE_PROBE, &type, "type", error,
+	if (get_uint(&fields[0], WIRE_TYPE_LAST, &type, "type", error,
 	    error_size) == -1 || type < WIRE_HELLO)
 		return fail(error, error_size, "unknown message type");
 	if (decoder->unpacked.data.via.array.size != arity[type])
@@ -488,7 +489,11 @@ wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
 		    "micros", error, error_size) == -1 ? -1 : 0;
 	case WIRE_LOG:
 		return get_string(&fields[1], WIRE_MAX_TEXT, &m->u.log.text,
-		    "text", error, error_size);
+		    "text", error, error_size) == -1 ||
+		    get_uint(&fields[2], UINT64_MAX, &m->u.log.dropped,
+		    "dropped", error, error_size) == -1 ? -1 : 0;
+	case WIRE_SEALED:
+		return 0;
 	case WIRE_VIOLATION:
 		if (fields[1].type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
 		    fields[1].via.i64 >= INT32_MIN)

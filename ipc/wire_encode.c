@@ -159,6 +159,59 @@ wire_put_request(struct buffer *out, uint64_t id, const char *metadata,
 	return frame_end(&f);
 }
 
+size_t
+wire_request_header(unsigned char out[WIRE_REQUEST_HEADER_MAX], uint64_t id,
+    size_t metadata_length)
+{
+	unsigned char *p = out + WIRE_HEADER_SIZE;
+	size_t payload;
+
+	/* [4, id, metadata] as msgpack-c packs it: fixarray, fixint type,
+	 * the id in its smallest form, a str header of the smallest form. */
+	*p++ = 0x93;
+	*p++ = (unsigned char)WIRE_REQUEST;
+	if (id < 0x80)
+		*p++ = (unsigned char)id;
+	else if (id <= UINT8_MAX) {
+		*p++ = 0xcc;
+		*p++ = (unsigned char)id;
+	} else if (id <= UINT16_MAX) {
+		*p++ = 0xcd;
+		for (int i = 1; i >= 0; i--)
+			*p++ = (unsigned char)(id >> (8 * i));
+	} else if (id <= UINT32_MAX) {
+		*p++ = 0xce;
+		for (int i = 3; i >= 0; i--)
+			*p++ = (unsigned char)(id >> (8 * i));
+	} else {
+		*p++ = 0xcf;
+		for (int i = 7; i >= 0; i--)
+			*p++ = (unsigned char)(id >> (8 * i));
+	}
+	if (metadata_length < 32)
+		*p++ = (unsigned char)(0xa0 | metadata_length);
+	else if (metadata_length <= UINT8_MAX) {
+		*p++ = 0xd9;
+		*p++ = (unsigned char)metadata_length;
+	} else if (metadata_length <= UINT16_MAX) {
+		*p++ = 0xda;
+		*p++ = (unsigned char)(metadata_length >> 8);
+		*p++ = (unsigned char)metadata_length;
+	} else if (metadata_length <= WIRE_MAX_MESSAGE) {
+		*p++ = 0xdb;
+		for (int i = 3; i >= 0; i--)
+			*p++ = (unsigned char)(metadata_length >> (8 * i));
+	} else
+		return 0;
+	payload = (size_t)(p - out) - WIRE_HEADER_SIZE + metadata_length;
+	if (payload > WIRE_MAX_MESSAGE)
+		return 0;
+	for (int i = 0; i < WIRE_HEADER_SIZE; i++)
+		out[i] = (unsigned char)(payload >> (8 * (WIRE_HEADER_SIZE - 1 -
+		    i)));
+	return (size_t)(p - out);
+}
+
 int
 wire_put_reply(struct buffer *out, uint64_t id, const char *type,
     size_t type_length, const char *name, size_t name_length,
@@ -189,12 +242,23 @@ wire_put_error(struct buffer *out, uint64_t id, const char *kind,
 }
 
 int
-wire_put_log(struct buffer *out, const char *text, size_t length)
+wire_put_log(struct buffer *out, const char *text, size_t length,
+    uint64_t dropped)
 {
 	struct frame f;
 
-	frame_begin(&f, out, 2, WIRE_LOG);
+	frame_begin(&f, out, 3, WIRE_LOG);
 	pack_string(&f, text, length);
+	f.failed |= msgpack_pack_uint64(&f.packer, dropped);
+	return frame_end(&f);
+}
+
+int
+wire_put_sealed(struct buffer *out)
+{
+	struct frame f;
+
+	frame_begin(&f, out, 1, WIRE_SEALED);
 	return frame_end(&f);
 }
 
@@ -233,10 +297,10 @@ wire_type_name(uint64_t type)
 		[WIRE_READY] = "READY", [WIRE_REQUEST] = "REQUEST",
 		[WIRE_REPLY] = "REPLY", [WIRE_ERROR] = "ERROR",
 		[WIRE_LOG] = "LOG", [WIRE_VIOLATION] = "VIOLATION",
-		[WIRE_PROBE] = "PROBE",
+		[WIRE_PROBE] = "PROBE", [WIRE_SEALED] = "SEALED",
 	};
 
-	if (type >= WIRE_HELLO && type <= WIRE_PROBE)
+	if (type >= WIRE_HELLO && type <= WIRE_TYPE_LAST)
 		return names[type];
 	return "unknown";
 }

@@ -15,6 +15,40 @@ signal_name(int signal_number)
 	return name != NULL ? name : "unknown";
 }
 
+/* What its exit status means, for a worker that exited on its own. */
+static void
+judge_exit(const struct death_facts *f, int code, struct death_verdict *v)
+{
+	const char *said = f->said != NULL ? f->said : "";
+
+	switch (code) {
+	case WIRE_EXIT_MEMORY:
+		v->kind = ERROR_MEMORY;
+		snprintf(v->message, sizeof(v->message), "%.400s", f->said !=
+		    NULL ? said : "the worker ran out of memory");
+		return;
+	case WIRE_EXIT_LOAD:
+	case WIRE_EXIT_SETUP:
+		if (f->loading) {
+			v->type = code == WIRE_EXIT_LOAD ? DEATH_LOAD_FAILED :
+			    DEATH_SETUP_FAILED;
+			v->kind = code == WIRE_EXIT_LOAD ? ERROR_LOAD :
+			    ERROR_SANDBOX;
+			snprintf(v->message, sizeof(v->message), "%.400s",
+			    f->said != NULL ? said : "the worker did not say "
+			    "why");
+			return;
+		}
+		/* Only a loading worker may end so: out of its state. */
+		snprintf(v->message, sizeof(v->message), "the worker exited "
+		    "with status %d, which only a worker that is loading may "
+		    "give%s%.300s", code, f->said != NULL ? ": " : "", said);
+		return;
+	}
+	snprintf(v->message, sizeof(v->message), "the worker exited with "
+	    "status %d%s%.400s", code, f->said != NULL ? ": " : "", said);
+}
+
 void
 death_classify(const struct death_facts *f, struct death_verdict *v)
 {
@@ -36,8 +70,13 @@ death_classify(const struct death_facts *f, struct death_verdict *v)
 		snprintf(v->message, sizeof(v->message), "exited");
 		return;
 	}
-	if (f->violation != NULL || (WIFSIGNALED(status) &&
-	    WTERMSIG(status) == SIGSYS)) {
+	if (f->retired) {
+		v->type = DEATH_RETIRED;
+		snprintf(v->message, sizeof(v->message), "replaced after its "
+		    "Lua heap reached the memory limit");
+		return;
+	}
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
 		v->kind = ERROR_SANDBOX;
 		snprintf(v->message, sizeof(v->message), "%.400s",
 		    f->violation != NULL ? f->violation : "killed by the "
@@ -53,24 +92,12 @@ death_classify(const struct death_facts *f, struct death_verdict *v)
 			    "answer within %u ms, not even to its own "
 			    "deadline; the worker was killed",
 			    f->call_timeout_ms);
-	} else if (f->said_error) {
-		v->kind = f->said_kind;
-		snprintf(v->message, sizeof(v->message), "%.400s", f->said);
-		if (WIFEXITED(status) && WEXITSTATUS(status) == WIRE_EXIT_LOAD)
-			v->type = DEATH_LOAD_FAILED;
-		else if (WIFEXITED(status) &&
-		    WEXITSTATUS(status) == WIRE_EXIT_SETUP)
-			v->type = DEATH_SETUP_FAILED;
-		else if (WIFEXITED(status) &&
-		    WEXITSTATUS(status) == WIRE_EXIT_MEMORY)
-			v->kind = ERROR_MEMORY;
 	} else if (WIFSIGNALED(status))
 		snprintf(v->message, sizeof(v->message), "the worker was "
 		    "killed by signal %d (SIG%s)", WTERMSIG(status),
 		    signal_name(WTERMSIG(status)));
 	else
-		snprintf(v->message, sizeof(v->message), "the worker exited "
-		    "with status %d", WEXITSTATUS(status));
+		judge_exit(f, WEXITSTATUS(status), v);
 
 	/* A plugin whose top level cannot run is a load failure, whatever
 	 * stopped it (not a crash from outside, which a restart may fix). */

@@ -16,21 +16,26 @@ enum death_type {
 	DEATH_CLOSED,		/* exited after its input was closed */
 	DEATH_LOAD_FAILED,	/* the plugin did not load: do not restart */
 	DEATH_SETUP_FAILED,	/* a sandbox layer could not be applied */
+	DEATH_RETIRED,		/* replaced on purpose: blame nothing held */
 	DEATH_FAILED,		/* anything else: restart */
 };
 
-/* What the supervisor knows when the worker is reaped. */
+/*
+ * What the supervisor observed when the worker is reaped.  Only the exit
+ * status, the signal and what the supervisor itself did decide the
+ * verdict; what the worker said about itself (its last words, a reported
+ * violation) only words the message, since a worker can say anything.
+ */
 struct death_facts {
 	int		 status;	/* from waitpid() */
 	bool		 loading;	/* it had not said READY */
 	bool		 closed_idle;	/* asked to end, holding nothing */
 	const char	*protocol_error;	/* what it sent that was bad */
-	const char	*violation;	/* its VIOLATION, as text */
-	bool		 timed_out;	/* the supervisor killed it */
+	const char	*violation;	/* its VIOLATION report, as text */
+	bool		 timed_out;	/* the supervisor killed it, late */
+	bool		 retired;	/* the supervisor replaced it */
 	uint32_t	 load_timeout_ms, call_timeout_ms;
-	bool		 said_error;	/* its ERROR about itself */
-	enum error_kind	 said_kind;
-	const char	*said;
+	const char	*said;		/* its ERROR about itself, or NULL */
 };
 
 struct death_verdict {

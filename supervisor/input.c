@@ -10,6 +10,9 @@
 #include "log.h"
 
 #define CHUNK	(64 * 1024)
+/* Bytes framed per wakeup: the loop goes back to the workers and the output
+ * between two budgets, however fast the input arrives. */
+#define BUDGET	(256 * 1024)
 
 struct source {
 	char	*name;
@@ -26,6 +29,7 @@ struct input {
 	size_t			 count, current;
 	struct reader		*reader;
 	ev_io			 watcher;
+	ev_idle			 again_later;	/* the budget ran out */
 	char			*chunk;
 	size_t			 chunk_at, chunk_length;
 	bool			 readable, at_eof, finished;
@@ -83,8 +87,10 @@ input_free(struct input *in)
 {
 	if (in == NULL)
 		return;
-	if (in->loop != NULL)
+	if (in->loop != NULL) {
 		ev_io_stop(in->loop, &in->watcher);
+		ev_idle_stop(in->loop, &in->again_later);
+	}
 	for (size_t i = 0; i < in->count; i++) {
 		if (in->sources[i].fd >= 0)
 			close(in->sources[i].fd);
@@ -105,6 +111,14 @@ on_readable(struct ev_loop *loop, ev_io *watcher, int events)
 	ev_io_stop(loop, watcher);
 	in->readable = true;
 	pump(in);
+}
+
+static void
+on_again_later(struct ev_loop *loop, ev_idle *watcher, int events)
+{
+	(void)events;
+	ev_idle_stop(loop, watcher);
+	pump(watcher->data);
 }
 
 static void
@@ -161,8 +175,15 @@ pump(struct input *in)
 	}
 	in->busy = true;
 	do {
+		size_t budget = BUDGET;
+
 		in->again = false;
 		while (!in->finished) {
+			if (budget == 0) {
+				ev_idle_start(in->loop, &in->again_later);
+				in->again = false;
+				break;
+			}
 			if (!in->callbacks.has_room(in->arg)) {
 				in->callbacks.wait_for_room(in->arg);
 				break;
@@ -179,6 +200,7 @@ pump(struct input *in)
 					exit(EXIT_SOME_FAILED);
 				}
 				in->chunk_at += used;
+				budget = used >= budget ? 0 : budget - used;
 				if (ready)
 					in->callbacks.record(&record, in->arg);
 				continue;
@@ -211,6 +233,8 @@ input_start(struct input *in, struct ev_loop *loop,
 	in->callbacks = *callbacks;
 	in->arg = arg;
 	in->current = 0;
+	ev_idle_init(&in->again_later, on_again_later);
+	in->again_later.data = in;
 	open_source(in);
 	pump(in);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../ipc/wire.h"
 #include "reader.h"
 
 /* Error kinds, in DESIGN.md's words. */
@@ -46,10 +47,12 @@ struct job {
 	struct job_error *errors;
 	size_t		 error_count;
 
-	/* Owned by the pool while a worker has it. */
+	/* Owned by the pool while a worker has it: its place in a queue,
+	 * and the REQUEST frame's header, sent before the metadata. */
 	struct job	*queue_next;
 	uint64_t	 request_id;
-	uint64_t	 started_us;	/* when its call began, for stats */
+	unsigned char	 wire_header[WIRE_REQUEST_HEADER_MAX];
+	uint8_t		 wire_header_length;
 };
 
 /* What one plugin made of one job: two strings, or an error. */

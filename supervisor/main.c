@@ -2,8 +2,12 @@
  * luaward: runs DeepFlow-style Lua workload plugins, each in its own
  * sandboxed worker process.  The commands are one table.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "log.h"
@@ -42,9 +46,32 @@ usage(FILE *out)
 	    "its options.\n");
 }
 
+/*
+ * Started with fd 0, 1 or 2 closed, luaward would read its records from,
+ * or write its results over, whatever file next took that number: each
+ * closed standard descriptor becomes /dev/null before anything is opened.
+ */
+static void
+standard_descriptors(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int null;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if ((null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)) !=
+		    fd) {
+			/* Nothing can be said: stderr may be what is
+			 * missing. */
+			_exit(EXIT_USAGE);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
+	standard_descriptors();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -13,6 +13,7 @@ enum option_id {
 	OPT_LOAD_TIMEOUT, OPT_MEMORY, OPT_WORKERS, OPT_USER, OPT_NAMESPACES,
 	OPT_LANDLOCK, OPT_MAX_RECORD, OPT_MAX_DEPTH, OPT_MAX_RESTARTS,
 	OPT_RESTART_WINDOW, OPT_RESTART_DELAY, OPT_STATS, OPT_PODS,
+	OPT_STATS_FILE,
 	OPT_VERBOSE = 'v', OPT_HELP = 'h',
 };
 
@@ -51,7 +52,11 @@ static const struct option_row {
 	{ OPT_MAX_DEPTH, "max-depth", "N", FOR_RESOLVE | FOR_SERVE,
 	    "deepest nesting accepted in a record (default 128)" },
 	{ OPT_STATS, "stats", "[=json]", FOR_RESOLVE,
-	    "print statistics to stderr at the end (human or JSON)" },
+	    "print statistics to stderr at the end (human or JSON), also\n"
+	    "when a signal ends the run" },
+	{ OPT_STATS_FILE, "stats-file", "PATH", FOR_RESOLVE,
+	    "write the statistics to PATH instead of stderr (implies\n"
+	    "--stats)" },
 	{ OPT_POLICY, "policy", "FILE", ALL_COMMANDS,
 	    "the seccomp policy (default: policies/worker.policy beside\n"
 	    "the binary, or PREFIX/share/luaward/worker.policy)" },
@@ -243,6 +248,11 @@ options_parse(struct options *o, unsigned command, const char *name,
 			else
 				fatalx("--stats takes no value or =json, not "
 				    "'%s'", optarg);
+			break;
+		case OPT_STATS_FILE:
+			o->stats_file = optarg;
+			if (o->stats == 0)
+				o->stats = 1;
 			break;
 		case ':':
 			fatalx("%s needs a value (see luaward %s --help)",

@@ -39,6 +39,7 @@ struct options {
 	uint32_t	 restart_window_s;
 	uint32_t	 restart_delay_ms;
 	int		 stats;			/* 0, 1 human, 2 json */
+	const char	*stats_file;		/* NULL: stderr */
 	bool		 verbose;
 };
 

@@ -11,6 +11,10 @@
  * supervisor's own per-plugin limit (worker_log.c). */
 #define WORKER_LOG_LINES_PER_SECOND	10
 #define WORKER_LOG_BURST		100
+/* Metadata bytes in flight to one worker (more when one record is larger):
+ * enough to keep it busy between two wakeups, little enough that memory
+ * does not grow with plugins x pipeline depth x record size. */
+#define PIPELINE_BYTES			(1024 * 1024)
 
 struct plugin {
 	struct pool		*pool;
@@ -35,6 +39,7 @@ struct pool {
 	struct plugin		*plugins;
 	char			*startup_error;
 	bool			 shutting_down;
+	bool			 abandoned;	/* workers killed on purpose */
 };
 
 static const struct worker_events events;
@@ -88,6 +93,22 @@ queue_pop(struct plugin *p)
 	return job;
 }
 
+/* Whether w can take job now: ready, and under the pipeline's count and
+ * bytes (an idle worker takes any one job). */
+static bool
+can_take(const struct pool *pool, struct worker_process *w,
+    const struct job *job)
+{
+	size_t held;
+
+	if (w == NULL || !worker_process_is_ready(w))
+		return false;
+	held = worker_process_in_flight(w);
+	return held == 0 || (held < pool->config.pipeline_depth &&
+	    worker_process_in_flight_bytes(w) + job->metadata_length <=
+	    PIPELINE_BYTES);
+}
+
 /* Sends queued jobs to the least busy ready workers; a plugin that cannot
  * run answers its queue with its error instead. */
 static void
@@ -110,9 +131,7 @@ pump(struct plugin *p)
 		    i++) {
 			struct worker_process *w = p->workers[i];
 
-			if (w == NULL || !worker_process_is_ready(w) ||
-			    worker_process_in_flight(w) >=
-			    p->pool->config.pipeline_depth)
+			if (!can_take(p->pool, w, p->queue_head))
 				continue;
 			if (best == NULL || worker_process_in_flight(w) <
 			    worker_process_in_flight(best))
@@ -232,13 +251,14 @@ on_answered(struct worker_process *w, struct job *job,
 {
 	struct plugin *p = arg;
 
-	(void)w;
 	p->stats.calls++;
 	histogram_add(&p->stats.latency_us, outcome->latency_us);
 	if (outcome->ok)
 		restart_tracker_success(&p->restarts);
-	else
-		p->stats.errors[outcome->kind]++;
+	/* A heap at its cap is no fresh start for the next call: the worker
+	 * is replaced, and that counts as a failure. */
+	else if (outcome->kind == ERROR_MEMORY)
+		worker_process_retire(w);
 	deliver(p, job, outcome);
 	pump(p);
 }
@@ -257,6 +277,10 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 	worker_process_free(w);
 	if (death->peak_rss_kib > p->stats.peak_rss_kib)
 		p->stats.peak_rss_kib = death->peak_rss_kib;
+	/* Killed by the pool itself at the end of a run that stopped early:
+	 * nothing it held will be written, nothing failed. */
+	if (p->pool->abandoned)
+		return;
 
 	/* Jobs it held but was not running go first, in their order. */
 	if (death->requeue != NULL) {
@@ -271,12 +295,17 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 	}
 	if (death->culprit != NULL) {
 		p->stats.calls++;
-		p->stats.errors[verdict->kind]++;
+		histogram_add(&p->stats.latency_us, death->culprit_latency_us);
 		deliver_error(p, death->culprit, verdict->kind,
 		    verdict->message);
 	}
 	switch (verdict->type) {
 	case DEATH_CLOSED:
+		break;
+	case DEATH_RETIRED:
+		log_warnx("plugin %s: worker %s", p->setup.plugin,
+		    verdict->message);
+		note_failure(p, verdict->message);
 		break;
 	case DEATH_SETUP_FAILED:
 		if (!p->ever_ready) {
@@ -380,6 +409,7 @@ pool_free(struct pool *pool)
 				worker_process_free(p->workers[s]);
 			}
 		ev_timer_stop(pool->loop, &p->restart_timer);
+		worker_log_finish(&p->log, p->setup.plugin);
 		free(p->workers);
 		restart_tracker_free(&p->restarts);
 		free(p->reason);
@@ -439,24 +469,29 @@ pool_submit(struct pool *pool, size_t plugin, struct job *job)
 }
 
 void
-pool_shutdown(struct pool *pool)
+pool_shutdown(struct pool *pool, bool abandon)
 {
 	pool->shutting_down = true;
+	pool->abandoned = abandon;
 	for (size_t i = 0; i < pool->config.plugin_count; i++) {
 		struct plugin *p = &pool->plugins[i];
 
 		ev_timer_stop(pool->loop, &p->restart_timer);
-		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++)
-			if (p->workers[s] != NULL) {
-				/* Close samples its memory: count it now, in
-				 * case it is not reaped before the stats. */
-				worker_process_close(p->workers[s]);
-				if (worker_process_peak_rss(p->workers[s]) >
-				    p->stats.peak_rss_kib)
-					p->stats.peak_rss_kib =
-					    worker_process_peak_rss(
-					    p->workers[s]);
-			}
+		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++) {
+			struct worker_process *w = p->workers[s];
+
+			if (w == NULL)
+				continue;
+			/* Close samples its memory: count it now, in case it
+			 * is not reaped before the stats. */
+			if (abandon)
+				worker_process_kill(w);
+			else
+				worker_process_close(w);
+			if (worker_process_peak_rss(w) > p->stats.peak_rss_kib)
+				p->stats.peak_rss_kib =
+				    worker_process_peak_rss(w);
+		}
 	}
 }
 
@@ -469,10 +504,19 @@ pool_finished(const struct pool *pool)
 	return true;
 }
 
-const struct plugin_stats *
-pool_stats(const struct pool *pool, size_t plugin)
+void
+pool_stats(const struct pool *pool, size_t plugin, struct plugin_stats *out)
 {
-	return &pool->plugins[plugin].stats;
+	const struct plugin *p = &pool->plugins[plugin];
+
+	*out = p->stats;
+	out->log_lines_dropped = p->log.dropped_total;
+}
+
+void
+pool_count_error(struct pool *pool, size_t plugin, enum error_kind kind)
+{
+	pool->plugins[plugin].stats.errors[kind]++;
 }
 
 const struct sandbox_report *

@@ -69,11 +69,18 @@ enum plugin_state pool_plugin_state(const struct pool *, size_t plugin,
 		     const char **reason);
 void		 pool_submit(struct pool *, size_t plugin, struct job *);
 
-/* Closes every worker's input; true once all have exited. */
-void		 pool_shutdown(struct pool *);
+/* Closes every worker's input, so that each finishes what it holds and
+ * exits (one that does not is killed after a grace), or with abandon kills
+ * them at once; pool_finished() is true once all are gone. */
+void		 pool_shutdown(struct pool *, bool abandon);
 bool		 pool_finished(const struct pool *);
 
-const struct plugin_stats *pool_stats(const struct pool *, size_t plugin);
+/* The plugin's counters as they stand. */
+void		 pool_stats(const struct pool *, size_t plugin,
+		     struct plugin_stats *);
+/* One error of the plugin's on an output line: errors are counted where
+ * they are written, so the stats agree with the output by construction. */
+void		 pool_count_error(struct pool *, size_t plugin, enum error_kind);
 
 /* The sandbox of the plugin's first worker to say READY; NULL if none
  * has. */

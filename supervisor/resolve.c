@@ -23,12 +23,12 @@
 #include "options.h"
 #include "pool.h"
 #include "setup.h"
+#include "timing.h"
 #include "writer.h"
 
 #define WINDOW_JOBS		4096
 #define WINDOW_BYTES		(64u << 20)
 #define OUTPUT_BUFFER		(1u << 20)
-#define SHUTDOWN_GRACE		2.0	/* seconds for workers to exit */
 
 struct run {
 	struct ev_loop		*loop;
@@ -42,6 +42,14 @@ struct run {
 	int			 stop_signal;
 	char			 output_error[160];
 };
+
+/* Signals whose default would end the run: each ends it cleanly instead,
+ * with every line written so far and the stats. */
+static const int stop_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+	SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
+};
+#define STOP_SIGNALS	(sizeof(stop_signals) / sizeof(stop_signals[0]))
 
 static bool
 has_room(void *arg)
@@ -84,11 +92,31 @@ on_input_finished(void *arg)
 }
 
 static void
+on_drained(void *arg)
+{
+	struct run *run = arg;
+
+	if (run->input_done)
+		ev_break(run->loop, EVBREAK_ONE);
+}
+
+static void
 on_job_done(struct job *job, void *arg)
 {
 	struct run *run = arg;
 
 	writer_complete(run->writer, job);
+}
+
+/* Every error on an output line is counted, once, as it is written. */
+static void
+on_job_written(const struct job *job, void *arg)
+{
+	struct run *run = arg;
+
+	for (size_t i = 0; i < job->error_count; i++)
+		pool_count_error(run->pool, job->errors[i].plugin,
+		    job->errors[i].kind);
 }
 
 static void
@@ -189,13 +217,33 @@ output_nonblocking(void)
 	return flags;
 }
 
-static double
-seconds_now(void)
+/* Opens --stats-file now, so that a path that cannot be written is a
+ * configuration error before any record is read. */
+static FILE *
+open_stats_output(const struct options *options)
 {
-	struct timespec ts;
+	FILE *f;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (options->stats_file == NULL)
+		return stderr;
+	if ((f = fopen(options->stats_file, "we")) == NULL)
+		fatal("--stats-file %s", options->stats_file);
+	return f;
+}
+
+static void
+print_stats(struct run *run, FILE *out, const char *const *names,
+    size_t plugin_count, double started)
+{
+	struct plugin_stats *each = xcalloc(plugin_count + 1, sizeof(*each));
+
+	for (size_t i = 0; i < plugin_count; i++)
+		pool_stats(run->pool, i, &each[i]);
+	stats_print(out, run->options.stats == 2, writer_stats(run->writer),
+	    names, each, plugin_count, monotonic_seconds() - started);
+	free(each);
+	if (out != stderr && fclose(out) == EOF)
+		log_warn("writing --stats-file %s", run->options.stats_file);
 }
 
 /*
@@ -220,7 +268,8 @@ resolve_run(const struct setup *setup, const struct options *options,
 	struct reader_limits limits;
 	const char **names;
 	char error[1024];
-	ev_signal sigint, sigterm;
+	ev_signal signals[STOP_SIGNALS];
+	FILE *stats_output;
 	double started;
 	int output_flags, status;
 
@@ -234,6 +283,7 @@ resolve_run(const struct setup *setup, const struct options *options,
 	if ((run.input = input_open(inputs, input_count, &limits, error,
 	    sizeof(error))) == NULL)
 		fatalx("%s", error);
+	stats_output = open_stats_output(&run.options);
 	names = xcalloc(plugin_count + 1, sizeof(*names));
 	for (size_t i = 0; i < plugin_count; i++)
 		names[i] = plugins[i].name;
@@ -242,11 +292,11 @@ resolve_run(const struct setup *setup, const struct options *options,
 	run.loop = ev_default_loop(EVFLAG_AUTO);
 	if (run.loop == NULL)
 		fatalx("cannot start the event loop");
-	ev_signal_init(&sigint, on_signal, SIGINT);
-	ev_signal_init(&sigterm, on_signal, SIGTERM);
-	sigint.data = sigterm.data = &run;
-	ev_signal_start(run.loop, &sigint);
-	ev_signal_start(run.loop, &sigterm);
+	for (size_t i = 0; i < STOP_SIGNALS; i++) {
+		ev_signal_init(&signals[i], on_signal, stop_signals[i]);
+		signals[i].data = &run;
+		ev_signal_start(run.loop, &signals[i]);
+	}
 
 	run.dispatch = dispatch_new(plugin_count, on_job_done, &run);
 	setup_pool_config(setup, &run.options, &pool_config);
@@ -257,7 +307,7 @@ resolve_run(const struct setup *setup, const struct options *options,
 	run.pool = pool_new(run.loop, &pool_config);
 	dispatch_set_pool(run.dispatch, run.pool);
 
-	started = seconds_now();
+	started = monotonic_seconds();
 	pool_start(run.pool);
 	while (!pool_settled(run.pool) && !run.stop)
 		ev_run(run.loop, EVRUN_ONCE);
@@ -279,6 +329,8 @@ resolve_run(const struct setup *setup, const struct options *options,
 	writer_config.max_buffered = OUTPUT_BUFFER;
 	writer_config.plugin_names = names;
 	writer_config.room = on_room;
+	writer_config.written = on_job_written;
+	writer_config.drained = on_drained;
 	writer_config.failed = on_output_failed;
 	writer_config.arg = &run;
 	run.writer = writer_new(run.loop, &writer_config);
@@ -288,34 +340,22 @@ resolve_run(const struct setup *setup, const struct options *options,
 	while (!run.stop && !(run.input_done && writer_drained(run.writer)))
 		ev_run(run.loop, EVRUN_ONCE);
 
-	/* Workers finish what they hold and exit; stragglers are killed. */
-	pool_shutdown(run.pool);
-	{
-		double deadline = seconds_now() + SHUTDOWN_GRACE;
-
-		while (!pool_finished(run.pool) && seconds_now() < deadline &&
-		    !run.stop)
-			ev_run(run.loop, EVRUN_ONCE);
-	}
-	if (run.options.stats) {
-		struct plugin_stats *each = xcalloc(plugin_count + 1,
-		    sizeof(*each));
-
-		for (size_t i = 0; i < plugin_count; i++)
-			each[i] = *pool_stats(run.pool, i);
-		stats_print(stderr, run.options.stats == 2,
-		    writer_stats(run.writer), names, each, plugin_count,
-		    seconds_now() - started);
-		free(each);
-	}
+	/* Workers finish what they hold and exit (each is killed if it does
+	 * not within its grace); after a signal or a broken output nothing
+	 * they hold can be written: they are killed at once. */
+	pool_shutdown(run.pool, run.stop);
+	while (!pool_finished(run.pool))
+		ev_run(run.loop, EVRUN_ONCE);
+	if (run.options.stats)
+		print_stats(&run, stats_output, names, plugin_count, started);
 	status = writer_saw_failure(run.writer) ? EXIT_SOME_FAILED :
 	    EXIT_ALL_GOOD;
 	if (run.output_error[0] != '\0') {
 		log_info("%s: stopping", run.output_error);
 		status = EXIT_SOME_FAILED;
 	} else if (run.stop_signal != 0) {
-		log_info("interrupted by signal %d: stopping",
-		    run.stop_signal);
+		log_info("interrupted by signal %d (SIG%s): stopping",
+		    run.stop_signal, sigabbrev_np(run.stop_signal));
 		status = EXIT_SOME_FAILED;
 	}
 	if (output_flags != -1)
@@ -326,8 +366,8 @@ resolve_run(const struct setup *setup, const struct options *options,
 	dispatch_free(run.dispatch);
 	input_free(run.input);
 	free(names);
-	ev_signal_stop(run.loop, &sigint);
-	ev_signal_stop(run.loop, &sigterm);
+	for (size_t i = 0; i < STOP_SIGNALS; i++)
+		ev_signal_stop(run.loop, &signals[i]);
 	return status;
 }
 

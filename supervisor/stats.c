@@ -105,10 +105,12 @@ print_json(FILE *out, const struct run_stats *run,
 			    error_kind_name((enum error_kind)k),
 			    (unsigned long long)p->errors[k]);
 		fprintf(out, "},\"restarts\":%llu,\"quarantines\":%llu,"
-		    "\"quarantined\":%s,\"latency_us\":{\"p50\":%llu,"
+		    "\"quarantined\":%s,\"log_lines_dropped\":%llu,"
+		    "\"latency_us\":{\"p50\":%llu,"
 		    "\"p99\":%llu}}", (unsigned long long)p->restarts,
 		    (unsigned long long)p->quarantines,
 		    p->quarantined ? "true" : "false",
+		    (unsigned long long)p->log_lines_dropped,
 		    (unsigned long long)histogram_quantile(&p->latency_us, 0.5),
 		    (unsigned long long)histogram_quantile(&p->latency_us,
 		    0.99));
@@ -146,13 +148,17 @@ stats_print(FILE *out, bool json, const struct run_stats *run,
 		for (int k = 0; k < ERROR_KIND_COUNT; k++)
 			failures += p->errors[k];
 		fprintf(out, "luaward: plugin %s: %llu calls, p50 %llu us, p99 "
-		    "%llu us, %llu restarts%s%s", names[i],
+		    "%llu us, %llu restarts%s", names[i],
 		    (unsigned long long)p->calls,
 		    (unsigned long long)histogram_quantile(&p->latency_us, 0.5),
 		    (unsigned long long)histogram_quantile(&p->latency_us,
 		    0.99), (unsigned long long)p->restarts,
-		    p->quarantined ? ", quarantined" : "",
-		    failures > 0 ? ", errors:" : "");
+		    p->quarantined ? ", quarantined" : "");
+		if (p->log_lines_dropped > 0)
+			fprintf(out, ", %llu log lines dropped",
+			    (unsigned long long)p->log_lines_dropped);
+		if (failures > 0)
+			fprintf(out, ", errors:");
 		for (int k = 0; k < ERROR_KIND_COUNT; k++)
 			if (p->errors[k] > 0)
 				fprintf(out, " %s %llu",

@@ -25,11 +25,12 @@ uint64_t histogram_quantile(const struct histogram *, double q);
 
 struct plugin_stats {
 	uint64_t	 calls;		/* answers and failures */
-	uint64_t	 errors[ERROR_KIND_COUNT];
+	uint64_t	 errors[ERROR_KIND_COUNT];	/* on output lines */
 	uint64_t	 restarts;
 	uint64_t	 quarantines;
 	bool		 quarantined;	/* at the end of the run */
 	long		 peak_rss_kib;	/* largest worker, sampled at the end */
+	uint64_t	 log_lines_dropped;	/* by a rate limit */
 	struct histogram latency_us;
 };
 

@@ -1,28 +1,35 @@
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "timing.h"
 
-#define KILL_MARGIN_MIN_MS	100
-
 uint32_t
-kill_margin_ms(uint32_t timeout_ms)
+kill_grace_ms(uint32_t limit_ms)
 {
-	/* As long again as the timeout, at least 100 ms: a busy machine
-	 * must not turn a slow answer into a kill. */
-	return timeout_ms > KILL_MARGIN_MIN_MS ? timeout_ms :
-	    KILL_MARGIN_MIN_MS;
+	uint32_t tenth = limit_ms / 10;
+
+	return tenth > KILL_GRACE_MIN_MS ? tenth : KILL_GRACE_MIN_MS;
 }
 
 double
-call_time_left(double started, uint32_t timeout_ms, double now)
+deadline_left(double started, uint32_t limit_ms, double now)
 {
-	if (timeout_ms == 0)
+	if (limit_ms == 0)
 		return 1e18;
 	/* Summed as doubles: two uint32_t near the top would wrap. */
-	return started + ((double)timeout_ms +
-	    (double)kill_margin_ms(timeout_ms)) / 1000.0 - now;
+	return started + ((double)limit_ms +
+	    (double)kill_grace_ms(limit_ms)) / 1000.0 - now;
+}
+
+double
+monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void

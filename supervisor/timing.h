@@ -10,14 +10,28 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The worker's own hook ends a call at timeout_ms; the supervisor kills
- * it only after this margin more, for calls stuck inside one C function. */
-uint32_t kill_margin_ms(uint32_t timeout_ms);
+/*
+ * How much past a limit the supervisor kills a worker that has not
+ * answered: the worker's own hook ends a Lua call at the limit with a clean
+ * error, and the supervisor's kill is the backstop for a call stuck where
+ * the hook cannot fire (inside one C function).  A tenth of the limit, at
+ * least KILL_GRACE_MIN_MS: enough for the worker's own error to arrive
+ * first on a loaded machine, small enough that a limit means what it says.
+ */
+#define KILL_GRACE_MIN_MS	10
+uint32_t kill_grace_ms(uint32_t limit_ms);
 
-/* Seconds left before a call that started at `started` must be killed
- * (negative: overdue); timeout_ms 0 means no limit (returns a huge
- * value). */
-double	 call_time_left(double started, uint32_t timeout_ms, double now);
+/* How long a worker whose input was closed, holding nothing, may take to
+ * exit before it is killed. */
+#define CLOSE_GRACE_MS		2000
+
+/* Seconds left before a worker whose clock started at `started` must be
+ * killed: limit plus grace (negative: overdue); limit_ms 0 means no limit
+ * (returns a huge value). */
+double	 deadline_left(double started, uint32_t limit_ms, double now);
+
+/* CLOCK_MONOTONIC in seconds. */
+double	 monotonic_seconds(void);
 
 /* Restart backoff and quarantine for one plugin.  Only failures still
  * inside the window are kept, so memory follows what actually failed, not

@@ -91,7 +91,7 @@ trial_run(struct ev_loop *loop, const struct worker_setup *setup,
 		.result = result,
 		.close_when_ready = setup->load.probe.length == 0,
 		.loop = loop,
-		.allowance_ms = timeout_ms + kill_margin_ms(timeout_ms),
+		.allowance_ms = timeout_ms + kill_grace_ms(timeout_ms),
 	};
 
 	memset(result, 0, sizeof(*result));

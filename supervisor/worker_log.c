@@ -32,6 +32,7 @@ take_token(struct log_allowance *a, double now)
 	a->refilled_at = now;
 	if (a->tokens < 1) {
 		a->dropped++;
+		a->dropped_total++;
 		return false;
 	}
 	a->tokens -= 1;
@@ -60,6 +61,35 @@ worker_log_line(struct log_allowance *a, double now, const char *plugin,
 		a->dropped = 0;
 	}
 	log_info("plugin %s: %s", plugin, line);
+}
+
+void
+worker_log_dropped(struct log_allowance *a, double now, const char *plugin,
+    uint64_t lines)
+{
+	if (lines == 0)
+		return;
+	a->dropped_total += lines;
+	/* Said now if the allowance has room for the notice, else with the
+	 * next line that gets through, or at the end. */
+	if (take_token(a, now)) {
+		log_info("plugin %s: (%llu lines dropped)", plugin,
+		    (unsigned long long)(a->dropped + lines));
+		a->dropped = 0;
+	} else {
+		/* take_token counted the notice itself as dropped. */
+		a->dropped_total--;
+		a->dropped += lines - 1;
+	}
+}
+
+void
+worker_log_finish(struct log_allowance *a, const char *plugin)
+{
+	if (a->dropped > 0)
+		log_info("plugin %s: (%llu lines dropped)", plugin,
+		    (unsigned long long)a->dropped);
+	a->dropped = 0;
 }
 
 bool

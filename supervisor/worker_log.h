@@ -18,7 +18,8 @@
 struct log_allowance {
 	double			 tokens;
 	double			 refilled_at;
-	uint64_t		 dropped;
+	uint64_t		 dropped;	/* not yet said */
+	uint64_t		 dropped_total;	/* by either rate limit */
 	bool			 started;
 };
 
@@ -26,6 +27,14 @@ struct log_allowance {
  * (seconds), or counts it as dropped when the allowance is spent. */
 void	worker_log_line(struct log_allowance *, double now,
 	    const char *plugin, const char *text, size_t length);
+
+/* Counts lines the worker's own rate limit dropped (it says how many with
+ * its next LOG), and says so when the allowance has room. */
+void	worker_log_dropped(struct log_allowance *, double now,
+	    const char *plugin, uint64_t lines);
+
+/* At the end: says how many dropped lines were not yet said. */
+void	worker_log_finish(struct log_allowance *, const char *plugin);
 
 /* Reads what fd (non-blocking) holds into pending, up to about budget
  * bytes, and logs every complete line; a line longer than the limit is

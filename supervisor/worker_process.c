@@ -1,23 +1,41 @@
 /*
  * One worker process, seen from the supervisor.
  *
- * States: STARTING (spawned, waiting for HELLO) -> LOADING (LOAD sent,
- * waiting for READY) -> READY (serving) -> CLOSING (input closed) -> gone.
- * Requests are pipelined; the worker runs them in order, so the head of the
- * in-flight list is the one running, and its deadline starts when the
- * previous reply arrived (or when it was sent to an idle worker).
+ * States: STARTING (spawned, waiting for HELLO) -> SEALING (LOAD sent,
+ * waiting for SEALED) -> LOADING (its sandbox is sealed and the plugin's top
+ * level runs) -> READY (serving) -> CLOSING (input closed) -> GONE.  A
+ * message that does not belong to the state is a protocol violation: the
+ * worker is killed and its end is a crash.
  *
- * How a worker ended is decided once it is reaped and its pipes are
- * drained, from what it said last (ERROR, VIOLATION), what the supervisor
- * did to it (a deadline kill, a protocol violation) and its exit status.
+ * Requests are pipelined and the worker answers them in order, so the head
+ * of the in-flight list is the one it runs.  Requests go out by writev()
+ * straight from each job's metadata, several per call, once per loop
+ * iteration: nothing is copied, and a record of any size costs the same per
+ * byte.
+ *
+ * Deadlines are the supervisor's own, measured on its clock from what it
+ * saw: the head's clock starts when the previous answer arrived or when the
+ * head's last byte went into the pipe, whichever is later (a request that is
+ * still being written cannot be late), and restarts whenever the worker
+ * takes more of the head's bytes.  Past the limit plus a grace
+ * (timing.h), the worker is killed.  The worker's own hook ends a call that
+ * runs past its limit with a clean error well before that.
+ *
+ * How a worker ended is decided once it is reaped and its pipes are drained,
+ * from what was observed (death.c): its exit status or signal, and what the
+ * supervisor did to it.  What a worker says about itself only words the
+ * message.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,9 +47,13 @@
 
 #define READ_CHUNK		(64 * 1024)
 #define READ_BUDGET		(1024 * 1024)	/* per callback: be fair */
-#define START_ALLOWANCE_MS	2000		/* exec and sandbox setup */
+#define WRITE_IOVECS		64		/* per writev() */
+#define BUFFER_KEEP		(256 * 1024)	/* capacity kept when idle */
+/* Exec, the sandbox layers and the Lua state, before any plugin code runs:
+ * nothing a plugin controls, so a generous allowance. */
+#define SETUP_ALLOWANCE_MS	10000
 
-enum state { W_STARTING, W_LOADING, W_READY, W_CLOSING, W_GONE };
+enum state { W_STARTING, W_SEALING, W_LOADING, W_READY, W_CLOSING, W_GONE };
 
 struct worker_process {
 	struct ev_loop		*loop;
@@ -40,24 +62,30 @@ struct worker_process {
 	void			*arg;
 	struct spawned		 spawned;
 	enum state		 state;
+	bool			 ever_ready;
 
 	ev_io			 reader, writer, logger;
+	ev_prepare		 flusher;	/* writes once per iteration */
 	ev_child		 child;
 	ev_timer		 deadline;
-	struct buffer		 in, out, log;
+	struct buffer		 in, control, log;
 	struct wire_decoder	*decoder;
 	bool			 input_closed, output_eof, log_eof;
+	bool			 output_broken;	/* its input pipe failed */
 	bool			 closing;	/* asked to end */
 
-	struct job		*head, *tail;
-	size_t			 in_flight;
+	/* In flight, in order; send_next is the first not wholly written,
+	 * send_offset how much of it is. */
+	struct job		*head, *tail, *send_next;
+	size_t			 send_offset;
+	size_t			 in_flight, in_flight_bytes;
 	uint64_t		 next_id;
-	ev_tstamp		 head_started;
+	double			 clock_start;	/* see the top of the file */
 
-	/* What it said about its end, or what was done to it. */
-	bool			 timed_out, protocol_error, violated;
-	bool			 said_error;
-	enum error_kind		 said_kind;
+	/* What was done to it, and what it said last. */
+	bool			 timed_out, protocol_error, retired;
+	bool			 last_words;	/* nothing may follow */
+	bool			 violated;
 	char			 said[WIRE_MAX_TEXT];
 	uint64_t		 violation_id;
 	char			 reason[256];
@@ -70,6 +98,7 @@ struct worker_process {
 
 static void	arm_deadline(struct worker_process *);
 static void	finish(struct worker_process *, int status);
+static void	flush_output(struct worker_process *);
 
 /*
  * Notes the worker's peak resident memory (VmHWM) while it can still be
@@ -113,6 +142,14 @@ call_timeout(const struct worker_process *w)
 }
 
 static void
+stop_io(struct worker_process *w)
+{
+	ev_io_stop(w->loop, &w->reader);
+	ev_io_stop(w->loop, &w->writer);
+	ev_prepare_stop(w->loop, &w->flusher);
+}
+
+static void
 fail_protocol(struct worker_process *w, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -127,30 +164,106 @@ fail_protocol(struct worker_process *w, const char *format, ...)
 	va_start(ap, format);
 	vsnprintf(w->reason, sizeof(w->reason), format, ap);
 	va_end(ap);
-	ev_io_stop(w->loop, &w->reader);
-	ev_io_stop(w->loop, &w->writer);
+	stop_io(w);
 	kill_worker(w);
+}
+
+/* Writes the control messages (LOAD); returns false while some remain. */
+static bool
+write_control(struct worker_process *w)
+{
+	while (buffer_length(&w->control) > 0) {
+		ssize_t n = write(w->spawned.to_worker,
+		    buffer_bytes(&w->control), buffer_length(&w->control));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return false;
+		if (n <= 0) {
+			w->output_broken = true;
+			buffer_clear(&w->control);
+			break;
+		}
+		buffer_consume(&w->control, (size_t)n);
+	}
+	buffer_shrink(&w->control, BUFFER_KEEP);
+	return true;
+}
+
+/* Bytes of job's frame, header and metadata. */
+static size_t
+frame_length(const struct job *job)
+{
+	return job->wire_header_length + job->metadata_length;
+}
+
+/* Writes requests from send_next on; returns false while some remain. */
+static bool
+write_requests(struct worker_process *w)
+{
+	while (w->send_next != NULL && !w->output_broken) {
+		struct iovec iov[WRITE_IOVECS];
+		size_t offset = w->send_offset;
+		bool head_bytes = w->send_next == w->head;
+		int count = 0;
+		ssize_t n;
+
+		for (struct job *j = w->send_next; j != NULL &&
+		    count < WRITE_IOVECS - 1; j = j->queue_next, offset = 0) {
+			size_t header = j->wire_header_length;
+
+			if (offset < header) {
+				iov[count].iov_base = j->wire_header + offset;
+				iov[count++].iov_len = header - offset;
+				offset = header;
+			}
+			if (offset - header < j->metadata_length) {
+				iov[count].iov_base = j->metadata +
+				    (offset - header);
+				iov[count++].iov_len = j->metadata_length -
+				    (offset - header);
+			}
+		}
+		n = writev(w->spawned.to_worker, iov, count);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return false;
+		if (n <= 0) {
+			/* EPIPE: it is dying; its exit tells why. */
+			w->output_broken = true;
+			break;
+		}
+		/* The worker took bytes of the request it must run next: it
+		 * cannot be late with a request it does not have yet. */
+		if (head_bytes)
+			w->clock_start = monotonic_seconds();
+		for (size_t left = (size_t)n; left > 0;) {
+			size_t rest = frame_length(w->send_next) -
+			    w->send_offset;
+
+			if (left < rest) {
+				w->send_offset += left;
+				break;
+			}
+			left -= rest;
+			w->send_next = w->send_next->queue_next;
+			w->send_offset = 0;
+		}
+	}
+	return true;
 }
 
 static void
 flush_output(struct worker_process *w)
 {
-	while (buffer_length(&w->out) > 0) {
-		ssize_t n = write(w->spawned.to_worker, buffer_bytes(&w->out),
-		    buffer_length(&w->out));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			ev_io_start(w->loop, &w->writer);
-			return;
-		}
-		if (n <= 0) {
-			/* EPIPE: it is dying; its exit tells why. */
-			buffer_clear(&w->out);
-			break;
-		}
-		buffer_consume(&w->out, (size_t)n);
+	ev_prepare_stop(w->loop, &w->flusher);
+	if (w->spawned.to_worker < 0)
+		return;
+	if (!write_control(w) || !write_requests(w)) {
+		ev_io_start(w->loop, &w->writer);
+		return;
 	}
 	ev_io_stop(w->loop, &w->writer);
 	if (w->state == W_CLOSING && !w->input_closed) {
@@ -158,6 +271,22 @@ flush_output(struct worker_process *w)
 		w->spawned.to_worker = -1;
 		w->input_closed = true;
 	}
+}
+
+/* Writes go out once per loop iteration, all that is ready in one go. */
+static void
+schedule_flush(struct worker_process *w)
+{
+	if (!ev_is_active(&w->writer))
+		ev_prepare_start(w->loop, &w->flusher);
+}
+
+static void
+on_flush(struct ev_loop *loop, ev_prepare *watcher, int events)
+{
+	(void)loop;
+	(void)events;
+	flush_output(watcher->data);
 }
 
 static void
@@ -178,6 +307,7 @@ pop_head(struct worker_process *w)
 		w->tail = NULL;
 	job->queue_next = NULL;
 	w->in_flight--;
+	w->in_flight_bytes -= job->metadata_length;
 	return job;
 }
 
@@ -185,9 +315,15 @@ static void
 handle_answer(struct worker_process *w, uint64_t id, struct outcome *outcome)
 {
 	struct job *job;
+	double now;
 
 	if (w->head == NULL) {
 		fail_protocol(w, "answered request %llu while running none",
+		    (unsigned long long)id);
+		return;
+	}
+	if (w->head == w->send_next) {
+		fail_protocol(w, "answered request %llu before it had it",
 		    (unsigned long long)id);
 		return;
 	}
@@ -197,113 +333,163 @@ handle_answer(struct worker_process *w, uint64_t id, struct outcome *outcome)
 		    (unsigned long long)w->head->request_id);
 		return;
 	}
+	now = monotonic_seconds();
+	outcome->latency_us = now > w->clock_start ?
+	    (uint64_t)((now - w->clock_start) * 1e6) : 0;
 	job = pop_head(w);
-	w->head_started = ev_now(w->loop);
+	w->clock_start = now;
 	arm_deadline(w);
 	w->events->answered(w, job, outcome, w->arg);
 }
 
 static void
-handle_message(struct worker_process *w, const struct wire_message *m)
+note_violation(struct worker_process *w, const struct wire_message *m)
+{
+	char name[64];
+
+	w->violated = true;
+	w->last_words = true;
+	w->violation_id = m->u.violation.id;
+	if (policy_syscall_name(m->u.violation.arch,
+	    (long)m->u.violation.syscall, name, sizeof(name)) == NULL)
+		snprintf(name, sizeof(name), "syscall");
+	snprintf(w->said, sizeof(w->said), "blocked by the seccomp policy: %s "
+	    "(syscall %lld)", name, (long long)m->u.violation.syscall);
+}
+
+static void
+handle_reply(struct worker_process *w, const struct wire_message *m)
 {
 	struct outcome outcome;
-	int kind;
 
+	memset(&outcome, 0, sizeof(outcome));
+	outcome.ok = true;
+	outcome.type = m->u.reply.type.bytes;
+	outcome.type_length = m->u.reply.type.length;
+	outcome.name = m->u.reply.name.bytes;
+	outcome.name_length = m->u.reply.name.length;
+	handle_answer(w, m->u.reply.id, &outcome);
+}
+
+static void
+handle_error(struct worker_process *w, const struct wire_message *m)
+{
+	char message[WIRE_MAX_TEXT + 1];
+	struct outcome outcome;
+	int kind = error_kind_parse(m->u.error.kind.bytes,
+	    m->u.error.kind.length);
+
+	if (m->u.error.id == 0) {
+		/* About the worker itself, just before it exits: it words
+		 * the verdict, the exit status decides it. */
+		w->last_words = true;
+		snprintf(w->said, sizeof(w->said), "%.*s",
+		    (int)m->u.error.message.length, m->u.error.message.bytes);
+		return;
+	}
+	if (kind != ERROR_TIMEOUT && kind != ERROR_MEMORY &&
+	    kind != ERROR_ERROR && kind != ERROR_BAD_RETURN) {
+		fail_protocol(w, "reported error kind '%.*s' for a request",
+		    (int)m->u.error.kind.length, m->u.error.kind.bytes);
+		return;
+	}
+	snprintf(message, sizeof(message), "%.*s",
+	    (int)m->u.error.message.length, m->u.error.message.bytes);
+	memset(&outcome, 0, sizeof(outcome));
+	outcome.kind = (enum error_kind)kind;
+	outcome.message = message;
+	handle_answer(w, m->u.error.id, &outcome);
+}
+
+/* Whether a message of this type belongs to the worker's state. */
+static bool
+expected(const struct worker_process *w, enum wire_type type)
+{
+	bool serving = w->state == W_READY || w->state == W_CLOSING;
+
+	switch (type) {
+	case WIRE_HELLO:
+		return w->state == W_STARTING;
+	case WIRE_SEALED:
+		return w->state == W_SEALING;
+	case WIRE_READY:
+		return w->state == W_LOADING;
+	case WIRE_REPLY:
+		return serving;
+	case WIRE_ERROR:
+		return w->state != W_STARTING;
+	case WIRE_LOG:
+		return w->state == W_LOADING || serving;
+	case WIRE_VIOLATION:
+		return w->state != W_STARTING;
+	case WIRE_PROBE:
+		return w->state == W_READY && w->events->probed != NULL;
+	case WIRE_LOAD:
+	case WIRE_REQUEST:
+		break;
+	}
+	return false;
+}
+
+static void
+handle_message(struct worker_process *w, const struct wire_message *m)
+{
+	if (w->last_words) {
+		fail_protocol(w, "sent %s after its last words",
+		    wire_type_name(m->type));
+		return;
+	}
+	if (!expected(w, m->type)) {
+		fail_protocol(w, "sent an unexpected %s message",
+		    wire_type_name(m->type));
+		return;
+	}
 	switch (m->type) {
 	case WIRE_LOG:
-		worker_log_line(w->setup->log, ev_now(w->loop), w->setup->plugin,
-		    m->u.log.text.bytes, m->u.log.text.length);
+		/* An empty LOG only counts lines the worker dropped. */
+		worker_log_dropped(w->setup->log, ev_now(w->loop),
+		    w->setup->plugin, m->u.log.dropped);
+		if (m->u.log.text.length > 0)
+			worker_log_line(w->setup->log, ev_now(w->loop),
+			    w->setup->plugin, m->u.log.text.bytes,
+			    m->u.log.text.length);
 		return;
 	case WIRE_VIOLATION:
-		w->violated = true;
-		w->violation_id = m->u.violation.id;
-		{
-			char name[64];
-
-			if (policy_syscall_name(m->u.violation.arch,
-			    (long)m->u.violation.syscall, name,
-			    sizeof(name)) == NULL)
-				snprintf(name, sizeof(name), "syscall");
-			snprintf(w->said, sizeof(w->said), "blocked by the "
-			    "seccomp policy: %s (syscall %lld)", name,
-			    (long long)m->u.violation.syscall);
-		}
+		note_violation(w, m);
 		return;
 	case WIRE_HELLO:
-		if (w->state != W_STARTING)
-			break;
-		w->state = W_LOADING;
-		if (wire_put_load(&w->out, &w->setup->load) == -1)
+		w->state = W_SEALING;
+		if (wire_put_load(&w->control, &w->setup->load) == -1)
 			fail_protocol(w, "the LOAD message does not fit");
 		else
-			flush_output(w);
+			schedule_flush(w);
+		return;
+	case WIRE_SEALED:
+		/* Plugin code runs from now on: the load limit starts. */
+		w->state = W_LOADING;
+		w->clock_start = monotonic_seconds();
+		arm_deadline(w);
 		return;
 	case WIRE_READY:
-		if (w->state != W_LOADING)
-			break;
 		w->state = W_READY;
+		w->ever_ready = true;
 		sandbox_report_set(&w->report, &w->spawned, m);
 		arm_deadline(w);
 		w->events->ready(w, w->arg);
 		return;
 	case WIRE_REPLY:
-		if (w->state != W_READY && w->state != W_CLOSING)
-			break;
-		memset(&outcome, 0, sizeof(outcome));
-		outcome.ok = true;
-		outcome.type = m->u.reply.type.bytes;
-		outcome.type_length = m->u.reply.type.length;
-		outcome.name = m->u.reply.name.bytes;
-		outcome.name_length = m->u.reply.name.length;
-		outcome.latency_us = m->u.reply.micros;
-		handle_answer(w, m->u.reply.id, &outcome);
+		handle_reply(w, m);
 		return;
 	case WIRE_ERROR:
-		kind = error_kind_parse(m->u.error.kind.bytes,
-		    m->u.error.kind.length);
-		if (m->u.error.id == 0) {
-			/* About the worker itself: it is about to exit. */
-			w->said_error = true;
-			w->said_kind = kind >= 0 ? (enum error_kind)kind :
-			    ERROR_CRASH;
-			snprintf(w->said, sizeof(w->said), "%.*s",
-			    (int)m->u.error.message.length,
-			    m->u.error.message.bytes);
-			return;
-		}
-		if (w->state != W_READY && w->state != W_CLOSING)
-			break;
-		if (kind != ERROR_TIMEOUT && kind != ERROR_MEMORY &&
-		    kind != ERROR_ERROR && kind != ERROR_BAD_RETURN) {
-			fail_protocol(w, "reported error kind '%.*s' for a "
-			    "request", (int)m->u.error.kind.length,
-			    m->u.error.kind.bytes);
-			return;
-		}
-		{
-			char message[WIRE_MAX_TEXT + 1];
-
-			snprintf(message, sizeof(message), "%.*s",
-			    (int)m->u.error.message.length,
-			    m->u.error.message.bytes);
-			memset(&outcome, 0, sizeof(outcome));
-			outcome.kind = (enum error_kind)kind;
-			outcome.message = message;
-			outcome.latency_us = m->u.error.micros;
-			handle_answer(w, m->u.error.id, &outcome);
-		}
+		handle_error(w, m);
 		return;
 	case WIRE_PROBE:
-		if (w->state != W_READY || w->events->probed == NULL)
-			break;
 		w->events->probed(w, m, w->arg);
 		return;
 	case WIRE_LOAD:
 	case WIRE_REQUEST:
 		break;
 	}
-	fail_protocol(w, "sent an unexpected %s message",
-	    wire_type_name(m->type));
 }
 
 static void
@@ -314,8 +500,11 @@ process_frames(struct worker_process *w)
 	size_t length;
 	int r;
 
-	while (!w->protocol_error && (r = wire_frame(&w->in, &payload,
-	    &length, error, sizeof(error))) != 0) {
+	/* Nothing a retired worker sent after the call that retired it is
+	 * believed: those requests go to its replacement. */
+	while (!w->protocol_error && !w->retired && w->state != W_GONE &&
+	    (r = wire_frame(&w->in, &payload, &length, error,
+	    sizeof(error))) != 0) {
 		struct wire_message message;
 
 		if (r == -1) {
@@ -330,13 +519,15 @@ process_frames(struct worker_process *w)
 		handle_message(w, &message);
 		buffer_consume(&w->in, WIRE_HEADER_SIZE + length);
 	}
+	buffer_shrink(&w->in, BUFFER_KEEP);
 }
 
 /* Reads what is there (up to a budget) and handles each whole frame. */
 static void
 read_replies(struct worker_process *w, size_t budget)
 {
-	while (!w->protocol_error && !w->output_eof && budget > 0) {
+	while (!w->protocol_error && !w->retired && !w->output_eof &&
+	    budget > 0 && w->state != W_GONE) {
 		ssize_t n;
 
 		if (buffer_reserve(&w->in, READ_CHUNK) == -1) {
@@ -390,59 +581,69 @@ on_log(struct ev_loop *loop, ev_io *watcher, int events)
 	read_log(watcher->data, READ_BUDGET);
 }
 
+/* Seconds until the worker must be killed, from its state; a negative
+ * value is overdue, HUGE_VAL is never. */
+static double
+time_left(const struct worker_process *w, double now)
+{
+	switch (w->state) {
+	case W_STARTING:
+	case W_SEALING:
+		return w->clock_start + SETUP_ALLOWANCE_MS / 1000.0 - now;
+	case W_LOADING:
+		return deadline_left(w->clock_start,
+		    w->setup->load.load_timeout_ms, now);
+	case W_READY:
+	case W_CLOSING:
+		/* Holding nothing: only a closed worker must still end. */
+		if (w->head == NULL)
+			return w->closing ? w->clock_start +
+			    CLOSE_GRACE_MS / 1000.0 - now : HUGE_VAL;
+		if (call_timeout(w) == 0)
+			return HUGE_VAL;
+		return deadline_left(w->clock_start, call_timeout(w), now);
+	case W_GONE:
+		break;
+	}
+	return HUGE_VAL;
+}
+
 static void
 on_deadline(struct ev_loop *loop, ev_timer *timer, int events)
 {
 	struct worker_process *w = timer->data;
 
+	(void)loop;
 	(void)events;
-	/* Replies may be waiting in the pipe while the supervisor was busy:
-	 * count them before judging.  One budget's worth only: a worker
-	 * writing without end must not keep its judge reading. */
-	ev_now_update(loop);
+	/* The supervisor may have been busy: before judging, hand over what
+	 * the worker can take and read the answers waiting in the pipe (one
+	 * budget's worth: a worker writing without end must not keep its
+	 * judge reading). */
+	flush_output(w);
 	read_replies(w, READ_BUDGET);
 	if (w->protocol_error || w->state == W_GONE)
 		return;
-	if ((w->state == W_READY || w->state == W_CLOSING) &&
-	    w->head == NULL)
-		return;
-	if ((w->state == W_READY || w->state == W_CLOSING) &&
-	    call_time_left(w->head_started, call_timeout(w),
-	    ev_now(loop)) > 0) {
+	if (time_left(w, monotonic_seconds()) > 0) {
 		arm_deadline(w);
 		return;
 	}
-	w->timed_out = true;
+	if (w->head != NULL || w->state == W_LOADING ||
+	    w->state == W_STARTING || w->state == W_SEALING)
+		w->timed_out = true;
 	kill_worker(w);
 }
 
 static void
 arm_deadline(struct worker_process *w)
 {
-	double after;
+	double after = time_left(w, monotonic_seconds());
 
 	ev_timer_stop(w->loop, &w->deadline);
-	switch (w->state) {
-	case W_STARTING:
-	case W_LOADING:
-		after = ((double)w->setup->load.load_timeout_ms +
-		    kill_margin_ms(w->setup->load.load_timeout_ms) +
-		    START_ALLOWANCE_MS) / 1000.0;
-		break;
-	case W_READY:
-	case W_CLOSING:
-		/* Idle, or --timeout 0: no deadline. */
-		if (w->head == NULL || call_timeout(w) == 0)
-			return;
-		after = call_time_left(w->head_started, call_timeout(w),
-		    ev_now(w->loop));
-		if (after < 0.001)
-			after = 0.001;
-		break;
-	default:
+	if (after == HUGE_VAL)
 		return;
-	}
-	ev_timer_set(&w->deadline, after, 0.);
+	/* At least a millisecond: an overdue worker is judged from the
+	 * loop, after what is already waiting has been read. */
+	ev_timer_set(&w->deadline, after < 0.001 ? 0.001 : after, 0.);
 	ev_timer_start(w->loop, &w->deadline);
 }
 
@@ -467,22 +668,23 @@ static void
 finish(struct worker_process *w, int status)
 {
 	struct worker_death death;
-	bool loading = w->state == W_STARTING || w->state == W_LOADING;
 	struct job *culprit = w->head, **link;
 	struct death_facts facts = {
 		.status = status,
-		.loading = loading,
+		.loading = !w->ever_ready,
 		.closed_idle = w->closing && w->in_flight == 0,
 		.protocol_error = w->protocol_error ? w->reason : NULL,
 		.violation = w->violated ? w->said : NULL,
 		.timed_out = w->timed_out,
+		.retired = w->retired,
 		.load_timeout_ms = w->setup->load.load_timeout_ms,
 		.call_timeout_ms = call_timeout(w),
-		.said_error = w->said_error,
-		.said_kind = w->said_kind,
-		.said = w->said,
+		.said = w->last_words && !w->violated ? w->said : NULL,
 	};
+	double now = monotonic_seconds();
 
+	/* The request it named when the filter trapped it, if it holds
+	 * one by that id; a claim about another is not believed. */
 	if (w->violated && w->violation_id != 0)
 		for (struct job *j = w->head; j != NULL; j = j->queue_next)
 			if (j->request_id == w->violation_id)
@@ -490,6 +692,8 @@ finish(struct worker_process *w, int status)
 	memset(&death, 0, sizeof(death));
 	death_classify(&facts, &death.verdict);
 	death.culprit = death.verdict.type == DEATH_FAILED ? culprit : NULL;
+	death.culprit_latency_us = now > w->clock_start ?
+	    (uint64_t)((now - w->clock_start) * 1e6) : 0;
 	death.peak_rss_kib = w->peak_rss_kib;
 	link = &death.requeue;
 	for (struct job *j = w->head, *next; j != NULL; j = next) {
@@ -500,11 +704,10 @@ finish(struct worker_process *w, int status)
 		*link = j;
 		link = &j->queue_next;
 	}
-	w->head = w->tail = NULL;
-	w->in_flight = 0;
+	w->head = w->tail = w->send_next = NULL;
+	w->in_flight = w->in_flight_bytes = 0;
 	w->state = W_GONE;
-	ev_io_stop(w->loop, &w->reader);
-	ev_io_stop(w->loop, &w->writer);
+	stop_io(w);
 	ev_io_stop(w->loop, &w->logger);
 	ev_timer_stop(w->loop, &w->deadline);
 	w->events->died(w, &death, w->arg);
@@ -527,16 +730,18 @@ worker_process_start(struct ev_loop *loop, const struct worker_setup *setup,
 	w->arg = arg;
 	w->state = W_STARTING;
 	w->next_id = 1;
+	w->clock_start = monotonic_seconds();
 	/* Out of memory here is the supervisor's own, like xcalloc's. */
 	if ((w->decoder = wire_decoder_new()) == NULL)
 		fatalx("out of memory");
 	ev_io_init(&w->reader, on_readable, w->spawned.from_worker, EV_READ);
 	ev_io_init(&w->writer, on_writable, w->spawned.to_worker, EV_WRITE);
 	ev_io_init(&w->logger, on_log, w->spawned.log, EV_READ);
+	ev_prepare_init(&w->flusher, on_flush);
 	ev_child_init(&w->child, on_child, w->spawned.pid, 0);
 	ev_init(&w->deadline, on_deadline);
 	w->reader.data = w->writer.data = w->logger.data = w->child.data = w;
-	w->deadline.data = w;
+	w->flusher.data = w->deadline.data = w;
 	ev_io_start(loop, &w->reader);
 	ev_io_start(loop, &w->logger);
 	ev_child_start(loop, &w->child);
@@ -549,8 +754,7 @@ worker_process_free(struct worker_process *w)
 {
 	if (w == NULL)
 		return;
-	ev_io_stop(w->loop, &w->reader);
-	ev_io_stop(w->loop, &w->writer);
+	stop_io(w);
 	ev_io_stop(w->loop, &w->logger);
 	ev_child_stop(w->loop, &w->child);
 	ev_timer_stop(w->loop, &w->deadline);
@@ -559,7 +763,7 @@ worker_process_free(struct worker_process *w)
 	close(w->spawned.from_worker);
 	close(w->spawned.log);
 	buffer_free(&w->in);
-	buffer_free(&w->out);
+	buffer_free(&w->control);
 	buffer_free(&w->log);
 	wire_decoder_free(w->decoder);
 	free(w);
@@ -570,23 +774,29 @@ worker_process_send(struct worker_process *w, struct job *job)
 {
 	job->request_id = w->next_id++;
 	job->queue_next = NULL;
+	job->wire_header_length = (uint8_t)wire_request_header(
+	    job->wire_header, job->request_id, job->metadata_length);
+	if (job->wire_header_length == 0) {
+		/* The reader's limit is below the wire's: not reached. */
+		fail_protocol(w, "could not be sent a request of %zu bytes",
+		    job->metadata_length);
+	}
 	if (w->tail != NULL)
 		w->tail->queue_next = job;
 	else {
 		w->head = job;
-		w->head_started = ev_now(w->loop);
+		w->clock_start = monotonic_seconds();
 	}
 	w->tail = job;
-	w->in_flight++;
-	if (wire_put_request(&w->out, job->request_id, job->metadata,
-	    job->metadata_length) == -1) {
-		fail_protocol(w, "could not be sent a request (out of memory)");
-		return;
+	if (w->send_next == NULL) {
+		w->send_next = job;
+		w->send_offset = 0;
 	}
+	w->in_flight++;
+	w->in_flight_bytes += job->metadata_length;
 	if (w->head == job)
 		arm_deadline(w);
-	if (!ev_is_active(&w->writer))
-		flush_output(w);
+	schedule_flush(w);
 }
 
 size_t
@@ -595,11 +805,18 @@ worker_process_in_flight(const struct worker_process *w)
 	return w->in_flight;
 }
 
+size_t
+worker_process_in_flight_bytes(const struct worker_process *w)
+{
+	return w->in_flight_bytes;
+}
+
 bool
 worker_process_is_ready(const struct worker_process *w)
 {
-	return w->state == W_READY && !w->protocol_error && !w->timed_out &&
-	    !w->output_eof;
+	return w->state == W_READY && !w->reaped && !w->protocol_error &&
+	    !w->timed_out && !w->retired && !w->output_eof &&
+	    !w->output_broken;
 }
 
 void
@@ -615,8 +832,20 @@ worker_process_close(struct worker_process *w)
 	}
 	w->state = W_CLOSING;
 	sample_peak_rss(w);
-	if (!ev_is_active(&w->writer))
-		flush_output(w);
+	if (w->head == NULL)
+		w->clock_start = monotonic_seconds();
+	arm_deadline(w);
+	flush_output(w);
+}
+
+void
+worker_process_retire(struct worker_process *w)
+{
+	if (w->state == W_GONE || w->retired)
+		return;
+	w->retired = true;
+	stop_io(w);
+	kill_worker(w);
 }
 
 void

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <ev.h>
 
@@ -32,6 +33,7 @@ struct worker_setup {
 struct worker_death {
 	struct death_verdict verdict;	/* its kind: for the job it ran */
 	struct job	*culprit;	/* the job it was running, or NULL */
+	uint64_t	 culprit_latency_us;	/* how long it had it */
 	struct job	*requeue;	/* the rest, in order (queue_next) */
 	long		 peak_rss_kib;	/* VmHWM when last seen, 0: never */
 };
@@ -57,11 +59,16 @@ void		 worker_process_free(struct worker_process *);
 /* Queues a request; the worker must be ready. */
 void		 worker_process_send(struct worker_process *, struct job *);
 size_t		 worker_process_in_flight(const struct worker_process *);
+/* The metadata bytes of the requests it holds. */
+size_t		 worker_process_in_flight_bytes(const struct worker_process *);
 bool		 worker_process_is_ready(const struct worker_process *);
 
 /* Ends the input: the worker finishes what it holds, then exits. */
 void		 worker_process_close(struct worker_process *);
 void		 worker_process_kill(struct worker_process *);
+/* Ends a worker that must not serve again (its heap reached the memory
+ * cap): what it holds goes to its replacement, none of it is blamed. */
+void		 worker_process_retire(struct worker_process *);
 /* Its peak resident memory (VmHWM) in KiB as last sampled: at close and
  * before the supervisor kills it; 0 before either. */
 long		 worker_process_peak_rss(const struct worker_process *);

@@ -18,12 +18,14 @@ struct writer {
 	size_t			 held_bytes;	/* metadata in the window */
 	struct buffer		 out;
 	ev_io			 watcher;
+	ev_prepare		 flusher;
 	bool			 failed, want_room;
 	bool			 saw_failure;
 	struct run_stats	 stats;
 };
 
 static void	drain(struct writer *);
+static void	on_flush(struct ev_loop *, ev_prepare *, int);
 
 static void
 on_writable(struct ev_loop *loop, ev_io *watcher, int events)
@@ -47,7 +49,8 @@ writer_new(struct ev_loop *loop, const struct writer_config *config)
 	w->ring = xcalloc(slots, sizeof(*w->ring));
 	w->mask = slots - 1;
 	ev_io_init(&w->watcher, on_writable, config->fd, EV_WRITE);
-	w->watcher.data = w;
+	ev_prepare_init(&w->flusher, on_flush);
+	w->watcher.data = w->flusher.data = w;
 	return w;
 }
 
@@ -57,6 +60,7 @@ writer_free(struct writer *w)
 	if (w == NULL)
 		return;
 	ev_io_stop(w->loop, &w->watcher);
+	ev_prepare_stop(w->loop, &w->flusher);
 	for (uint64_t s = w->next_out; s < w->next_seq; s++)
 		job_free(w->ring[s & w->mask]);
 	free(w->ring);
@@ -118,49 +122,76 @@ write_out(struct writer *w)
 		buffer_consume(&w->out, (size_t)n);
 	}
 	ev_io_stop(w->loop, &w->watcher);
+	buffer_shrink(&w->out, w->config.max_buffered);
 	return true;
 }
 
-/* Formats finished jobs in order while the output keeps up. */
+/* Formats finished jobs in order, while the formatted output is under its
+ * bound; returns whether it formatted any. */
+static bool
+format_ready(struct writer *w)
+{
+	bool any = false;
+
+	while (w->next_out < w->next_seq &&
+	    buffer_length(&w->out) < w->config.max_buffered) {
+		struct job *job = w->ring[w->next_out & w->mask];
+
+		if (job == NULL || job->status == STATUS_PENDING)
+			break;
+		if (result_format(&w->out, job, w->config.plugin_names) == -1) {
+			log_warnx("out of memory formatting a result");
+			break;
+		}
+		w->stats.by_status[job->status]++;
+		if (job->status == STATUS_INVALID || job->error_count > 0)
+			w->saw_failure = true;
+		if (w->config.written != NULL)
+			w->config.written(job, w->config.arg);
+		w->held_bytes -= job->metadata_length;
+		w->ring[w->next_out & w->mask] = NULL;
+		w->next_out++;
+		job_free(job);
+		any = true;
+	}
+	return any;
+}
+
+/* Output leaves once per loop iteration, every line ready by then in one
+ * write, however the jobs finished. */
 static void
 drain(struct writer *w)
 {
-	do {
-		while (w->next_out < w->next_seq &&
-		    buffer_length(&w->out) < w->config.max_buffered) {
-			struct job *job = w->ring[w->next_out & w->mask];
-
-			if (job == NULL || job->status == STATUS_PENDING)
-				break;
-			if (result_format(&w->out, job,
-			    w->config.plugin_names) == -1) {
-				log_warnx("out of memory formatting a result");
-				break;
-			}
-			w->stats.by_status[job->status]++;
-			if (job->status == STATUS_INVALID ||
-			    job->error_count > 0)
-				w->saw_failure = true;
-			w->held_bytes -= job->metadata_length;
-			w->ring[w->next_out & w->mask] = NULL;
-			w->next_out++;
-			job_free(job);
-		}
-	} while (write_out(w) && w->next_out < w->next_seq &&
-	    w->ring[w->next_out & w->mask] != NULL &&
-	    w->ring[w->next_out & w->mask]->status != STATUS_PENDING);
+	ev_prepare_stop(w->loop, &w->flusher);
+	if (w->failed)
+		return;
+	do
+		(void)format_ready(w);
+	while (write_out(w) && format_ready(w));
 	if (w->want_room && writer_has_room(w)) {
 		w->want_room = false;
 		w->config.room(w->config.arg);
 	}
+	/* This runs just before the loop would block: whoever waits for the
+	 * output to drain must hear of it now, not at the next event. */
+	if (w->config.drained != NULL && writer_drained(w))
+		w->config.drained(w->config.arg);
+}
+
+static void
+on_flush(struct ev_loop *loop, ev_prepare *watcher, int events)
+{
+	(void)loop;
+	(void)events;
+	drain(watcher->data);
 }
 
 void
 writer_complete(struct writer *w, struct job *job)
 {
 	(void)job;
-	if (!w->failed)
-		drain(w);
+	if (!w->failed && !ev_is_active(&w->watcher))
+		ev_prepare_start(w->loop, &w->flusher);
 }
 
 void

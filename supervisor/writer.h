@@ -24,6 +24,11 @@ struct writer_config {
 	size_t		 max_buffered;	/* formatted, unwritten output */
 	const char *const *plugin_names;
 	void		(*room)(void *);	/* see writer_wait_for_room */
+	/* Everything admitted so far is written (called from the loop's
+	 * prepare phase, so a caller waiting in ev_run must break out). */
+	void		(*drained)(void *);
+	/* Each job as its line is formatted, just before it is freed. */
+	void		(*written)(const struct job *, void *);
 	void		(*failed)(void *, const char *reason);
 	void		*arg;
 };

@@ -218,7 +218,7 @@ luaward_free(struct luaward *l)
 static inline bool
 wait_for_line(struct luaward *l, size_t n, double timeout_s)
 {
-	double deadline = now() + timeout_s;
+	double deadline = now() + timeout_s * slowdown();
 
 	while (now() < deadline) {
 		if (count_lines(text_of(&l->output)) > n)

@@ -34,6 +34,15 @@
  *                    supervisor's to give, never a worker's
  *   violate          hold the request before it unanswered, then report a
  *                    seccomp VIOLATION for the bad one and die by SIGSYS
+ *   violate-exit     report a VIOLATION for the bad one, then exit 1
+ *                    (no SIGSYS: the report alone proves nothing)
+ *   late-load-error  claim a load failure after READY (ERROR about itself,
+ *                    exit WIRE_EXIT_LOAD), as only a loading worker may
+ *
+ * and, whatever the record:
+ *
+ *   lying-micros     claim that every call took 2^62 microseconds
+ *   linger           answer as ok, but never exit when the input closes
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -44,6 +53,9 @@
 #include <unistd.h>
 
 #include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "../ipc/wire.h"
@@ -110,6 +122,25 @@ sleep_ms(long ms)
 		;
 }
 
+/*
+ * Dies by SIGSYS as the real worker does under its filter.  raise() would
+ * not do: a worker is init of its own pid namespace, and init ignores a
+ * signal whose action is the default unless the kernel forces it, as a
+ * seccomp filter does.
+ */
+static void
+die_by_sigsys(void)
+{
+	static struct sock_filter kill_all[] = {
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	};
+	struct sock_fprog program = { 1, kill_all };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
+		(void)prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program);
+	_exit(10);
+}
+
 int
 main(void)
 {
@@ -135,6 +166,7 @@ main(void)
 		flush();
 		_exit(WIRE_EXIT_SETUP);
 	}
+	wire_put_sealed(&out);
 	if (strcmp(behaviour, "early-reply") == 0)
 		wire_put_reply(&out, 1, "Deployment", 10, "early", 5, 0);
 	if (strcmp(behaviour, "stderr") == 0) {
@@ -186,15 +218,28 @@ main(void)
 			wire_put_violation(&out, SYS_ptrace, AUDIT_ARCH_X86_64,
 			    id);
 			flush();
-			raise(SIGSYS);
-			_exit(10);
+			die_by_sigsys();
 		}
 		if (held != 0) {
 			wire_put_reply(&out, held, "Deployment", 10, name,
 			    strlen(name), 1);
 			held = 0;
 		}
-		if (is_bad(&m) && strcmp(behaviour, "hello-twice") == 0)
+		if (is_bad(&m) && strcmp(behaviour, "violate-exit") == 0) {
+			wire_put_violation(&out, SYS_ptrace, AUDIT_ARCH_X86_64,
+			    id);
+			flush();
+			_exit(1);
+		}
+		if (is_bad(&m) && strcmp(behaviour, "late-load-error") == 0) {
+			wire_put_error(&out, 0, "load", "pretend", 7, 0);
+			flush();
+			_exit(WIRE_EXIT_LOAD);
+		}
+		if (strcmp(behaviour, "lying-micros") == 0)
+			wire_put_reply(&out, id, "Deployment", 10, name,
+			    strlen(name), UINT64_C(1) << 62);
+		else if (is_bad(&m) && strcmp(behaviour, "hello-twice") == 0)
 			wire_put_hello(&out, (uint32_t)getpid());
 		else if (is_bad(&m) && strcmp(behaviour, "not-msgpack") == 0)
 			/* 0xc1 is the one byte msgpack never uses. */
@@ -218,7 +263,7 @@ main(void)
 			buffer_append(&out, "\x7f\xff\xff\xff", 4);
 		else if (strcmp(behaviour, "flood") == 0)
 			for (;;) {
-				wire_put_log(&out, "flood", 5);
+				wire_put_log(&out, "flood", 5, 0);
 				flush();
 			}
 		else if (strcmp(behaviour, "endless-frame") == 0) {
@@ -248,5 +293,8 @@ main(void)
 	flush();
 	if (strcmp(behaviour, "stderr") == 0)
 		(void)!write(2, "bye", 3);
+	if (strcmp(behaviour, "linger") == 0)
+		for (;;)
+			sleep_ms(1000);
 	return 0;
 }

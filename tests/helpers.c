@@ -69,6 +69,21 @@ append(char **buffer, size_t *length, const char *bytes, size_t n)
 	(*buffer)[*length] = '\0';
 }
 
+double
+slowdown(void)
+{
+#ifdef LUAWARD_SANITIZE
+	double factor = 8;
+#else
+	double factor = 1;
+#endif
+	const char *extra = getenv("LUAWARD_TEST_SLOWDOWN");
+
+	if (extra != NULL && atof(extra) >= 1)
+		factor *= atof(extra);
+	return factor;
+}
+
 void
 run_luaward_argv(struct run_result *r, const char *input, size_t input_length,
     double timeout_s, const char *const *argv)
@@ -77,7 +92,7 @@ run_luaward_argv(struct run_result *r, const char *input, size_t input_length,
 	size_t written = 0, argc = 0;
 	char path[512];
 	const char **full;
-	double deadline = now() + timeout_s;
+	double deadline = now() + timeout_s * slowdown();
 	bool killed = false;
 	pid_t pid;
 

@@ -31,6 +31,14 @@ next_random(uint64_t *state)
 
 /* CLOCK_MONOTONIC in seconds. */
 double		 now(void);
+
+/*
+ * How much slower than an optimised build on a quiet machine this run may
+ * be: 8 in a sanitizer build, times $LUAWARD_TEST_SLOWDOWN when set (for a
+ * loaded machine).  Every wall-clock limit a test sets on luaward is
+ * multiplied by it; none is ever an assertion about speed.
+ */
+double		 slowdown(void);
 /* VmRSS of pid in KiB, from /proc; 0 when it cannot be read. */
 long		 rss_kib(pid_t pid);
 

@@ -36,55 +36,56 @@ fail_quarantines(struct restart_tracker *t, double now)
 	    "failure at %.3f did not quarantine", now);
 }
 
-START_TEST(test_kill_margin_is_the_timeout_again_at_least_100_ms)
+START_TEST(test_kill_grace_is_a_tenth_at_least_10_ms)
 {
-	ck_assert_uint_eq(kill_margin_ms(0), 100);
-	ck_assert_uint_eq(kill_margin_ms(1), 100);
-	ck_assert_uint_eq(kill_margin_ms(50), 100);
-	ck_assert_uint_eq(kill_margin_ms(99), 100);
-	ck_assert_uint_eq(kill_margin_ms(100), 100);
-	ck_assert_uint_eq(kill_margin_ms(101), 101);
-	ck_assert_uint_eq(kill_margin_ms(250), 250);
-	ck_assert_uint_eq(kill_margin_ms(5000), 5000);
-	ck_assert_uint_eq(kill_margin_ms(UINT32_MAX), UINT32_MAX);
+	ck_assert_uint_eq(kill_grace_ms(0), 10);
+	ck_assert_uint_eq(kill_grace_ms(1), 10);
+	ck_assert_uint_eq(kill_grace_ms(50), 10);
+	ck_assert_uint_eq(kill_grace_ms(100), 10);
+	ck_assert_uint_eq(kill_grace_ms(109), 10);
+	ck_assert_uint_eq(kill_grace_ms(120), 12);
+	ck_assert_uint_eq(kill_grace_ms(1000), 100);
+	ck_assert_uint_eq(kill_grace_ms(5000), 500);
+	ck_assert_uint_eq(kill_grace_ms(UINT32_MAX), UINT32_MAX / 10);
 }
 END_TEST
 
-START_TEST(test_call_time_left_before_at_and_after_the_deadline)
+START_TEST(test_deadline_left_before_at_and_after_the_deadline)
 {
-	/* 500 ms timeout + 500 ms margin: the kill is due 1 s after the
-	 * start (values exact in binary, so "at" is exactly zero). */
-	ck_assert_double_eq(call_time_left(100.0, 500, 100.0), 1.0);
-	ck_assert_double_eq(call_time_left(100.0, 500, 100.25), 0.75);
-	ck_assert_double_eq(call_time_left(100.0, 500, 101.0), 0.0);
-	ck_assert_double_eq(call_time_left(100.0, 500, 101.5), -0.5);
-	ck_assert(call_time_left(100.0, 500, 100.999) > 0);
-	ck_assert(call_time_left(100.0, 500, 101.001) < 0);
+	/* 500 ms limit + 50 ms grace: the kill is due 0.55 s after the
+	 * clock started. */
+	ck_assert_double_eq_tol(deadline_left(100.0, 500, 100.0), 0.55, 1e-9);
+	ck_assert_double_eq_tol(deadline_left(100.0, 500, 100.25), 0.30,
+	    1e-9);
+	ck_assert_double_eq_tol(deadline_left(100.0, 500, 100.55), 0.0, 1e-9);
+	ck_assert(deadline_left(100.0, 500, 100.549) > 0);
+	ck_assert(deadline_left(100.0, 500, 100.551) < 0);
 
-	/* A short timeout still gets the 100 ms margin: 50 + 100 ms. */
-	ck_assert_double_eq_tol(call_time_left(7.0, 50, 7.0), 0.15, 1e-9);
-	ck_assert_double_eq_tol(call_time_left(7.0, 50, 7.1), 0.05, 1e-9);
-	ck_assert_double_eq_tol(call_time_left(7.0, 50, 7.15), 0.0, 1e-9);
-	ck_assert(call_time_left(7.0, 50, 7.2) < 0);
+	/* A short limit still gets the 10 ms grace: 50 + 10 ms. */
+	ck_assert_double_eq_tol(deadline_left(7.0, 50, 7.0), 0.06, 1e-9);
+	ck_assert(deadline_left(7.0, 50, 7.059) > 0);
+	ck_assert(deadline_left(7.0, 50, 7.061) < 0);
 
-	/* The default 100 ms timeout: killed 200 ms after the start. */
-	ck_assert_double_eq_tol(call_time_left(0.0, 100, 0.0), 0.2, 1e-9);
-	ck_assert(call_time_left(0.0, 100, 0.19) > 0);
-	ck_assert(call_time_left(0.0, 100, 0.21) < 0);
+	/* The default 100 ms timeout: killed 110 ms after the start, not
+	 * twice the limit. */
+	ck_assert_double_eq_tol(deadline_left(0.0, 100, 0.0), 0.11, 1e-9);
+	ck_assert(deadline_left(0.0, 100, 0.109) > 0);
+	ck_assert(deadline_left(0.0, 100, 0.111) < 0);
 
-	/* A long timeout doubles: 5 s + 5 s. */
-	ck_assert_double_eq(call_time_left(1000.0, 5000, 1000.0), 10.0);
-	ck_assert_double_eq(call_time_left(1000.0, 5000, 1012.0), -2.0);
+	/* The default load timeout: 1 s + 100 ms. */
+	ck_assert_double_eq_tol(deadline_left(1000.0, 1000, 1000.0), 1.1,
+	    1e-9);
+	ck_assert(deadline_left(1000.0, 1000, 1001.2) < 0);
 }
 END_TEST
 
-START_TEST(test_call_time_left_timeout_zero_is_no_limit)
+START_TEST(test_deadline_left_zero_is_no_limit)
 {
 	/* However long it has run, a call without a limit is never due:
 	 * the value must dwarf any realistic clock difference. */
-	ck_assert(call_time_left(0.0, 0, 0.0) > 1e12);
-	ck_assert(call_time_left(0.0, 0, 1e9) > 1e12);
-	ck_assert(call_time_left(1.7e9, 0, 1.7e9 + 86400.0 * 365) > 1e12);
+	ck_assert(deadline_left(0.0, 0, 0.0) > 1e12);
+	ck_assert(deadline_left(0.0, 0, 1e9) > 1e12);
+	ck_assert(deadline_left(1.7e9, 0, 1.7e9 + 86400.0 * 365) > 1e12);
 }
 END_TEST
 
@@ -337,10 +338,10 @@ backoff_suite(void)
 	TCase *restarts = tcase_create("restarts");
 
 	tcase_add_test(deadline,
-	    test_kill_margin_is_the_timeout_again_at_least_100_ms);
+	    test_kill_grace_is_a_tenth_at_least_10_ms);
 	tcase_add_test(deadline,
-	    test_call_time_left_before_at_and_after_the_deadline);
-	tcase_add_test(deadline, test_call_time_left_timeout_zero_is_no_limit);
+	    test_deadline_left_before_at_and_after_the_deadline);
+	tcase_add_test(deadline, test_deadline_left_zero_is_no_limit);
 	suite_add_tcase(s, deadline);
 
 	tcase_add_test(restarts, test_first_delay_is_the_initial_delay);

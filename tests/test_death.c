@@ -74,8 +74,6 @@ START_TEST(test_protocol_violation_is_a_crash_whatever_it_said)
 	struct death_verdict v;
 
 	f.protocol_error = "sent a malformed frame: too big";
-	f.said_error = true;
-	f.said_kind = ERROR_LOAD;
 	f.said = "claims a load error";
 	f.violation = "blocked by the seccomp policy: openat (syscall 257)";
 	v = judge(&f);
@@ -179,8 +177,6 @@ START_TEST(test_load_error_it_reported)
 	struct death_verdict v;
 
 	f.loading = true;
-	f.said_error = true;
-	f.said_kind = ERROR_LOAD;
 	f.said = "does not compile: x.lua:1: unexpected symbol";
 	v = judge(&f);
 	ck_assert_int_eq(v.type, DEATH_LOAD_FAILED);
@@ -195,8 +191,6 @@ START_TEST(test_sandbox_setup_failure_it_reported)
 	struct death_verdict v;
 
 	f.loading = true;
-	f.said_error = true;
-	f.said_kind = ERROR_SANDBOX;
 	f.said = "landlock: the kernel has no Landlock";
 	v = judge(&f);
 	ck_assert_int_eq(v.type, DEATH_SETUP_FAILED);
@@ -209,8 +203,6 @@ START_TEST(test_own_memory_exhausted_is_memory)
 	struct death_facts f = facts(EXITED(WIRE_EXIT_MEMORY));
 	struct death_verdict v;
 
-	f.said_error = true;
-	f.said_kind = ERROR_ERROR;
 	f.said = "no memory for a reply";
 	v = judge(&f);
 	ck_assert_int_eq(v.type, DEATH_FAILED);
@@ -241,11 +233,81 @@ START_TEST(test_long_messages_are_cut_not_overrun)
 
 	memset(said, 'x', sizeof(said) - 1);
 	said[sizeof(said) - 1] = '\0';
-	f.said_error = true;
-	f.said_kind = ERROR_LOAD;
+	f.loading = true;
 	f.said = said;
 	v = judge(&f);
 	ck_assert_uint_eq(strlen(v.message), 400);
+}
+END_TEST
+
+START_TEST(test_violation_report_without_sigsys_is_not_the_sandbox)
+{
+	/* It reported a violation but died some other way: the report is
+	 * only words; the signal decides. */
+	struct death_facts f = facts(SIGNALED(SIGSEGV));
+	struct death_verdict v;
+
+	f.violation = "blocked by the seccomp policy: socket (syscall 41)";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+	ck_assert_str_eq(v.message, "the worker was killed by signal 11 "
+	    "(SIGSEGV)");
+	f.status = EXITED(0);
+	v = judge(&f);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+}
+END_TEST
+
+START_TEST(test_load_exit_after_ready_is_a_crash_not_a_load_failure)
+{
+	/* A worker that was serving cannot disable its plugin for good by
+	 * claiming a load failure: out of its state, it is a crash. */
+	struct death_facts f = facts(EXITED(WIRE_EXIT_LOAD));
+	struct death_verdict v;
+
+	f.said = "does not compile: pretend";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+	ck_assert_str_eq(v.message, "the worker exited with status 67, which "
+	    "only a worker that is loading may give: does not compile: "
+	    "pretend");
+	f.status = EXITED(WIRE_EXIT_SETUP);
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+}
+END_TEST
+
+START_TEST(test_what_it_said_never_decides_the_kind)
+{
+	/* Last words about a load error, then a plain exit: a crash. */
+	struct death_facts f = facts(EXITED(1));
+	struct death_verdict v;
+
+	f.said = "load: claims";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+	ck_assert_str_eq(v.message, "the worker exited with status 1: load: "
+	    "claims");
+}
+END_TEST
+
+START_TEST(test_retired_worker_blames_nothing)
+{
+	struct death_facts f = facts(SIGNALED(SIGKILL));
+	struct death_verdict v;
+
+	f.retired = true;
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_RETIRED);
+	/* A protocol violation still outweighs it. */
+	f.protocol_error = "sent an unexpected HELLO message";
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
 }
 END_TEST
 
@@ -269,6 +331,10 @@ death_suite(void)
 	tcase_add_test(t, test_own_memory_exhausted_is_memory);
 	tcase_add_test(t, test_silent_exit_and_signal_are_crashes);
 	tcase_add_test(t, test_long_messages_are_cut_not_overrun);
+	tcase_add_test(t, test_violation_report_without_sigsys_is_not_the_sandbox);
+	tcase_add_test(t, test_load_exit_after_ready_is_a_crash_not_a_load_failure);
+	tcase_add_test(t, test_what_it_said_never_decides_the_kind);
+	tcase_add_test(t, test_retired_worker_blames_nothing);
 	suite_add_tcase(s, t);
 	return s;
 }

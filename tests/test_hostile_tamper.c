@@ -115,29 +115,84 @@ END_TEST
 
 /* --- the collector -------------------------------------------------------- */
 
-START_TEST(test_stopped_collector_meets_the_memory_cap_and_recovers)
+START_TEST(test_stopped_collector_garbage_is_collected_on_refusal)
 {
-	/* Record a fills the 16 MB cap with the collector stopped: a memory
-	 * error.  Its garbage stays until record b grows a table by a
-	 * megabyte or two: the allocator refuses, Lua's emergency
-	 * collection frees the garbage and asks again, and that succeeds.
-	 * Record b is answered, not blamed for a refusal the emergency
-	 * collection made good.  (lauxlib's buffers, as in string.rep,
-	 * do not retry: there a refusal is final.) */
-	char *source = per_record("collectgarbage('stop') local t = {} "
-	    "for i = 1, 1e9 do t[i] = string.rep('x', 1e4) .. i end",
-	    "local pad = {} for i = 1, 1e5 do pad[i] = i end "
-	    "return 'StatefulSet', 'call ' .. calls .. ' running ' .. "
-	    "tostring(collectgarbage('isrunning'))", NULL,
+	/* Record a stops the collector and leaves 13 MB of garbage under
+	 * the 16 MB cap, then grows a table by a megabyte or two: the
+	 * allocator refuses, Lua's emergency collection frees the garbage
+	 * and asks again, and that succeeds.  The record is answered, not
+	 * blamed for a refusal the emergency collection made good.
+	 * (lauxlib's buffers, as in string.rep, do not retry: there a
+	 * refusal is final.) */
+	char *source = per_record("collectgarbage('stop') do local t, s = "
+	    "{}, string.rep('x', 1e4) for i = 1, 1300 do t[i] = s .. i end "
+	    "end local pad = {} for i = 1, 1e5 do pad[i] = i end "
+	    "return 'StatefulSet', 'running ' .. "
+	    "tostring(collectgarbage('isrunning'))", NULL, NULL,
 	    "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
-		FAIL_PART("memory", "memory limit reached ("),
-		DECIDE("resolved", "StatefulSet", "call 2 running false"),
+		DECIDE("resolved", "StatefulSet", "running false"),
+		PASS,
 		PASS,
 		DECIDE("resolved", "StatefulSet", "call 4"),
 	};
 	/* A generous deadline: this is about memory, not time. */
 	const char *const options[] = { "--memory", "16", "--timeout", "3000",
+	    NULL };
+
+	expect_chain(source, effects, options);
+	free(source);
+}
+END_TEST
+
+START_TEST(test_heap_at_the_cap_is_replaced_after_the_call)
+{
+	/* Record a leaks into a global until the cap refuses: a memory
+	 * error.  Its worker keeps that full heap no longer: record b runs
+	 * in a fresh worker, whose global is empty and whose calls count
+	 * from one again. */
+	char *source = per_record("leak = leak or {} "
+	    "for i = 1, 1e9 do leak[#leak + 1] = string.rep('x', 1e4) .. i "
+	    "end",
+	    "return 'StatefulSet', 'call ' .. calls .. ' leaked ' .. "
+	    "#(leak or {})", NULL,
+	    "return 'StatefulSet', 'call ' .. calls");
+	const struct effect effects[RECORDS] = {
+		FAIL_PART("memory", "memory limit reached ("),
+		DECIDE("resolved", "StatefulSet", "call 1 leaked 0"),
+		PASS,
+		DECIDE("resolved", "StatefulSet", "call 3"),
+	};
+	const char *const options[] = { "--memory", "16", "--timeout", "3000",
+	    NULL };
+
+	expect_chain(source, effects, options);
+	free(source);
+}
+END_TEST
+
+/*
+ * Debian's Lua 5.4.4 overflows the C stack when coroutine.close calls are
+ * nested deeply through __close metamethods (fixed upstream in 5.4.5):
+ * the interpreter crashes.  Contained: a crash for that record, a fresh
+ * worker for the next (docs/security.md lists such bugs).
+ */
+START_TEST(test_interpreter_crash_is_contained_as_a_crash)
+{
+	char *source = per_record("local coro = false "
+	    "for i = 1, 100000 do local previous = coro "
+	    "coro = coroutine.create(function() local cc <close> = "
+	    "setmetatable({}, {__close = function() if previous then "
+	    "assert(coroutine.close(previous)) end end}) coroutine.yield() "
+	    "end) assert(coroutine.resume(coro)) end coroutine.close(coro)",
+	    NULL, NULL, "return 'StatefulSet', 'call ' .. calls");
+	const struct effect effects[RECORDS] = {
+		FAIL_PART("crash", "the worker "),
+		PASS,
+		PASS,
+		DECIDE("resolved", "StatefulSet", "call 3"),
+	};
+	const char *const options[] = { "--memory", "256", "--timeout", "10000",
 	    NULL };
 
 	expect_chain(source, effects, options);
@@ -239,7 +294,9 @@ hostile_tamper_suite(void)
 	tcase_add_test(tamper,
 	    test_globals_metatable_cannot_fake_the_entry_point);
 	tcase_add_test(tamper,
-	    test_stopped_collector_meets_the_memory_cap_and_recovers);
+	    test_stopped_collector_garbage_is_collected_on_refusal);
+	tcase_add_test(tamper, test_heap_at_the_cap_is_replaced_after_the_call);
+	tcase_add_test(tamper, test_interpreter_crash_is_contained_as_a_crash);
 	tcase_add_test(tamper,
 	    test_collector_modes_with_odd_parameters_are_harmless);
 	tcase_add_test(tamper, test_collectgarbage_count_measures_the_plugin);

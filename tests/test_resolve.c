@@ -321,7 +321,8 @@ START_TEST(test_stats_count_the_run)
 	ck_assert_ptr_nonnull(strstr(json, "{\"name\":\"2-owner\",\"calls\":2,"
 	    "\"errors\":{\"timeout\":0,\"memory\":0,\"error\":0,"));
 	ck_assert_ptr_nonnull(strstr(json, "\"restarts\":0,\"quarantines\":0,"
-	    "\"quarantined\":false,\"latency_us\":{\"p50\":"));
+	    "\"quarantined\":false,\"log_lines_dropped\":0,"
+	    "\"latency_us\":{\"p50\":"));
 	/* One object, ending the output. */
 	ck_assert_str_eq(json + strlen(json) - 4, "}]}\n");
 	run_result_free(&r);

@@ -327,7 +327,7 @@ expect_stopped_by(int signal_number)
 	const char *args[] = { "resolve", "--plugins", "plugins", NULL };
 	pid_t pids[16];
 	int pidfds[16];
-	char said[64];
+	char said[96];
 	struct luaward l;
 	double deadline;
 	size_t n;
@@ -349,8 +349,8 @@ expect_stopped_by(int signal_number)
 		luaward_pump(&l, 10);
 	ck_assert_int_eq(luaward_wait(&l), 1);
 	ck_assert_uint_eq(count_lines(text_of(&l.output)), 2);
-	snprintf(said, sizeof(said), "luaward: interrupted by signal %d: "
-	    "stopping\n", signal_number);
+	snprintf(said, sizeof(said), "luaward: interrupted by signal %d "
+	    "(SIG%s): stopping\n", signal_number, sigabbrev_np(signal_number));
 	ck_assert_str_eq(text_of(&l.errors), said);
 	for (size_t i = 0; i < n; i++) {
 		struct pollfd p = { .fd = pidfds[i], .events = POLLIN };
@@ -401,6 +401,134 @@ START_TEST(test_stats_after_a_signal_count_worker_memory)
 }
 END_TEST
 
+/* A signal that ends the run, whichever, still gives the stats: here
+ * SIGHUP and SIGUSR2, into --stats-file. */
+static void
+expect_stats_after(int signal_number)
+{
+	char *dir = temp_dir(), *path, *stats;
+	const char *args[] = { "resolve", "--plugins", "plugins",
+	    "--stats=json", "--stats-file", NULL, NULL };
+	struct luaward l;
+	double deadline;
+	size_t length;
+
+	ck_assert_int_ne(asprintf(&path, "%s/stats.json", dir), -1);
+	args[5] = path;
+	luaward_start(&l, args);
+	luaward_send(&l, "{\"name\":\"a\"}\n{\"name\":\"b\"}\n", 26);
+	ck_assert_msg(wait_for_line(&l, 1, 60), "stderr: %s",
+	    text_of(&l.errors));
+	ck_assert_int_eq(kill(l.pid, signal_number), 0);
+	deadline = now() + 60;
+	while ((l.out != -1 || l.err != -1) && now() < deadline)
+		luaward_pump(&l, 10);
+	ck_assert_int_eq(luaward_wait(&l), 1);
+	stats = read_source_file(path, &length);
+	ck_assert_msg(strncmp(stats, "{\"records\":2,", 13) == 0, "%s",
+	    stats);
+	ck_assert_ptr_nonnull(strstr(stats, "\"resolved\":"));
+	/* stderr has the reason, and no stats. */
+	ck_assert_ptr_null(strstr(text_of(&l.errors), "records"));
+	ck_assert_ptr_nonnull(strstr(text_of(&l.errors), "interrupted by "
+	    "signal"));
+	free(stats);
+	free(path);
+	free(dir);
+	luaward_free(&l);
+}
+
+START_TEST(test_sighup_ends_the_run_with_its_stats)
+{
+	expect_stats_after(SIGHUP);
+}
+END_TEST
+
+START_TEST(test_sigusr2_ends_the_run_with_its_stats)
+{
+	expect_stats_after(SIGUSR2);
+}
+END_TEST
+
+START_TEST(test_stats_file_that_cannot_be_written_is_a_usage_error)
+{
+	struct run_result r;
+
+	run_luaward(&r, "{}\n", 3, 60, "resolve", "--plugins", "plugins",
+	    "--stats-file", "/nonexistent/dir/stats", NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_ptr_nonnull(strstr(r.err, "--stats-file "
+	    "/nonexistent/dir/stats: No such file or directory"));
+	run_result_free(&r);
+}
+END_TEST
+
+/*
+ * Standard descriptors closed at start: luaward must not read its records
+ * from, or write its lines over, whatever file next takes the number.
+ */
+static int
+run_with_closed(int closed_fd, const char *input_path)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		char *path;
+
+		if (asprintf(&path, "%s/luaward", build_dir()) == -1)
+			_exit(120);
+		char *const argv[] = { path, (char *)"resolve", (char *)
+		    "--plugins", (char *)"plugins", (char *)input_path, NULL };
+
+		close(closed_fd);
+		execv(path, argv);
+		_exit(121);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+START_TEST(test_closed_stdout_does_not_overwrite_a_file)
+{
+	char *dir = temp_dir(), *input, *after;
+	static const char pods[] = "{\"metadata\":{\"name\":\"a\"}}\n";
+	size_t length;
+
+	input = write_text(dir, "pods.json", pods);
+	/* The input opened read-only would be fd 1: the lines must go
+	 * nowhere, not fail against it, and the file stay as it was. */
+	ck_assert_int_eq(run_with_closed(1, input), 0);
+	after = read_source_file(input, &length);
+	ck_assert_str_eq(after, pods);
+	free(after);
+	free(input);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_closed_stdin_reads_nothing)
+{
+	/* Without a FILE, the records come from stdin: closed, it is empty,
+	 * not the policy or a plugin that happened to take fd 0. */
+	ck_assert_int_eq(run_with_closed(0, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_closed_stderr_still_runs)
+{
+	char *dir = temp_dir(), *input;
+
+	input = write_text(dir, "pods.json", "{\"name\":\"a\"}\n");
+	ck_assert_int_eq(run_with_closed(2, input), 0);
+	free(input);
+	free(dir);
+}
+END_TEST
+
 Suite *
 run_edges_suite(void)
 {
@@ -420,6 +548,12 @@ run_edges_suite(void)
 	tcase_add_test(t, test_sigterm_stops_the_run);
 	tcase_add_test(t, test_sigint_stops_the_run);
 	tcase_add_test(t, test_stats_after_a_signal_count_worker_memory);
+	tcase_add_test(t, test_sighup_ends_the_run_with_its_stats);
+	tcase_add_test(t, test_sigusr2_ends_the_run_with_its_stats);
+	tcase_add_test(t, test_stats_file_that_cannot_be_written_is_a_usage_error);
+	tcase_add_test(t, test_closed_stdout_does_not_overwrite_a_file);
+	tcase_add_test(t, test_closed_stdin_reads_nothing);
+	tcase_add_test(t, test_closed_stderr_still_runs);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -5,7 +5,9 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <elf.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +165,47 @@ START_TEST(test_selftest_takes_no_arguments)
 }
 END_TEST
 
+/*
+ * The worker binary is position-independent, so address-space
+ * randomisation moves its code on every start (docs/security.md), and
+ * static: no program interpreter, no library looked up at exec.  The
+ * sanitizer build's worker is dynamic (its runtimes cannot be linked
+ * statically): there only the first half holds.
+ */
+START_TEST(test_worker_is_a_static_position_independent_executable)
+{
+	char *path;
+	size_t length;
+	char *image;
+	const Elf64_Ehdr *header;
+	bool interpreter = false;
+
+	ck_assert_int_ne(asprintf(&path, "%s/luaward-worker", build_dir()), -1);
+	image = read_source_file(path, &length);
+	ck_assert_uint_ge(length, sizeof(*header));
+	header = (const Elf64_Ehdr *)(const void *)image;
+	ck_assert_mem_eq(header->e_ident, ELFMAG, SELFMAG);
+	ck_assert_int_eq(header->e_type, ET_DYN);
+	ck_assert_uint_le(header->e_phoff + (size_t)header->e_phnum *
+	    sizeof(Elf64_Phdr), length);
+	for (size_t i = 0; i < header->e_phnum; i++) {
+		const Elf64_Phdr *segment = (const Elf64_Phdr *)(const void *)
+		    (image + header->e_phoff + i * sizeof(Elf64_Phdr));
+
+		if (segment->p_type == PT_INTERP)
+			interpreter = true;
+	}
+#ifdef LUAWARD_SANITIZE
+	(void)interpreter;
+#else
+	ck_assert_msg(!interpreter, "%s asks for a program interpreter",
+	    path);
+#endif
+	free(image);
+	free(path);
+}
+END_TEST
+
 Suite *
 selftest_suite(void)
 {
@@ -174,6 +217,7 @@ selftest_suite(void)
 	tcase_add_test(t, test_weakened_policy_fails_loudly);
 	tcase_add_test(t, test_landlock_blocks_files_when_seccomp_would_not);
 	tcase_add_test(t, test_selftest_takes_no_arguments);
+	tcase_add_test(t, test_worker_is_a_static_position_independent_executable);
 	suite_add_tcase(s, t);
 	return s;
 }

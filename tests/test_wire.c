@@ -334,11 +334,72 @@ START_TEST(test_log_round_trip)
 	struct buffer out = { 0 };
 	struct wire_message m;
 
-	ck_assert_int_eq(wire_put_log(&out, text, sizeof(text) - 1), 0);
+	ck_assert_int_eq(wire_put_log(&out, text, sizeof(text) - 1, 7), 0);
 	must_decode_frame(&out, &m);
 	ck_assert_int_eq(m.type, WIRE_LOG);
 	assert_bytes(m.u.log.text, text, sizeof(text) - 1);
+	ck_assert_uint_eq(m.u.log.dropped, 7);
 	buffer_free(&out);
+}
+END_TEST
+
+START_TEST(test_sealed_round_trip)
+{
+	struct buffer out = { 0 };
+	struct wire_message m;
+
+	ck_assert_int_eq(wire_put_sealed(&out), 0);
+	must_decode_frame(&out, &m);
+	ck_assert_int_eq(m.type, WIRE_SEALED);
+	buffer_free(&out);
+}
+END_TEST
+
+/* The header the supervisor writes before a request's metadata (which it
+ * hands to writev where it lies) must make exactly the frame the encoder
+ * makes, for every size class of id and of metadata length. */
+START_TEST(test_request_header_matches_the_encoder)
+{
+	static const uint64_t ids[] = { 1, 0x7f, 0x80, 0xff, 0x100, 0xffff,
+	    0x10000, 0xffffffffull, 0x100000000ull, UINT64_MAX };
+	static const size_t lengths[] = { 0, 1, 31, 32, 255, 256, 65535,
+	    65536, WIRE_MAX_METADATA };
+	char *metadata = malloc(WIRE_MAX_METADATA);
+
+	ck_assert_ptr_nonnull(metadata);
+	memset(metadata, 'm', WIRE_MAX_METADATA);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]);
+		    l++) {
+			unsigned char header[WIRE_REQUEST_HEADER_MAX];
+			struct buffer out = { 0 };
+			struct wire_message m;
+			size_t n = wire_request_header(header, ids[i],
+			    lengths[l]);
+
+			ck_assert_uint_gt(n, WIRE_HEADER_SIZE);
+			ck_assert_int_eq(wire_put_request(&out, ids[i],
+			    metadata, lengths[l]), 0);
+			ck_assert_uint_eq(buffer_length(&out), n + lengths[l]);
+			ck_assert_mem_eq(buffer_bytes(&out), header, n);
+			must_decode_frame(&out, &m);
+			ck_assert_uint_eq(m.u.request.id, ids[i]);
+			ck_assert_uint_eq(m.u.request.metadata.length,
+			    lengths[l]);
+			buffer_free(&out);
+		}
+	free(metadata);
+}
+END_TEST
+
+START_TEST(test_request_header_refuses_an_oversized_frame)
+{
+	unsigned char header[WIRE_REQUEST_HEADER_MAX];
+
+	ck_assert_uint_eq(wire_request_header(header, 1, WIRE_MAX_MESSAGE), 0);
+	ck_assert_uint_eq(wire_request_header(header, 1, SIZE_MAX), 0);
+	ck_assert_uint_gt(wire_request_header(header, 1, WIRE_MAX_MESSAGE -
+	    16), 0);
 }
 END_TEST
 
@@ -458,12 +519,13 @@ START_TEST(test_names)
 {
 	static const char *const names[] = { "unknown", "HELLO", "LOAD",
 	    "READY", "REQUEST", "REPLY", "ERROR", "LOG", "VIOLATION", "PROBE",
-	    "unknown", "unknown" };
+	    "SEALED", "unknown", "unknown" };
 
 	for (uint64_t t = 0; t < sizeof(names) / sizeof(names[0]); t++)
 		ck_assert_str_eq(wire_type_name(t), names[t]);
 	ck_assert_str_eq(wire_type_name(WIRE_PROBE), "PROBE");
-	ck_assert_str_eq(wire_type_name(10), "unknown");
+	ck_assert_str_eq(wire_type_name(WIRE_SEALED), "SEALED");
+	ck_assert_str_eq(wire_type_name(11), "unknown");
 	ck_assert_str_eq(wire_type_name(UINT64_MAX), "unknown");
 	ck_assert_str_eq(wire_mode_name(WIRE_MODE_OFF), "off");
 	ck_assert_str_eq(wire_mode_name(WIRE_MODE_AUTO), "auto");
@@ -492,6 +554,9 @@ wire_suite(void)
 	tcase_add_test(round, test_reply_round_trip);
 	tcase_add_test(round, test_error_round_trip);
 	tcase_add_test(round, test_log_round_trip);
+	tcase_add_test(round, test_sealed_round_trip);
+	tcase_add_test(round, test_request_header_matches_the_encoder);
+	tcase_add_test(round, test_request_header_refuses_an_oversized_frame);
 	tcase_add_test(round, test_violation_round_trip);
 	tcase_add_test(round, test_violation_syscall_range);
 	tcase_add_test(round, test_micros_round_trip);

@@ -204,7 +204,7 @@ START_TEST(test_documented_layouts)
 	REJECT(NULL, 0x94, 0x05, 0x2a, 0xa1, 't', 0xa1, 'n');
 	REJECT(NULL, 0x94, 0x06, 0x01, 0xa1, 'k', 0xa1, 'm');
 	/* A PROBE's fields under the first unknown type. */
-	REJECT("type", 0x95, 0x0a, 0xa4, 'f', 'o', 'r', 'k', 0xa7, 'a', 'l',
+	REJECT("type", 0x95, 0x0b, 0xa4, 'f', 'o', 'r', 'k', 0xa7, 'a', 'l',
 	    'l', 'o', 'w', 'e', 'd', 0x00, 0xa0);
 	/* PROBE fields in the wrong order: errno where the verdict goes. */
 	REJECT("verdict", 0x95, 0x09, 0xa4, 'f', 'o', 'r', 'k', 0x00, 0xa7,
@@ -232,7 +232,7 @@ START_TEST(test_frames_in_sequence)
 	ck_assert_int_eq(wire_put_request(&out, 5, "{}", 2), 0);
 	ck_assert_int_eq(wire_put_reply(&out, 5, "a", 1, "b", 1, 123), 0);
 	ck_assert_int_eq(wire_put_error(&out, 6, "memory", "m", 1, 456), 0);
-	ck_assert_int_eq(wire_put_log(&out, "l", 1), 0);
+	ck_assert_int_eq(wire_put_log(&out, "l", 1, 0), 0);
 	ck_assert_int_eq(wire_put_violation(&out, 2, 3, 4), 0);
 	ck_assert_int_eq(wire_put_probe(&out, "ptrace", "blocked", 1,
 	    "Operation not permitted"), 0);
@@ -284,7 +284,7 @@ START_TEST(test_frame_split_at_every_byte)
 	ck_assert_int_eq(wire_put_request(&whole, 77, metadata,
 	    sizeof(metadata)), 0);
 	first = buffer_length(&whole);
-	ck_assert_int_eq(wire_put_log(&whole, "second", 6), 0);
+	ck_assert_int_eq(wire_put_log(&whole, "second", 6, 0), 0);
 	total = buffer_length(&whole);
 	/* A payload over 255 bytes: more than one header byte matters. */
 	ck_assert_uint_gt(first - WIRE_HEADER_SIZE, 255);
@@ -444,14 +444,14 @@ START_TEST(test_encoders_refuse_oversized_messages)
 	/* A consumed prefix too: the buffer's start is not 0. */
 	ck_assert_int_eq(wire_put_hello(&out, 1), 0);
 	first = buffer_length(&out);
-	ck_assert_int_eq(wire_put_log(&out, "kept", 4), 0);
+	ck_assert_int_eq(wire_put_log(&out, "kept", 4, 0), 0);
 	buffer_consume(&out, first);
 	before = buffer_length(&out);
 	snapshot = xalloc(before);
 	memcpy(snapshot, buffer_bytes(&out), before);
 
 	ck_assert_int_eq(wire_put_request(&out, 1, big, WIRE_MAX_MESSAGE), -1);
-	ck_assert_int_eq(wire_put_log(&out, big, WIRE_MAX_MESSAGE + 1), -1);
+	ck_assert_int_eq(wire_put_log(&out, big, WIRE_MAX_MESSAGE + 1, 0), -1);
 	ck_assert_int_eq(wire_put_reply(&out, 1, "Deployment", 10, big,
 	    WIRE_MAX_MESSAGE, 0), -1);
 	ck_assert_int_eq(wire_put_reply(&out, 1, big, WIRE_MAX_MESSAGE / 2,
@@ -478,7 +478,7 @@ START_TEST(test_encoders_refuse_oversized_messages)
 	ck_assert_uint_eq(buffer_length(&out), before);
 	ck_assert_int_eq(memcmp(buffer_bytes(&out), snapshot, before), 0);
 	/* And the buffer still works: the kept frame, then a new one. */
-	ck_assert_int_eq(wire_put_log(&out, "next", 4), 0);
+	ck_assert_int_eq(wire_put_log(&out, "next", 4, 0), 0);
 	ck_assert_int_eq(wire_frame(&out, &payload, &length, error,
 	    sizeof(error)), 1);
 	ck_assert_int_eq(wire_decode(decoder, payload, length, &m, error,

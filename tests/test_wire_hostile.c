@@ -42,7 +42,7 @@ START_TEST(test_truncated_payloads)
 	    UINT64_MAX), 0);
 	ck_assert_int_eq(wire_put_error(&out, 3, "crash", "gone", 4, 70000),
 	    0);
-	ck_assert_int_eq(wire_put_log(&out, "log", 3), 0);
+	ck_assert_int_eq(wire_put_log(&out, "log", 3, 0), 0);
 	ck_assert_int_eq(wire_put_violation(&out, -5, 0xc000003e, 9), 0);
 	ck_assert_int_eq(wire_put_violation(&out, INT32_MIN, 0xc000003e, 9),
 	    0);
@@ -190,12 +190,12 @@ START_TEST(test_unknown_type)
 {
 	REJECT("type", 0x91, 0x00);
 	REJECT("type", 0x92, 0x00, 0xa0);
-	/* WIRE_PROBE (9) is the last type: 10 is the first unknown one. */
-	REJECT("type", 0x92, 0x0a, 0xa0);
-	REJECT("type", 0x91, 0x0a);
+	/* WIRE_SEALED (10) is the last type: 11 is the first unknown one. */
 	REJECT("type", 0x92, 0x0b, 0xa0);
-	REJECT("type", 0x92, 0xcc, 0x0a, 0xa0);
-	REJECT("type", 0x92, 0xcf, 0, 0, 0, 0, 0, 0, 0, 0x0a, 0xa0);
+	REJECT("type", 0x91, 0x0b);
+	REJECT("type", 0x92, 0x0c, 0xa0);
+	REJECT("type", 0x92, 0xcc, 0x0b, 0xa0);
+	REJECT("type", 0x92, 0xcf, 0, 0, 0, 0, 0, 0, 0, 0x0b, 0xa0);
 	REJECT("type", 0x92, 0x7f, 0xa0);
 	REJECT("type", 0x92, 0xcc, 0xff, 0xa0);
 	REJECT("type", 0x92, 0xcf, 0x80, 0, 0, 0, 0, 0, 0, WIRE_LOG, 0xa0);
@@ -256,7 +256,12 @@ pack_field(msgpack_packer *pk, enum wire_type type, size_t field)
 			pack_str(pk, field == 2 ? "error" : "boom");
 		return;
 	case WIRE_LOG:
-		pack_str(pk, "text");
+		if (field == 1)
+			pack_str(pk, "text");
+		else
+			msgpack_pack_uint64(pk, 3);
+		return;
+	case WIRE_SEALED:
 		return;
 	case WIRE_VIOLATION:
 		if (field == 1)
@@ -298,8 +303,8 @@ START_TEST(test_wrong_field_count)
 	const size_t *arity = field_count;
 
 	ck_assert_uint_eq(sizeof(field_count) / sizeof(field_count[0]),
-	    WIRE_PROBE + 1);
-	for (enum wire_type t = WIRE_HELLO; t <= WIRE_PROBE; t++) {
+	    WIRE_TYPE_LAST + 1);
+	for (enum wire_type t = WIRE_HELLO; t <= WIRE_TYPE_LAST; t++) {
 		struct wire_message m;
 		struct pack p;
 
@@ -496,7 +501,7 @@ START_TEST(test_mutated_payloads)
 	ck_assert_int_eq(wire_put_reply(&out, 9, "CloneSet", 8, "c", 1,
 	    1u << 20), 0);
 	ck_assert_int_eq(wire_put_error(&out, 9, "sandbox", "x", 1, 5), 0);
-	ck_assert_int_eq(wire_put_log(&out, "log", 3), 0);
+	ck_assert_int_eq(wire_put_log(&out, "log", 3, 0), 0);
 	ck_assert_int_eq(wire_put_violation(&out, 2, 0xc000003e, 9), 0);
 	ck_assert_int_eq(wire_put_probe(&out, "map-executable", "blocked", 13,
 	    "Permission denied"), 0);

@@ -40,8 +40,8 @@ START_TEST(test_field_limits)
 	CHECK_DECODE(-1, wire_put_error(&out_, 1, "error", big,
 	    WIRE_MAX_TEXT + 1, 0));
 	/* LOG: WIRE_MAX_TEXT. */
-	CHECK_DECODE(0, wire_put_log(&out_, big, WIRE_MAX_TEXT));
-	CHECK_DECODE(-1, wire_put_log(&out_, big, WIRE_MAX_TEXT + 1));
+	CHECK_DECODE(0, wire_put_log(&out_, big, WIRE_MAX_TEXT, 0));
+	CHECK_DECODE(-1, wire_put_log(&out_, big, WIRE_MAX_TEXT + 1, 0));
 	/* REQUEST: WIRE_MAX_METADATA. */
 	CHECK_DECODE(0, wire_put_request(&out_, 1, big, WIRE_MAX_METADATA));
 	CHECK_DECODE(-1, wire_put_request(&out_, 1, big,

@@ -220,10 +220,12 @@ START_TEST(test_valid_load_is_served)
 	run_worker(&r, &input, false, NULL);
 	ck_assert_msg(r.status == WIRE_EXIT_DONE, "exit %d: %s", r.status,
 	    r.err);
-	ck_assert_uint_eq(message_count(&r), 3);
+	ck_assert_uint_eq(message_count(&r), 4);
 	message_of(&r, 1, decoder, &m);
-	ck_assert_int_eq(m.type, WIRE_READY);
+	ck_assert_int_eq(m.type, WIRE_SEALED);
 	message_of(&r, 2, decoder, &m);
+	ck_assert_int_eq(m.type, WIRE_READY);
+	message_of(&r, 3, decoder, &m);
 	ck_assert_int_eq(m.type, WIRE_REPLY);
 	ck_assert_uint_eq(m.u.reply.id, 7);
 	ck_assert(wire_string_is(m.u.reply.type, "Deployment"));

@@ -149,8 +149,8 @@ decode_copy(const void *bytes, size_t n)
 static inline void
 reject_at(int at, const char *fragment, const void *bytes, size_t n)
 {
-	static const unsigned char log_ok[] = { 0x92, WIRE_LOG, 0xa2, 'o',
-	    'k' };
+	static const unsigned char log_ok[] = { 0x93, WIRE_LOG, 0xa2, 'o',
+	    'k', 0x00 };
 
 	ck_assert_msg(decode_copy(bytes, n) == -1,
 	    "at %d: a payload of %zu bytes was accepted", at, n);
@@ -214,7 +214,8 @@ pack_accept_at(int line, struct pack *p, struct wire_message *m)
 static const size_t field_count[] = {
 	[WIRE_HELLO] = 2, [WIRE_LOAD] = 2, [WIRE_READY] = 3,
 	[WIRE_REQUEST] = 2, [WIRE_REPLY] = 4, [WIRE_ERROR] = 4,
-	[WIRE_LOG] = 1, [WIRE_VIOLATION] = 3, [WIRE_PROBE] = 4,
+	[WIRE_LOG] = 2, [WIRE_VIOLATION] = 3, [WIRE_PROBE] = 4,
+	[WIRE_SEALED] = 0,
 };
 
 /*

@@ -37,9 +37,8 @@ log_configure(uint32_t lines_per_second, uint32_t lines_burst)
 void
 log_line(const char *text, size_t length)
 {
-	char line[LOG_MAX_LINE + 64];
+	char line[LOG_MAX_LINE + 3];
 	uint64_t now = monotonic_ms();
-	size_t n = 0;
 
 	tokens += (double)(now - last_refill) * rate / 1000.0;
 	if (tokens > burst)
@@ -50,21 +49,22 @@ log_line(const char *text, size_t length)
 		return;
 	}
 	tokens -= 1;
-	if (dropped > 0) {
-		n = (size_t)snprintf(line, sizeof(line),
-		    "(%llu lines dropped by the rate limit) ",
-		    (unsigned long long)dropped);
-		dropped = 0;
-	}
 	if (length > LOG_MAX_LINE) {
-		memcpy(line + n, text, LOG_MAX_LINE);
-		n += LOG_MAX_LINE;
-		memcpy(line + n, "...", 3);
-		n += 3;
-	} else {
-		memcpy(line + n, text, length);
-		n += length;
+		memcpy(line, text, LOG_MAX_LINE);
+		memcpy(line + LOG_MAX_LINE, "...", 3);
+		text = line;
+		length = LOG_MAX_LINE + 3;
 	}
-	/* Out of memory: the line is lost, the reply that follows is not. */
-	(void)wire_put_log(channel_output(), line, n);
+	/* Out of memory: the line is lost, the reply that follows is not.
+	 * The lines dropped so far are counted by the supervisor. */
+	if (wire_put_log(channel_output(), text, length, dropped) == 0)
+		dropped = 0;
+}
+
+void
+log_report_dropped(void)
+{
+	/* An empty LOG only carries the count. */
+	if (dropped > 0 && wire_put_log(channel_output(), "", 0, dropped) == 0)
+		dropped = 0;
 }

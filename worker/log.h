@@ -19,4 +19,8 @@ void	 log_line(const char *text, size_t length);
 uint64_t monotonic_ms(void);
 uint64_t monotonic_us(void);
 
+/* Tells the supervisor how many lines the rate limit dropped, if any, once
+ * a call is over (the count otherwise rides on the next line). */
+void	 log_report_dropped(void);
+
 #endif

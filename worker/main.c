@@ -19,6 +19,7 @@
 #include "../ipc/wire.h"
 #include "call.h"
 #include "channel.h"
+#include "log.h"
 #include "luaenv.h"
 #include "probe.h"
 #include "sandbox.h"
@@ -63,6 +64,7 @@ serve_requests(lua_State *L)
 		call_request(L, message.u.request.id,
 		    message.u.request.metadata);
 		sandbox_set_current_request(0);
+		log_report_dropped();
 	}
 	(void)channel_flush();
 }
@@ -104,6 +106,10 @@ main(int argc, char **argv)
 	L = luaenv_new(&message.u.load.settings);
 	call_init(L, &message.u.load.settings);
 	sandbox_seal(&message.u.load.settings, &report);
+	/* Plugin code runs from here on: the supervisor's load limit starts
+	 * now, not while the sandbox was being built. */
+	send_or_die(wire_put_sealed(channel_output()));
+	(void)channel_flush();
 	if (message.u.load.settings.probe.length > 0) {
 		/* selftest: the layers, then the one probe, instead of a
 		 * plugin. */
