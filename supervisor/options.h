@@ -40,6 +40,7 @@ struct options {
 	uint32_t	 restart_delay_ms;
 	int		 stats;			/* 0, 1 human, 2 json */
 	bool		 verbose;
+	bool		 allow_insecure_plugins;
 };
 
 void	 options_defaults(struct options *);
