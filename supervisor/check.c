@@ -98,9 +98,9 @@ cmd_check(int argc, char **argv)
 		    "--help)");
 	plugins = xcalloc((size_t)(argc - first), sizeof(*plugins));
 	for (int i = first; i < argc; i++)
-		if (plugins_load_plugin(argv[i], options.allow_insecure_plugins ?
-		    PLUGINS_ALLOW_INSECURE : 0, &plugins[i - first], error,
-		    sizeof(error)) == -1)
+		if (plugins_load_plugin(argv[i],
+		    options.allow_insecure_plugins ? PLUGINS_ALLOW_INSECURE :
+		    0, &plugins[i - first], error, sizeof(error)) == -1)
 			fatalx("%s", error);
 	setup_load(&setup, &options);
 	setup_pool_config(&setup, &options, &config);

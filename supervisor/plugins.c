@@ -147,7 +147,7 @@ check_directory(int fd, const char *path, char *error, size_t error_size)
 	errno = ELOOP;
 failed:
 	snprintf(error, error_size, "plugin directory %s: cannot check the "
-	    "directories above it: %s", shown, strerror(errno));
+	    "directories above it: %s", path, strerror(errno));
 done:
 	if (current != -1)
 		close(current);
@@ -273,6 +273,11 @@ plugins_load_plugin(const char *path, unsigned flags,
 	int dirfd;
 
 	base = slash != NULL ? slash + 1 : path;
+	if (*base == '\0') {
+		snprintf(error, error_size, "cannot read %s: not a file name",
+		    path);
+		return -1;
+	}
 	dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
 	    xstrndup(path, (size_t)(slash - path));
 	if ((dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 ||

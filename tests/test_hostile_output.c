@@ -525,10 +525,11 @@ expect_terminal_safe(const char *text, size_t length, const char *start)
 			ck_assert_msg(start == NULL || strncmp(text + i, start,
 			    strlen(start)) == 0, "a line starts '%.40s' in:\n"
 			    "%s", text + i, text);
-			ck_assert_msg(strncmp(text + i, "luaward: forged", 15) !=
-			    0, "a forged line in:\n%s", text);
+			ck_assert_msg(strncmp(text + i, "luaward: forged",
+			    15) != 0, "a forged line in:\n%s", text);
 		}
-		ck_assert_msg(n > 0, "invalid UTF-8 at %zu: %.40s", i, text + i);
+		ck_assert_msg(n > 0, "invalid UTF-8 at %zu: %.40s", i,
+		    text + i);
 		ck_assert_msg(cp == '\t' || cp == '\n' || (cp >= 0x20 &&
 		    cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f) &&
 		    cp != 0x061c && cp != 0x200e && cp != 0x200f &&

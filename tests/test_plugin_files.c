@@ -83,9 +83,10 @@ expect_lines(const struct run_result *r, const char *errors)
 	    "stderr:\n%s", r->status, r->out, r->err);
 	for (size_t i = 0; i < 2; i++) {
 		char *line = line_of(r->out, i);
-		char *expected = must_asprintf("{\"uid\":\"\",\"namespace\":\"\","
-		    "\"name\":\"%s\",\"status\":\"resolved\",\"workloadType\":"
-		    "\"Deployment\",\"workloadName\":\"good\",\"plugin\":"
+		char *expected = must_asprintf("{\"uid\":\"\",\"namespace\":"
+		    "\"\",\"name\":\"%s\",\"status\":\"resolved\","
+		    "\"workloadType\":\"Deployment\",\"workloadName\":"
+		    "\"good\",\"plugin\":"
 		    "\"zz-good\"%s%s%s}", names[i], errors[0] != '\0' ?
 		    ",\"errors\":[" : "", errors, errors[0] != '\0' ? "]" : "");
 
@@ -120,7 +121,7 @@ good_dir(void)
 	return plugin_dir(GOOD, good_plugin, NULL);
 }
 
-/* --- what is not a regular file -------------------------------------------- */
+/* --- what is not a regular file ------------------------------------------- */
 
 START_TEST(test_fifo_is_a_load_error_and_does_not_hang_the_run)
 {
@@ -223,7 +224,7 @@ START_TEST(test_socket_and_device_are_load_errors)
 }
 END_TEST
 
-/* --- size -------------------------------------------------------------------- */
+/* --- size ----------------------------------------------------------------- */
 
 START_TEST(test_oversized_file_is_a_load_error_and_one_mebibyte_is_not)
 {
@@ -252,7 +253,7 @@ START_TEST(test_oversized_file_is_a_load_error_and_one_mebibyte_is_not)
 }
 END_TEST
 
-/* --- permission -------------------------------------------------------------- */
+/* --- permission ----------------------------------------------------------- */
 
 /*
  * Runs luaward resolve as an ordinary user (nobody), for whom permissions
@@ -471,7 +472,7 @@ START_TEST(test_writable_directory_above_is_refused_unless_sticky)
 }
 END_TEST
 
-/* --- check ------------------------------------------------------------------- */
+/* --- check ---------------------------------------------------------------- */
 
 START_TEST(test_check_reports_an_unusable_file_as_failed)
 {
@@ -510,8 +511,10 @@ plugin_files_suite(void)
 	TCase *trust = tcase_create("trust");
 
 	tcase_set_timeout(kinds, 600);
-	tcase_add_test(kinds, test_fifo_is_a_load_error_and_does_not_hang_the_run);
-	tcase_add_test(kinds, test_symlink_is_refused_and_its_target_never_read);
+	tcase_add_test(kinds,
+	    test_fifo_is_a_load_error_and_does_not_hang_the_run);
+	tcase_add_test(kinds,
+	    test_symlink_is_refused_and_its_target_never_read);
 	tcase_add_test(kinds, test_directory_named_lua_is_a_load_error);
 	tcase_add_test(kinds, test_socket_and_device_are_load_errors);
 	tcase_add_test(kinds,

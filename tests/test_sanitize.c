@@ -337,7 +337,7 @@ START_TEST(test_worst_case_growth_fits_the_documented_bound)
 }
 END_TEST
 
-/* --- lines ----------------------------------------------------------------- */
+/* --- lines ---------------------------------------------------------------- */
 
 /* What sanitize_print writes of "%s" with a prefix, newly allocated. */
 static char *
