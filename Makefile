@@ -47,7 +47,8 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/timing.c \
 		   supervisor/setup.c supervisor/resolve.c \
 		   supervisor/policy_command.c supervisor/trial.c \
-		   supervisor/selftest.c supervisor/check.c
+		   supervisor/selftest.c supervisor/check.c \
+		   supervisor/sanitize.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))

@@ -13,10 +13,13 @@
 #include "commands.h"
 #include "log.h"
 #include "options.h"
+#include "sanitize.h"
 #include "setup.h"
 #include "trial.h"
 
-/* Loads one plugin; prints its report; returns true when it loaded. */
+/* Loads one plugin; prints its report; returns true when it loaded.  The
+ * path, the plugin's messages and the names it touched are the plugin's
+ * text: every line goes through the cleaner (sanitize.h). */
 static bool
 check_plugin(struct ev_loop *loop, const struct pool_config *config,
     const struct plugin_source *plugin, const char *path)
@@ -27,6 +30,12 @@ check_plugin(struct ev_loop *loop, const struct pool_config *config,
 	const char *message = result.death.message;
 	bool loaded;
 
+	if (plugin->load_error != NULL) {
+		sanitize_print(stdout, "%s:", path);
+		sanitize_print(stdout, "  result: FAILED: %s",
+		    plugin->load_error);
+		return false;
+	}
 	pool_worker_setup(config, plugin, &log, &worker);
 	trial_run(loop, &worker, &result);
 	if (!result.started)
@@ -35,12 +44,14 @@ check_plugin(struct ev_loop *loop, const struct pool_config *config,
 		fatalx("%s: a sandbox layer cannot be applied: %s", path,
 		    message);
 	loaded = result.ready;
-	printf("%s:\n", path);
+	sanitize_print(stdout, "%s:", path);
 	if (loaded) {
-		printf("  compiles: yes\n  defines GetWorkloadTypeAndName: "
-		    "yes\n  touched at load: %s\n  result: ok\n",
+		sanitize_print(stdout, "  compiles: yes");
+		sanitize_print(stdout, "  defines GetWorkloadTypeAndName: yes");
+		sanitize_print(stdout, "  touched at load: %s",
 		    result.report.touched[0] != '\0' ?
 		    result.report.touched : "none");
+		sanitize_print(stdout, "  result: ok");
 	} else {
 		/* The worker's message says which phase failed: compiling,
 		 * the top level, or the check for the entry point after. */
@@ -49,12 +60,13 @@ check_plugin(struct ev_loop *loop, const struct pool_config *config,
 		bool undefined = strncmp(message, WIRE_LOAD_NO_ENTRY_POINT,
 		    strlen(WIRE_LOAD_NO_ENTRY_POINT)) == 0;
 
-		printf("  compiles: %s\n", compiles ? "yes" : "no");
+		sanitize_print(stdout, "  compiles: %s", compiles ? "yes" :
+		    "no");
 		if (compiles)
-			printf("  defines GetWorkloadTypeAndName: %s\n",
-			    undefined ? "no" : "unknown (the top level "
-			    "failed)");
-		printf("  result: FAILED: %s\n", message);
+			sanitize_print(stdout, "  defines "
+			    "GetWorkloadTypeAndName: %s", undefined ? "no" :
+			    "unknown (the top level failed)");
+		sanitize_print(stdout, "  result: FAILED: %s", message);
 	}
 	return loaded;
 }
@@ -86,8 +98,9 @@ cmd_check(int argc, char **argv)
 		    "--help)");
 	plugins = xcalloc((size_t)(argc - first), sizeof(*plugins));
 	for (int i = first; i < argc; i++)
-		if (plugins_load_file(argv[i], &plugins[i - first], error,
-		    sizeof(error)) == -1)
+		if (plugins_load_plugin(argv[i],
+		    options.allow_insecure_plugins ? PLUGINS_ALLOW_INSECURE :
+		    0, &plugins[i - first], error, sizeof(error)) == -1)
 			fatalx("%s", error);
 	setup_load(&setup, &options);
 	setup_pool_config(&setup, &options, &config);
@@ -102,13 +115,15 @@ cmd_check(int argc, char **argv)
 		else {
 			free(plugin->name);
 			free(plugin->source);
+			free(plugin->load_error);
 			status = EXIT_SOME_FAILED;
 		}
 	}
 	if (options.pods_path != NULL) {
 		char *inputs[] = { (char *)options.pods_path };
 
-		printf("\nresults on %s:\n", options.pods_path);
+		sanitize_print(stdout, "%s", "");
+		sanitize_print(stdout, "results on %s:", options.pods_path);
 		fflush(stdout);
 		if (resolve_run(&setup, &options, plugins, loaded, inputs, 1) !=
 		    EXIT_ALL_GOOD)

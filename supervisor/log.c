@@ -5,22 +5,33 @@
 #include <string.h>
 
 #include "log.h"
+#include "sanitize.h"
 
+/*
+ * Every line is cleaned whole (sanitize.h): plugin names, worker messages
+ * and load errors reach it through many paths, and none of them can put a
+ * control byte, an escape sequence or a line of its own on the terminal.
+ */
 static void
 emit(const char *prefix, const char *format, va_list ap, const char *suffix)
 {
-	char line[8192];
-	int n;
+	char line[SANITIZE_LINE_MAX + 2];	/* one byte more shows a cut */
+	size_t n;
+	int m;
 
-	n = snprintf(line, sizeof(line), "luaward: %s", prefix);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		n = 0;
-	vsnprintf(line + n, sizeof(line) - (size_t)n, format, ap);
-	/* One write per line, so lines from several sources never mix. */
-	if (suffix != NULL)
-		fprintf(stderr, "%s: %s\n", line, suffix);
-	else
-		fprintf(stderr, "%s\n", line);
+	m = snprintf(line, sizeof(line), "luaward: %s", prefix);
+	n = m < 0 || (size_t)m >= sizeof(line) ? 0 : (size_t)m;
+	m = vsnprintf(line + n, sizeof(line) - n, format, ap);
+	if (m > 0)
+		n += (size_t)m < sizeof(line) - n ? (size_t)m :
+		    sizeof(line) - n - 1;
+	if (suffix != NULL && n < sizeof(line) - 1) {
+		m = snprintf(line + n, sizeof(line) - n, ": %s", suffix);
+		if (m > 0)
+			n += (size_t)m < sizeof(line) - n ? (size_t)m :
+			    sizeof(line) - n - 1;
+	}
+	sanitize_write_line(stderr, line, n);
 }
 
 void

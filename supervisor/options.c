@@ -14,6 +14,7 @@ enum option_id {
 	OPT_LANDLOCK, OPT_MAX_RECORD, OPT_MAX_DEPTH, OPT_MAX_RESTARTS,
 	OPT_RESTART_WINDOW, OPT_RESTART_DELAY, OPT_STATS, OPT_PODS,
 	OPT_STATS_FILE,
+	OPT_ALLOW_INSECURE_PLUGINS,
 	OPT_VERBOSE = 'v', OPT_HELP = 'h',
 };
 
@@ -70,6 +71,10 @@ static const struct option_row {
 	{ OPT_LANDLOCK, "landlock", "MODE", PLUGIN_RUNNERS,
 	    "Landlock with no filesystem access: auto, require or off\n"
 	    "(default auto)" },
+	{ OPT_ALLOW_INSECURE_PLUGINS, "allow-insecure-plugins", NULL,
+	    FOR_RESOLVE | FOR_CHECK,
+	    "use plugin files and directories that another user could\n"
+	    "change (owned by someone else, group- or world-writable)" },
 	{ OPT_VERBOSE, "verbose", NULL, PLUGIN_RUNNERS,
 	    "say more: the sandbox layers of each plugin, and progress" },
 	{ OPT_HELP, "help", NULL, ALL_COMMANDS, "show this help" },
@@ -185,6 +190,9 @@ options_parse(struct options *o, unsigned command, const char *name,
 			break;
 		case OPT_PLUGINS:
 			o->plugins_dir = optarg;
+			break;
+		case OPT_ALLOW_INSECURE_PLUGINS:
+			o->allow_insecure_plugins = true;
 			break;
 		case OPT_PODS:
 			o->pods_path = optarg;

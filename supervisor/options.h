@@ -41,6 +41,7 @@ struct options {
 	int		 stats;			/* 0, 1 human, 2 json */
 	const char	*stats_file;		/* NULL: stderr */
 	bool		 verbose;
+	bool		 allow_insecure_plugins;
 };
 
 void	 options_defaults(struct options *);

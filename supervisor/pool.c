@@ -391,6 +391,11 @@ pool_new(struct ev_loop *loop, const struct pool_config *config)
 		    &p->setup);
 		ev_init(&p->restart_timer, on_restart);
 		p->restart_timer.data = p;
+		/* A file that could not be used never gets a worker. */
+		if (config->plugins[i].load_error != NULL) {
+			p->state = PLUGIN_LOAD_FAILED;
+			p->reason = xstrdup(config->plugins[i].load_error);
+		}
 	}
 	return pool;
 }
@@ -422,9 +427,17 @@ pool_free(struct pool *pool)
 void
 pool_start(struct pool *pool)
 {
-	for (size_t i = 0; i < pool->config.plugin_count; i++)
+	for (size_t i = 0; i < pool->config.plugin_count; i++) {
+		struct plugin *p = &pool->plugins[i];
+
+		if (p->state == PLUGIN_LOAD_FAILED) {
+			log_warnx("plugin %s: not loaded: %s", p->setup.plugin,
+			    p->reason);
+			continue;
+		}
 		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++)
-			spawn_slot(&pool->plugins[i], s);
+			spawn_slot(p, s);
+	}
 }
 
 bool

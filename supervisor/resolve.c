@@ -157,12 +157,20 @@ print_layers(const struct pool *pool, const struct plugin_source *plugins,
 		buffer_clear(&b);
 		if ((report = pool_sandbox_report(pool, i)) != NULL)
 			sandbox_report_describe(report, &b);
-		/* log_info ends the last line itself. */
-		if (buffer_length(&b) > 0 &&
-		    buffer_bytes(&b)[buffer_length(&b) - 1] == '\n')
-			b.end--;
-		log_info("plugin %s: sandbox layers:\n%.*s", plugins[i].name,
-		    (int)buffer_length(&b), buffer_bytes(&b));
+		/* One log line each: the log cleans every line whole, and a
+		 * newline inside one would show as \n. */
+		log_info("plugin %s: sandbox layers:", plugins[i].name);
+		for (const char *line = buffer_bytes(&b),
+		    *end = line + buffer_length(&b); line < end;) {
+			const char *newline = memchr(line, '\n',
+			    (size_t)(end - line));
+			size_t length = newline != NULL ?
+			    (size_t)(newline - line) : (size_t)(end - line);
+
+			log_info("plugin %s: %.*s", plugins[i].name,
+			    (int)length, line);
+			line += length + 1;
+		}
 	}
 	buffer_free(&b);
 }
@@ -394,7 +402,8 @@ cmd_resolve(int argc, char **argv)
 	if (plugins_dir == NULL)
 		fatalx("no bundled plugins directory found; give one with "
 		    "--plugins DIR");
-	if (plugins_load_dir(plugins_dir, &plugins, &plugin_count, error,
+	if (plugins_load_dir(plugins_dir, options.allow_insecure_plugins ?
+	    PLUGINS_ALLOW_INSECURE : 0, &plugins, &plugin_count, error,
 	    sizeof(error)) == -1)
 		fatalx("%s", error);
 	if (plugin_count == 0)

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sanitize.h"
 #include "sandbox_report.h"
 
 static void
@@ -60,27 +61,38 @@ sandbox_report_find(const struct sandbox_report *r, const char *name)
 	return NULL;
 }
 
+/* The worker named its layers and functions: they are cleaned (sanitize.h)
+ * so that each stays on its own line, whoever prints it. */
 void
 sandbox_report_describe(const struct sandbox_report *r, struct buffer *out)
 {
-	char line[512];
+	char line[1024], name[SANITIZE_GROWTH * sizeof(r->layers[0].name)],
+	    detail[SANITIZE_GROWTH * sizeof(r->layers[0].detail)];
 	int n;
 
 	for (size_t i = 0; i < r->layer_count; i++) {
-		n = snprintf(line, sizeof(line), "  %-13s %-8s %s\n",
-		    r->layers[i].name, r->layers[i].applied ? "applied" :
-		    "skipped", r->layers[i].detail);
-		(void)buffer_append(out, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
+		sanitize(name, sizeof(name), r->layers[i].name,
+		    strlen(r->layers[i].name));
+		sanitize(detail, sizeof(detail), r->layers[i].detail,
+		    strlen(r->layers[i].detail));
+		n = snprintf(line, sizeof(line), "  %-13s %-8s %s\n", name,
+		    r->layers[i].applied ? "applied" : "skipped", detail);
+		if (n < 0)
+			continue;
+		if ((size_t)n >= sizeof(line)) {	/* cut, still a line */
+			n = sizeof(line) - 1;
+			line[n - 1] = '\n';
+		}
+		(void)buffer_append(out, line, (size_t)n);
 	}
 	/* One line per name, each whole, however long the list. */
-	for (const char *name = r->touched; *name != '\0';) {
-		size_t length = strcspn(name, ",");
+	for (const char *touched = r->touched; *touched != '\0';) {
+		size_t length = strcspn(touched, ",");
 
 		(void)buffer_append(out, "  touched at load: ", 19);
-		(void)buffer_append(out, name, length);
+		(void)sanitize_append(out, touched, length);
 		(void)buffer_append(out, "\n", 1);
-		name += length;
-		name += strspn(name, ", ");
+		touched += length;
+		touched += strspn(touched, ", ");
 	}
 }

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "log.h"
 #include "options.h"
+#include "sanitize.h"
 #include "setup.h"
 #include "trial.h"
 
@@ -198,8 +199,9 @@ cmd_selftest(int argc, char **argv)
 	allowed = run_pass(loop, &config, true, strict);
 	printf("%-16s %-8s %-30s %s\n", "probe", "verdict", "blocked by",
 	    "detail");
+	/* A verdict's detail is what the worker said: cleaned. */
 	for (size_t i = 0; i < PROBE_COUNT; i++)
-		printf("%-16s %-8s %-30s %s\n", probes[i].name,
+		sanitize_print(stdout, "%-16s %-8s %-30s %s", probes[i].name,
 		    strict[i].blocked ? "blocked" : "ALLOWED",
 		    strict[i].layer, strict[i].detail);
 
@@ -212,7 +214,8 @@ cmd_selftest(int argc, char **argv)
 		printf("%-16s %-8s %-30s %s\n", "probe", "verdict",
 		    "blocked by", "detail");
 		for (size_t i = 0; i < PROBE_COUNT; i++)
-			printf("%-16s %-8s %-30s %s\n", probes[i].name,
+			sanitize_print(stdout, "%-16s %-8s %-30s %s",
+			    probes[i].name,
 			    relaxed[i].blocked ? "blocked" : "allowed",
 			    relaxed[i].blocked ? relaxed[i].layer :
 			    "(seccomp alone stops it)", relaxed[i].detail);

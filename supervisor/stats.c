@@ -1,9 +1,11 @@
+#include <limits.h>
 #include <string.h>
 #include <sys/resource.h>
 
 #include "../ipc/buffer.h"
 #include "json.h"
 #include "result.h"
+#include "sanitize.h"
 #include "stats.h"
 
 static unsigned
@@ -144,11 +146,14 @@ stats_print(FILE *out, bool json, const struct run_stats *run,
 	for (size_t i = 0; i < count; i++) {
 		const struct plugin_stats *p = &plugins[i];
 		uint64_t failures = 0;
+		char name[SANITIZE_GROWTH * NAME_MAX + 1];
 
 		for (int k = 0; k < ERROR_KIND_COUNT; k++)
 			failures += p->errors[k];
+		/* A plugin's name is its file's: shown cleaned. */
+		sanitize(name, sizeof(name), names[i], strlen(names[i]));
 		fprintf(out, "luaward: plugin %s: %llu calls, p50 %llu us, p99 "
-		    "%llu us, %llu restarts%s", names[i],
+		    "%llu us, %llu restarts%s", name,
 		    (unsigned long long)p->calls,
 		    (unsigned long long)histogram_quantile(&p->latency_us, 0.5),
 		    (unsigned long long)histogram_quantile(&p->latency_us,

@@ -1,9 +1,9 @@
 /*
  * A worker's log lines onto the supervisor's stderr.  The stream is shared
  * with the supervisor's own messages, so nothing a worker writes, however
- * compromised, can forge a line (control bytes become '?'), grow without
- * bound (one line is at most LOG_LINE_MAX bytes) or drown the rest (a token
- * bucket per plugin).
+ * compromised, can forge a line or reach the terminal raw (sanitize.h),
+ * grow without bound (one line is at most LOG_LINE_MAX bytes before
+ * cleaning) or drown the rest (a token bucket per plugin).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sanitize.h"
 #include "worker_log.h"
 
 #define LOG_LINE_MAX		1024
@@ -43,18 +44,13 @@ void
 worker_log_line(struct log_allowance *a, double now, const char *plugin,
     const char *text, size_t length)
 {
-	char line[LOG_LINE_MAX + 1];
-	size_t n = 0;
+	char line[SANITIZE_GROWTH * LOG_LINE_MAX + 1];
 
 	if (!take_token(a, now))
 		return;
-	for (size_t i = 0; i < length && n < LOG_LINE_MAX; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		line[n++] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' :
-		    (char)c;
-	}
-	line[n] = '\0';
+	/* Cleaned here as well as by the log: a NUL would end the line. */
+	sanitize(line, sizeof(line), text, length < LOG_LINE_MAX ? length :
+	    LOG_LINE_MAX);
 	if (a->dropped > 0) {
 		log_info("plugin %s: (%llu lines dropped)", plugin,
 		    (unsigned long long)a->dropped);

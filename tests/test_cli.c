@@ -340,11 +340,11 @@ START_TEST(test_optional_layers_off_and_verbose)
 	    "sandbox layers:\n"));
 	plugins = occurrences(r.err, " sandbox layers:\n");
 	ck_assert_uint_eq(plugins, 2);
-	ck_assert_uint_eq(occurrences(r.err, "\n  namespaces    skipped  "
+	ck_assert_uint_eq(occurrences(r.err, ":   namespaces    skipped  "
 	    "turned off (--namespaces off)\n"), plugins);
-	ck_assert_uint_eq(occurrences(r.err, "\n  landlock      skipped  "
+	ck_assert_uint_eq(occurrences(r.err, ":   landlock      skipped  "
 	    "turned off (--landlock off)\n"), plugins);
-	ck_assert_uint_eq(occurrences(r.err, "\n  seccomp       applied  "),
+	ck_assert_uint_eq(occurrences(r.err, ":   seccomp       applied  "),
 	    plugins);
 	ck_assert_ptr_null(strstr(r.err, "warning"));
 	run_result_free(&r);
@@ -385,8 +385,9 @@ START_TEST(test_verbose_lists_every_touched_function)
 		for (size_t i = 1; i < 18 && libraries[l][i] != NULL; i++) {
 			char line[96];
 
-			snprintf(line, sizeof(line), "\n  touched at load: "
-			    "%s.%s\n", libraries[l][0], libraries[l][i]);
+			snprintf(line, sizeof(line), "\nluaward: plugin "
+			    "toucher:   touched at load: %s.%s\n",
+			    libraries[l][0], libraries[l][i]);
 			ck_assert_msg(occurrences(r.err, line) == 1,
 			    "%s not listed once in:\n%s", line + 1, r.err);
 			expected++;
@@ -429,7 +430,7 @@ START_TEST(test_namespaces_required)
 		    "the kernel refuses them") != NULL, "%s", r.err);
 	else {
 		ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-		ck_assert_uint_eq(occurrences(r.err, "\n  namespaces    "
+		ck_assert_uint_eq(occurrences(r.err, ":   namespaces    "
 		    "applied  new pid, net, ipc, mount, uts and user\n"), 2);
 	}
 	run_result_free(&r);

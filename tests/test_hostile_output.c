@@ -6,7 +6,8 @@
  * or returns the wrong things, coroutines, the string library abused,
  * and an error at the top level; and what the sandbox keeps (os.date,
  * os.time, os.clock) still working.  What reaches the output stays one
- * well-formed line a record.
+ * well-formed line a record, and what reaches the terminal (stderr, the
+ * check report) can neither forge a line nor send an escape sequence.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -19,6 +20,7 @@
 #include "helpers.h"
 #include "hostile_support.h"
 #include "suites.h"
+#include "utf8_reference.h"
 
 /* --- what reaches the output: bytes, sizes -------------------------------- */
 
@@ -224,7 +226,7 @@ START_TEST(test_print_cannot_forge_log_lines_or_send_escapes)
 
 	run_chain(&r, source, effects, NULL);
 	ck_assert_uint_eq(count_lines_with(r.err, "luaward: plugin " HOSTILE
-	    ": x?luaward: plugin 2-owner: forged ?[31mred"), RECORDS);
+	    ": x\\nluaward: plugin 2-owner: forged \\x1b[31mred"), RECORDS);
 	ck_assert_uint_eq(count_lines_with(r.err, "plugin 2-owner"), RECORDS);
 	ck_assert_ptr_null(strstr(r.err, "\nluaward: plugin 2-owner"));
 	ck_assert_ptr_null(memchr(r.err, '\033', r.err_length));
@@ -501,12 +503,163 @@ START_TEST(test_top_level_error_whose_tostring_never_returns)
 }
 END_TEST
 
+/* --- text for the terminal ------------------------------------------------ */
+
+/*
+ * What luaward printed for a person is safe on a terminal: valid UTF-8,
+ * no control byte but tab and the newline that ends each line, no C1
+ * control, bidi control or line separator; each line starts with start
+ * (NULL: any start) and none is a forged "luaward: forged" line.
+ */
+static void
+expect_terminal_safe(const char *text, size_t length, const char *start)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	bool line_start = true;
+
+	for (size_t i = 0; i < length;) {
+		uint32_t cp;
+		size_t n = reference_decode(p + i, length - i, &cp);
+
+		if (line_start) {
+			ck_assert_msg(start == NULL || strncmp(text + i, start,
+			    strlen(start)) == 0, "a line starts '%.40s' in:\n"
+			    "%s", text + i, text);
+			ck_assert_msg(strncmp(text + i, "luaward: forged",
+			    15) != 0, "a forged line in:\n%s", text);
+		}
+		ck_assert_msg(n > 0, "invalid UTF-8 at %zu: %.40s", i,
+		    text + i);
+		ck_assert_msg(cp == '\t' || cp == '\n' || (cp >= 0x20 &&
+		    cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f) &&
+		    cp != 0x061c && cp != 0x200e && cp != 0x200f &&
+		    cp != 0x2028 && cp != 0x2029 && !(cp >= 0x202a &&
+		    cp <= 0x202e) && !(cp >= 0x2066 && cp <= 0x2069)),
+		    "U+%04X at %zu: %.60s", (unsigned)cp, i, text + (i > 20 ?
+		    i - 20 : 0));
+		line_start = cp == '\n';
+		i += n;
+	}
+}
+
+/* Lua source for a message with everything a terminal acts on. */
+#define HOSTILE_TEXT	"x\\n luaward: forged\\r\\27]0;title\\7 " \
+	"\\27[31mred \\u{202e}rev \\u{9b}2J \\u{2028}sep \\xff " \
+	"\xe4\xb8\xad\xe6\x96\x87"
+/* The same, as the log shows it. */
+#define HOSTILE_SHOWN	"x\\n luaward: forged\\r\\x1b]0;title\\x07 " \
+	"\\x1b[31mred \\u202erev \\u009b2J \\u2028sep \\xff " \
+	"\xe4\xb8\xad\xe6\x96\x87"
+
+START_TEST(test_top_level_error_cannot_forge_lines_or_send_escapes)
+{
+	const struct effect e = FAIL_PART("load", "top level: x\\n luaward: "
+	    "forged\\r\\u001b]0;title\\u0007 \\u001b[31mred \xe2\x80\xaerev ");
+	const struct effect effects[RECORDS] = { e, e, e, e };
+	const char *const options[] = { "--verbose", "--stats", NULL };
+	struct run_result r;
+
+	run_chain(&r, "error('" HOSTILE_TEXT "', 0)\n", effects, options);
+	expect_terminal_safe(r.err, r.err_length, "luaward: ");
+	/* Said as a warning and again with the layers (--verbose). */
+	ck_assert_uint_eq(count_lines_with(r.err, "luaward: warning: plugin "
+	    HOSTILE ": not loaded: top level: " HOSTILE_SHOWN), 1);
+	ck_assert_uint_eq(count_lines_with(r.err, "luaward: plugin " HOSTILE
+	    ": not loaded: top level: " HOSTILE_SHOWN), 1);
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_call_time_error_and_print_reach_stderr_cleaned)
+{
+	char *source = every_record("print('" HOSTILE_TEXT "') "
+	    "error('e\\n luaward: forged \\27[31m', 0)");
+	const struct effect e = FAIL("error", "e\\n luaward: forged "
+	    "\\u001b[31m");
+	const struct effect effects[RECORDS] = { e, e, e, e };
+	const char *const options[] = { "--verbose", "--stats", NULL };
+	struct run_result r;
+
+	run_chain(&r, source, effects, options);
+	expect_terminal_safe(r.err, r.err_length, "luaward: ");
+	ck_assert_uint_eq(count_lines_with(r.err, "luaward: plugin " HOSTILE
+	    ": " HOSTILE_SHOWN), RECORDS);
+	run_result_free(&r);
+	free(source);
+}
+END_TEST
+
+/* A file name with a newline, escapes and a bidi override. */
+#define EVIL_NAME	"1-\x1b]0;t\x07\x1b[31mred\nluaward: forged\xe2\x80\xae"
+#define EVIL_SHOWN	"1-\\x1b]0;t\\x07\\x1b[31mred\\nluaward: forged\\u202e"
+#define EVIL_JSON	"1-\\u001b]0;t\\u0007\\u001b[31mred\\nluaward: " \
+	"forged\xe2\x80\xae"
+
+START_TEST(test_plugin_file_name_cannot_forge_lines_or_send_escapes)
+{
+	char *dir = plugin_dir(EVIL_NAME ".lua", "function "
+	    "GetWorkloadTypeAndName(m) print('hi') error('no', 0) end\n",
+	    "2-" EVIL_NAME ".lua", "error('top', 0)\n",
+	    "3-last.lua", last_plugin, NULL);
+	struct run_result r;
+	char *line;
+
+	run_luaward(&r, input, strlen(input), 60, "resolve", "--plugins", dir,
+	    "--verbose", "--stats", NULL);
+	ck_assert_msg(count_lines(r.out) == RECORDS, "%s%s", r.out, r.err);
+	line = line_of(r.out, 0);
+	ck_assert_ptr_nonnull(strstr(line, "\"errors\":[{\"plugin\":\""
+	    EVIL_JSON "\",\"kind\":\"error\",\"message\":\"no\"},{\"plugin\":"
+	    "\"2-" EVIL_JSON "\",\"kind\":\"load\",\"message\":\"top level: "
+	    "top\"}]}"));
+	free(line);
+	expect_terminal_safe(r.err, r.err_length, "luaward: ");
+	/* Its print, its layers, its stats; the other's load failure. */
+	ck_assert_uint_eq(count_lines_with(r.err, "luaward: plugin " EVIL_SHOWN
+	    ": hi"), RECORDS);
+	ck_assert_uint_eq(count_lines_with(r.err, "luaward: plugin " EVIL_SHOWN
+	    ": sandbox layers:"), 1);
+	ck_assert_uint_eq(count_lines_with(r.err, "luaward: plugin " EVIL_SHOWN
+	    ": 4 calls"), 1);
+	ck_assert_uint_eq(count_lines_with(r.err, "luaward: warning: plugin 2-"
+	    EVIL_SHOWN ": not loaded: top level: top"), 1);
+	run_result_free(&r);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_check_report_cannot_be_forged)
+{
+	char *dir = temp_dir(), *expected;
+	char *path = write_text(dir, EVIL_NAME ".lua", "error('" HOSTILE_TEXT
+	    "\\n  result: ok', 0)\n");
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 60, "check", path, NULL);
+	ck_assert_int_eq(r.status, 1);
+	expect_terminal_safe(r.out, r.out_length, NULL);
+	expect_terminal_safe(r.err, r.err_length, "luaward: ");
+	ck_assert_int_ne(asprintf(&expected, "%s/" EVIL_SHOWN ".lua:\n"
+	    "  compiles: yes\n"
+	    "  defines GetWorkloadTypeAndName: unknown (the top level "
+	    "failed)\n"
+	    "  result: FAILED: top level: " HOSTILE_SHOWN "\\n  result: ok\n",
+	    dir), -1);
+	ck_assert_str_eq(r.out, expected);
+	free(expected);
+	run_result_free(&r);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 Suite *
 hostile_output_suite(void)
 {
 	Suite *s = suite_create("hostile_output");
 	TCase *output = tcase_create("output");
 	TCase *calls = tcase_create("calls");
+	TCase *terminal = tcase_create("terminal");
 
 	tcase_set_timeout(output, 120);
 	tcase_add_test(output,
@@ -546,5 +699,15 @@ hostile_output_suite(void)
 	tcase_add_test(calls,
 	    test_top_level_error_whose_tostring_never_returns);
 	suite_add_tcase(s, calls);
+
+	tcase_set_timeout(terminal, 120);
+	tcase_add_test(terminal,
+	    test_top_level_error_cannot_forge_lines_or_send_escapes);
+	tcase_add_test(terminal,
+	    test_call_time_error_and_print_reach_stderr_cleaned);
+	tcase_add_test(terminal,
+	    test_plugin_file_name_cannot_forge_lines_or_send_escapes);
+	tcase_add_test(terminal, test_check_report_cannot_be_forged);
+	suite_add_tcase(s, terminal);
 	return s;
 }

@@ -254,7 +254,8 @@ START_TEST(test_worker_stderr_is_tamed)
 		if (content > longest)
 			longest = content;
 		/* The control byte cannot reach the terminal. */
-		short_line |= strcmp(line + sizeof(prefix) - 1, "a?b") == 0;
+		short_line |= strcmp(line + sizeof(prefix) - 1, "a\\x01b") ==
+		    0;
 		/* Written without its newline as the worker exits: flushed
 		 * when the pipe ends. */
 		last_line |= strcmp(line + sizeof(prefix) - 1, "bye") == 0;
