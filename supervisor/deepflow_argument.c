@@ -15,8 +15,9 @@
 #include "json.h"
 #include "json_tree.h"
 
-/* Bytes below 0x80 that Go writes as themselves (its htmlSafeSet). */
-static const unsigned char plain[128] = {
+/* Bytes below 0x80 that Go writes as themselves (its htmlSafeSet); bytes
+ * from 0x80 up are looked at as UTF-8. */
+static const unsigned char plain[256] = {
 	[' '] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['\''] = 1,
 	['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1,
 	['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
@@ -89,7 +90,10 @@ put_string(char *d, const unsigned char *s, size_t n)
 		size_t run = i, length;
 		uint32_t cp;
 
-		while (run < n && s[run] < 0x80 && plain[s[run]])
+		while (run + 4 <= n && plain[s[run]] & plain[s[run + 1]] &
+		    plain[s[run + 2]] & plain[s[run + 3]])
+			run += 4;
+		while (run < n && plain[s[run]])
 			run++;
 		if (run > i) {
 			memcpy(d, s + i, run - i);

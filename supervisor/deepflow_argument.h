@@ -26,8 +26,9 @@
  * Appends to out the bytes Go would produce for the JSON text metadata
  * (any JSON value; white space allowed; nesting up to Go's 10000 levels).
  * Returns 0, or -1 with a message in error (the text is not JSON, where;
- * or memory ran out), out then unchanged.  Needs up to 6 bytes of out per
- * byte of text, and about 8 more of its own, freed on return.
+ * or memory ran out), out then unchanged.  Reserves 6 bytes of out per
+ * byte of text (the most the output can take), and uses about 20 more of
+ * its own, freed on return.
  */
 int	 deepflow_argument(struct buffer *out, const char *metadata,
 	     size_t length, char *error, size_t error_size);

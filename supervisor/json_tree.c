@@ -59,6 +59,9 @@ describe(struct parse *ps, char *buffer, size_t size)
 static void
 skip_space(struct parse *ps)
 {
+	/* Compact text, the usual input, has none. */
+	if (ps->at < ps->length && ps->p[ps->at] > ' ')
+		return;
 	while (ps->at < ps->length && (ps->p[ps->at] == ' ' ||
 	    ps->p[ps->at] == '\n' || ps->p[ps->at] == '\t' ||
 	    ps->p[ps->at] == '\r'))
@@ -81,6 +84,12 @@ add_node(struct parse *ps, enum json_tree_type type)
 	return node;
 }
 
+/* String bytes that need a look: '"', '\\', control bytes, and bytes of
+ * multi-byte sequences.  Most of a record is the other kind. */
+static const uint8_t special[256] = {
+	[0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+};
+
 static int
 parse_string(struct parse *ps, struct json_tree_node *node)
 {
@@ -91,8 +100,10 @@ parse_string(struct parse *ps, struct json_tree_node *node)
 	for (;;) {
 		unsigned char c;
 
-		while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' &&
-		    p[i] != '\\')
+		while (i + 4 <= n && !(special[p[i]] | special[p[i + 1]] |
+		    special[p[i + 2]] | special[p[i + 3]]))
+			i += 4;
+		while (i < n && !special[p[i]])
 			i++;
 		if (i >= n) {
 			ps->at = i;

@@ -11,7 +11,8 @@
  * to U+FFFD, and nesting deeper than JSON_TREE_MAX_DEPTH is refused.
  * Exactly one value: anything after it but white space is an error.
  *
- * Memory: one allocation of at most 8 bytes per byte of text.
+ * Memory: one allocation, 8 bytes per byte of text and a nesting stack of
+ * at most 40 KB.
  */
 #ifndef LUAWARD_SUPERVISOR_JSON_TREE_H
 #define LUAWARD_SUPERVISOR_JSON_TREE_H
