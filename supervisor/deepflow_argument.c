@@ -107,7 +107,8 @@ put_string(char *d, const unsigned char *s, size_t n)
 			if (cp < 0x80)
 				d += put_ascii(d, (unsigned char)cp);
 			else if (cp == 0x2028 || cp == 0x2029)
-				d += put_separator(d, cp == 0x2028 ? 0xa8 : 0xa9);
+				d += put_separator(d, cp == 0x2028 ? 0xa8 :
+				    0xa9);
 			else
 				d += json_tree_put_utf8(d, cp);
 			continue;
@@ -145,8 +146,8 @@ struct key {
 
 struct frame {
 	uint32_t	 node;
-	uint32_t	 at;		/* array: next element; object: next member */
-	uint32_t	 base, count;	/* object: its sorted keys in members[] */
+	uint32_t	 at;		/* the next element, or member */
+	uint32_t	 base, count;	/* an object's keys, in members[] */
 };
 
 struct emit {
@@ -154,10 +155,10 @@ struct emit {
 	char			*d;		/* where the output goes */
 	struct frame		*frames;
 	unsigned		 depth;
-	uint32_t		*members;	/* a stack of objects' sorted keys */
+	uint32_t		*members;	/* sorted keys, stacked */
 	uint32_t		 members_used;
 	struct key		*keys;
-	struct buffer		 names;		/* decoded keys that needed it */
+	struct buffer		 names;		/* keys that needed decoding */
 };
 
 static int
@@ -236,8 +237,8 @@ open_object(struct emit *e, uint32_t object)
 			struct key moving = e->keys[i];
 			uint32_t j = i;
 
-			for (; j > 0 && key_compare(&e->keys[j - 1], &moving) > 0;
-			    j--)
+			for (; j > 0 &&
+			    key_compare(&e->keys[j - 1], &moving) > 0; j--)
 				e->keys[j] = e->keys[j - 1];
 			e->keys[j] = moving;
 		}
@@ -316,9 +317,9 @@ emit_all(struct emit *e)
 			if (f->at > 0)
 				*e->d++ = ',';
 			k = e->members[f->base + f->at++];
-			e->d += put_string(e->d, (const unsigned char *)t->text +
-			    t->nodes[k].start + 1,
-			    t->nodes[k].end - t->nodes[k].start - 2);
+			e->d += put_string(e->d,
+			    (const unsigned char *)t->text + t->nodes[k].start +
+			    1, t->nodes[k].end - t->nodes[k].start - 2);
 			*e->d++ = ':';
 			v = k + 1;
 		}

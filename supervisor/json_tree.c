@@ -125,12 +125,13 @@ parse_string(struct parse *ps, struct json_tree_node *node)
 				return fail(ps, "invalid escape in a string");
 			for (size_t k = 2; k < 6; k++)
 				if (i + k >= n || json_hex_value(p[i + k]) < 0)
-					return fail(ps, "\\u must be followed by "
-					    "four hexadecimal digits");
+					return fail(ps, "\\u must be followed "
+					    "by four hexadecimal digits");
 			i += 6;
 		} else if (c < 0x20) {
 			ps->at = i;
-			return fail(ps, "control byte 0x%02x inside a string", c);
+			return fail(ps, "control byte 0x%02x inside a string",
+			    c);
 		} else {
 			size_t length = utf8_sequence_length(p + i, n - i);
 
@@ -339,7 +340,8 @@ parse_all(struct parse *ps)
 				continue;
 			}
 			return fail(ps, "expected ',' or '%c', found %s",
-			    object ? '}' : ']', describe(ps, what, sizeof(what)));
+			    object ? '}' : ']',
+			    describe(ps, what, sizeof(what)));
 		}
 	}
 }

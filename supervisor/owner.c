@@ -92,8 +92,8 @@ pick_owner(const struct json_tree *t, uint32_t references, unsigned *position,
 
 		if (t->nodes[r].type != JT_OBJECT) {
 			*bad = true;
-			fail(error, error_size, "ownerReferences[%u] is %s, not an "
-			    "object", i, type_name(t->nodes[r].type));
+			fail(error, error_size, "ownerReferences[%u] is %s, "
+			    "not an object", i, type_name(t->nodes[r].type));
 			return JSON_TREE_NONE;
 		}
 		if (first == JSON_TREE_NONE)
@@ -104,15 +104,16 @@ pick_owner(const struct json_tree *t, uint32_t references, unsigned *position,
 			continue;
 		if (t->nodes[flag].type != JT_TRUE) {
 			*bad = true;
-			fail(error, error_size, "ownerReferences[%u].controller is "
-			    "%s, not a boolean", i, type_name(t->nodes[flag].type));
+			fail(error, error_size,
+			    "ownerReferences[%u].controller is %s, not a "
+			    "boolean", i, type_name(t->nodes[flag].type));
 			return JSON_TREE_NONE;
 		}
 		if (controller != JSON_TREE_NONE) {
 			/* The API server refuses this. */
 			*bad = true;
-			fail(error, error_size, "ownerReferences[%u] and [%u] are "
-			    "both marked controller", controller_at, i);
+			fail(error, error_size, "ownerReferences[%u] and [%u] "
+			    "are both marked controller", controller_at, i);
 			return JSON_TREE_NONE;
 		}
 		controller = r;
@@ -134,8 +135,8 @@ reference_string(const struct json_tree *t, uint32_t reference,
 	uint32_t v = json_tree_member(t, reference, member);
 
 	if (v == JSON_TREE_NONE)
-		fail(error, error_size, "ownerReferences[%u] has no %s", position,
-		    member);
+		fail(error, error_size, "ownerReferences[%u] has no %s",
+		    position, member);
 	else if (t->nodes[v].type != JT_STRING) {
 		fail(error, error_size, "ownerReferences[%u].%s is %s, not a "
 		    "string", position, member, type_name(t->nodes[v].type));
@@ -162,8 +163,8 @@ by_template_hash(const struct json_tree *t, struct owner_answer *answer,
 	if (hash == JSON_TREE_NONE)
 		return 0;
 	if (t->nodes[hash].type != JT_STRING)
-		return fail(error, error_size, "labels.pod-template-hash is %s, "
-		    "not a string", type_name(t->nodes[hash].type));
+		return fail(error, error_size, "labels.pod-template-hash is "
+		    "%s, not a string", type_name(t->nodes[hash].type));
 	n = json_tree_string_decode(t, hash, value, sizeof(value));
 	if (n == 0 || n > sizeof(value) || n + 2 > answer->name_length ||
 	    answer->name[answer->name_length - n - 1] != '-' ||
@@ -231,8 +232,8 @@ owner_resolve(const char *metadata, size_t length, struct owner_answer *answer,
 	if (references == JSON_TREE_NONE || t.nodes[references].type == JT_NULL)
 		goto done;
 	if (t.nodes[references].type != JT_ARRAY) {
-		rc = fail(error, error_size, "ownerReferences is %s, not an array",
-		    type_name(t.nodes[references].type));
+		rc = fail(error, error_size, "ownerReferences is %s, not an "
+		    "array", type_name(t.nodes[references].type));
 		goto done;
 	}
 	owner = pick_owner(&t, references, &position, &bad, error, error_size);
@@ -250,14 +251,15 @@ owner_resolve(const char *metadata, size_t length, struct owner_answer *answer,
 		goto done;
 	n = json_tree_string_decode(&t, name, answer->name, OWNER_NAME_MAX);
 	if (n == 0 || n > OWNER_NAME_MAX) {
-		fail(error, error_size, "ownerReferences[%u].name is %s", position,
-		    n == 0 ? "empty" : "longer than 253 bytes");
+		fail(error, error_size, "ownerReferences[%u].name is %s",
+		    position, n == 0 ? "empty" : "longer than 253 bytes");
 		goto done;
 	}
 	answer->name_length = n;
 	answer->name[n] = '\0';
 	rc = 0;
-	for (size_t i = 0; i < sizeof(owner_kinds) / sizeof(owner_kinds[0]); i++)
+	for (size_t i = 0; i < sizeof(owner_kinds) / sizeof(*owner_kinds);
+	    i++)
 		if (json_tree_string_is(&t, kind, owner_kinds[i].kind,
 		    strlen(owner_kinds[i].kind)))
 			k = &owner_kinds[i];
@@ -267,7 +269,7 @@ owner_resolve(const char *metadata, size_t length, struct owner_answer *answer,
 	    !api_group(version_text, n, group, sizeof(group)) ||
 	    !(strcmp(group, k->groups[0]) == 0 ||
 	    (k->groups[1] != NULL && strcmp(group, k->groups[1]) == 0)))
-		goto done;		/* not one of the built-in controllers */
+		goto done;	/* not one of the built-in controllers */
 	answer->type = k->type;
 	answer->supported = k->supported;
 	if (k->naming == BY_TEMPLATE_HASH &&

@@ -282,8 +282,8 @@ START_TEST(test_errors_say_where)
 {
 	expect_error("{\"a\":01}", 8, "byte offset 6: expected ',' or '}', "
 	    "found '1'");
-	expect_error("{\"a\":\"\\x\"}", 10, "byte offset 6: invalid escape in a "
-	    "string");
+	expect_error("{\"a\":\"\\x\"}", 10,
+	    "byte offset 6: invalid escape in a string");
 	expect_error("{\"a\":\"\x01\"}", 9, "byte offset 6: control byte 0x01 "
 	    "inside a string");
 	expect_error("{\"a\":1", 6, "byte offset 6: expected ',' or '}', found "

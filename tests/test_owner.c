@@ -228,7 +228,7 @@ START_TEST(test_job_names_the_controller_cannot_make_stay_jobs)
 {
 	static const char *names[] = {
 		"migrate-1",			/* a hand-made job */
-		"backup-20240101",		/* a date, before 2020 as minutes */
+		"backup-20240101",		/* a date: 2008 as minutes */
 		"a-26297279",			/* the minute before 2020 */
 		"sync-1700000000",		/* seconds, not minutes */
 		"a-4324967296",			/* 2^32 + a plausible minute */

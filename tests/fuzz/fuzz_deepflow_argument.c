@@ -115,7 +115,7 @@ check_string(struct checker *c, unsigned char **decoded, size_t *length)
 				CHECK((ch < 0x20 && (ch == 0 ||
 				    strchr("\b\f\n\r\t", ch) == NULL)) ||
 				    ch == '<' || ch == '>' || ch == '&',
-				    "\\u00xx for a character Go writes otherwise");
+				    "\\u00xx where Go writes something else");
 				d[n++] = ch;
 			}
 			c->p += 6;
@@ -241,7 +241,8 @@ check_value(struct checker *c, unsigned depth)
 		return;
 	}
 	case 't':
-		CHECK(c->end - c->p >= 4 && memcmp(c->p, "true", 4) == 0, "true");
+		CHECK(c->end - c->p >= 4 && memcmp(c->p, "true", 4) == 0,
+		    "true");
 		c->p += 4;
 		return;
 	case 'f':
@@ -250,7 +251,8 @@ check_value(struct checker *c, unsigned depth)
 		c->p += 5;
 		return;
 	case 'n':
-		CHECK(c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0, "null");
+		CHECK(c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0,
+		    "null");
 		c->p += 4;
 		return;
 	default:
