@@ -48,12 +48,14 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/setup.c supervisor/resolve.c \
 		   supervisor/policy_command.c supervisor/trial.c \
 		   supervisor/selftest.c supervisor/check.c \
-		   supervisor/sanitize.c
+		   supervisor/sanitize.c supervisor/json_tree.c supervisor/owner.c \
+		   supervisor/deepflow_argument.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all run test test-fast bench clean deps install sanitize
+.PHONY: deepflow-argument-data
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/luaward $(BUILD)/luaward-worker
@@ -134,6 +136,27 @@ bench: deps
 $(BUILD)/genpods: bench/genpods.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+# The bytes Go's encoding/json makes of the deepflow_argument corpus, as
+# DeepFlow's controller does (go-simplejson over encoding/json): checked in,
+# so that the tests need no Go; regenerated here when Go is installed.
+DEEPFLOW_DATA	 = tests/data/deepflow-argument
+GO_ENV		 = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= \
+		   GOCACHE=$(abspath $(BUILD))/gocache
+
+deepflow-argument-data:
+	@command -v go >/dev/null && \
+	    test -d /usr/share/gocode/src/github.com/bitly/go-simplejson || { \
+		echo "needs Go and go-simplejson: apt-get install golang-go" \
+		    "golang-github-bitly-go-simplejson-dev" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	$(GO_ENV) go build -o $(BUILD)/deepflow-argument-go \
+	    tests/go/deepflow_argument.go
+	$(BUILD)/deepflow-argument-go -random 2000 1 > $(DEEPFLOW_DATA)/random.jsonl
+	for c in cases random; do \
+		$(BUILD)/deepflow-argument-go $(DEEPFLOW_DATA)/$$c.jsonl \
+		    > $(DEEPFLOW_DATA)/$$c.expected || exit 1; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/luaward/plugins \

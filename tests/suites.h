@@ -16,7 +16,8 @@
 	X(hostile) X(hostile_tamper) X(hostile_output) \
 	X(limits) X(chaos) X(check_command) X(selftest) X(cli) \
 	X(worker_faults) X(run_edges) X(worker_direct) \
-	X(deadlines) X(claims) X(sanitize) X(plugin_files)
+	X(deadlines) X(claims) X(sanitize) X(plugin_files) \
+	X(owner) X(deepflow_argument)
 
 /* No suite can drop out of the count unnoticed: one listed here without
  * its file fails to link, and a file not listed here fails to compile
