@@ -41,7 +41,7 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/spawn.c \
 		   supervisor/worker_process.c supervisor/worker_log.c \
 		   supervisor/sandbox_report.c supervisor/death.c \
-		   supervisor/pool.c \
+		   supervisor/plugin.c supervisor/chain.c supervisor/engine.c supervisor/session.c \
 		   supervisor/dispatch.c supervisor/writer.c \
 		   supervisor/input.c supervisor/stats.c supervisor/options.c \
 		   supervisor/timing.c \

@@ -21,7 +21,7 @@
  * path, the plugin's messages and the names it touched are the plugin's
  * text: every line goes through the cleaner (sanitize.h). */
 static bool
-check_plugin(struct ev_loop *loop, const struct pool_config *config,
+check_plugin(struct ev_loop *loop, const struct plugin_config *config,
     const struct plugin_source *plugin, const char *path)
 {
 	struct log_allowance log = { 0 };
@@ -36,7 +36,7 @@ check_plugin(struct ev_loop *loop, const struct pool_config *config,
 		    plugin->load_error);
 		return false;
 	}
-	pool_worker_setup(config, plugin, &log, &worker);
+	plugin_worker_setup(config, plugin, &log, &worker);
 	trial_run(loop, &worker, &result);
 	if (!result.started)
 		fatalx("%s: %s", path, result.spawn_error);
@@ -76,7 +76,7 @@ cmd_check(int argc, char **argv)
 {
 	struct options options;
 	struct setup setup;
-	struct pool_config config;
+	struct engine_config config;
 	struct plugin_source *plugins;
 	struct ev_loop *loop;
 	size_t loaded = 0;
@@ -103,14 +103,14 @@ cmd_check(int argc, char **argv)
 		    0, &plugins[i - first], error, sizeof(error)) == -1)
 			fatalx("%s", error);
 	setup_load(&setup, &options);
-	setup_pool_config(&setup, &options, &config);
+	setup_engine_config(&setup, &options, &config);
 	if ((loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot start the event loop");
 
 	for (int i = first; i < argc; i++) {
 		struct plugin_source *plugin = &plugins[i - first];
 
-		if (check_plugin(loop, &config, plugin, argv[i]))
+		if (check_plugin(loop, &config.plugins, plugin, argv[i]))
 			plugins[loaded++] = *plugin;
 		else {
 			free(plugin->name);

@@ -3,25 +3,18 @@
 
 #include "dispatch.h"
 #include "log.h"
-#include "pool.h"
 #include "result.h"
 
 struct dispatch {
 	struct dispatch_target target;
-	size_t		 plugin_count;
-	void		(*done)(struct job *, void *);
-	void		*arg;
 };
 
 struct dispatch *
-dispatch_new(size_t plugin_count, void (*done)(struct job *, void *),
-    void *arg)
+dispatch_new(const struct dispatch_target *target)
 {
 	struct dispatch *d = xcalloc(1, sizeof(*d));
 
-	d->plugin_count = plugin_count;
-	d->done = done;
-	d->arg = arg;
+	d->target = *target;
 	return d;
 }
 
@@ -31,64 +24,71 @@ dispatch_free(struct dispatch *d)
 	free(d);
 }
 
-void
-dispatch_set_target(struct dispatch *d, const struct dispatch_target *target)
-{
-	d->target = *target;
-}
-
 static enum plugin_state
-pool_state(void *pool, size_t plugin, const char **reason)
+link_state(void *unused, const struct chain *chain, size_t link,
+    const char **reason)
 {
-	return pool_plugin_state(pool, plugin, reason);
+	(void)unused;
+	return plugin_state(chain->links[link].plugin, reason);
 }
 
 static void
-pool_take(void *pool, size_t plugin, struct job *job)
+link_submit(void *unused, const struct chain *chain, size_t link,
+    struct job *job)
 {
-	pool_submit(pool, plugin, job);
+	(void)unused;
+	plugin_submit(chain->links[link].plugin, job);
 }
 
-void
-dispatch_set_pool(struct dispatch *d, struct pool *pool)
+const struct dispatch_target *
+dispatch_plugins(void)
 {
-	struct dispatch_target target = { pool_state, pool_take, pool };
+	static const struct dispatch_target plugins = {
+		link_state, link_submit, NULL,
+	};
 
-	dispatch_set_target(d, &target);
+	return &plugins;
+}
+
+static void
+finish(struct job *job)
+{
+	job->finished(job, job->finished_arg);
 }
 
 /* Hands the job to the next plugin that can take it, or ends its chain. */
 static void
 advance(struct dispatch *d, struct job *job)
 {
-	while (job->next_plugin < d->plugin_count) {
-		size_t plugin = job->next_plugin;
+	while (job->next_plugin < job->chain->count) {
+		size_t link = job->next_plugin;
 		const char *reason;
 
-		switch (d->target.state(d->target.arg, plugin, &reason)) {
+		switch (d->target.state(d->target.arg, job->chain, link,
+		    &reason)) {
 		case PLUGIN_LOAD_FAILED:
-			job_add_error(job, plugin, ERROR_LOAD, reason);
+			job_add_error(job, link, ERROR_LOAD, reason);
 			job->next_plugin++;
 			continue;
 		case PLUGIN_QUARANTINED:
-			job_add_error(job, plugin, ERROR_QUARANTINED, reason);
+			job_add_error(job, link, ERROR_QUARANTINED, reason);
 			job->next_plugin++;
 			continue;
 		case PLUGIN_STARTING:
 		case PLUGIN_READY:
-			d->target.submit(d->target.arg, plugin, job);
+			d->target.submit(d->target.arg, job->chain, link, job);
 			return;
 		}
 	}
 	job->status = STATUS_UNRESOLVED;
-	d->done(job, d->arg);
+	finish(job);
 }
 
 void
 dispatch_submit(struct dispatch *d, struct job *job)
 {
 	if (job->status == STATUS_INVALID) {
-		d->done(job, d->arg);
+		finish(job);
 		return;
 	}
 	job->next_plugin = 0;
@@ -96,13 +96,13 @@ dispatch_submit(struct dispatch *d, struct job *job)
 }
 
 void
-dispatch_outcome(struct job *job, size_t plugin, const struct outcome *o,
-    void *arg)
+dispatch_outcome(struct job *job, const struct outcome *o, void *arg)
 {
 	struct dispatch *d = arg;
+	size_t link = job->next_plugin;
 
 	if (!o->ok)
-		job_add_error(job, plugin, o->kind, o->message);
+		job_add_error(job, link, o->kind, o->message);
 	else if (o->type_length > 0 && o->name_length > 0) {
 		const char *canonical = workload_type_canonical(o->type,
 		    o->type_length);
@@ -118,10 +118,10 @@ dispatch_outcome(struct job *job, size_t plugin, const struct outcome *o,
 		}
 		job->workload = xstrndup(o->name, o->name_length);
 		job->workload_length = o->name_length;
-		job->decided_by = plugin;
-		d->done(job, d->arg);
+		job->decided_by = link;
+		finish(job);
 		return;
 	}
-	job->next_plugin = plugin + 1;
+	job->next_plugin = link + 1;
 	advance(d, job);
 }

@@ -1,39 +1,40 @@
 /*
  * The plugin chain (DESIGN.md): plugins in order; the first that returns two
  * non-empty strings decides; a plugin that fails is recorded as an error on
- * the record and the chain goes on.
+ * the record and the chain goes on.  Each job walks the chain it arrived
+ * with (job->chain), whatever has changed since.
  */
 #ifndef LUAWARD_SUPERVISOR_DISPATCH_H
 #define LUAWARD_SUPERVISOR_DISPATCH_H
 
 #include <stddef.h>
 
+#include "chain.h"
 #include "job.h"
-#include "pool.h"
+#include "plugin.h"
 
-/* Where jobs go: the pool, or a test's stand-in. */
+/* Where jobs go: the chain's plugins, or a test's stand-in. */
 struct dispatch_target {
-	enum plugin_state (*state)(void *, size_t plugin, const char **reason);
-	void		 (*submit)(void *, size_t plugin, struct job *);
+	enum plugin_state (*state)(void *, const struct chain *, size_t link,
+			    const char **reason);
+	void		 (*submit)(void *, const struct chain *, size_t link,
+			    struct job *);
 	void		*arg;
 };
 
 struct dispatch;
 
-/* done() is called exactly once per submitted job, when its status is
- * final. */
-struct dispatch	*dispatch_new(size_t plugin_count,
-		     void (*done)(struct job *, void *), void *arg);
+struct dispatch	*dispatch_new(const struct dispatch_target *);
 void		 dispatch_free(struct dispatch *);
-void		 dispatch_set_target(struct dispatch *,
-		     const struct dispatch_target *);
-/* The pool as a target. */
-void		 dispatch_set_pool(struct dispatch *, struct pool *);
+/* The plugins of each job's chain as the target. */
+const struct dispatch_target *dispatch_plugins(void);
 
+/* job->finished is called exactly once per submitted job, when its status
+ * is final. */
 void		 dispatch_submit(struct dispatch *, struct job *);
 
-/* The pool's outcome callback (arg is the dispatch). */
-void		 dispatch_outcome(struct job *, size_t plugin,
-		     const struct outcome *, void *arg);
+/* What the plugin the job is at made of it (arg is the dispatch). */
+void		 dispatch_outcome(struct job *, const struct outcome *,
+		     void *arg);
 
 #endif

@@ -33,6 +33,7 @@ struct input {
 	char			*chunk;
 	size_t			 chunk_at, chunk_length;
 	bool			 readable, at_eof, finished;
+	bool			 push;		/* bytes come by input_push() */
 	bool			 busy, again;
 };
 
@@ -243,4 +244,62 @@ void
 input_resume(struct input *in)
 {
 	pump(in);
+}
+
+struct input *
+input_open_push(const char *name, const struct reader_limits *limits)
+{
+	struct input *in = xcalloc(1, sizeof(*in));
+
+	in->limits = *limits;
+	in->reader = reader_new(limits, name);
+	in->push = true;
+	return in;
+}
+
+void
+input_start_push(struct input *in, struct ev_loop *loop,
+    const struct input_callbacks *callbacks, void *arg)
+{
+	in->loop = loop;
+	in->callbacks = *callbacks;
+	in->arg = arg;
+}
+
+size_t
+input_push(struct input *in, const char *bytes, size_t length)
+{
+	size_t taken = 0;
+
+	while (taken < length && !in->finished) {
+		struct record record;
+		bool ready;
+		size_t used;
+
+		if (!in->callbacks.has_room(in->arg)) {
+			in->callbacks.wait_for_room(in->arg);
+			break;
+		}
+		used = reader_feed(in->reader, bytes + taken, length - taken,
+		    &record, &ready);
+		if (used == (size_t)-1)
+			return (size_t)-1;
+		taken += used;
+		if (ready)
+			in->callbacks.record(&record, in->arg);
+	}
+	return taken;
+}
+
+void
+input_push_end(struct input *in)
+{
+	struct record record;
+
+	if (in->finished)
+		return;
+	if (reader_finish(in->reader, &record))
+		in->callbacks.record(&record, in->arg);
+	in->finished = true;
+	in->callbacks.finished(in->arg);
 }

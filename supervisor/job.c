@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "job.h"
 #include "log.h"
 
@@ -49,6 +50,7 @@ job_free(struct job *job)
 	for (size_t i = 0; i < job->error_count; i++)
 		free(job->errors[i].message);
 	free(job->errors);
+	chain_unref(job->chain);
 	free(job->metadata);
 	free(job->uid);
 	free(job->namespace);

@@ -25,14 +25,21 @@ enum job_status {
 };
 
 struct job_error {
-	size_t		 plugin;	/* index in the chain */
+	size_t		 plugin;	/* its link in the job's chain */
 	enum error_kind	 kind;
 	char		*message;
 };
 
+struct chain;
+
 struct job {
 	uint64_t	 seq;		/* input order */
 	enum job_status	 status;
+	/* The plugins as they were when it arrived (a reference), and who
+	 * hears once its status is final. */
+	struct chain	*chain;
+	void		(*finished)(struct job *, void *);
+	void		*finished_arg;
 
 	char		*metadata;	/* compact JSON, NULL when invalid */
 	size_t		 metadata_length;
@@ -40,10 +47,10 @@ struct job {
 	size_t		 uid_length, namespace_length, name_length;
 	char		*invalid_reason;
 
-	size_t		 next_plugin;	/* chain position */
+	size_t		 next_plugin;	/* its link in the chain */
 	char		*type, *workload;	/* the deciding answer */
 	size_t		 type_length, workload_length;
-	size_t		 decided_by;
+	size_t		 decided_by;	/* the deciding link */
 	struct job_error *errors;
 	size_t		 error_count;
 

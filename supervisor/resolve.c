@@ -17,27 +17,18 @@
 #include <ev.h>
 
 #include "commands.h"
-#include "dispatch.h"
-#include "input.h"
+#include "engine.h"
 #include "log.h"
 #include "options.h"
-#include "pool.h"
+#include "session.h"
 #include "setup.h"
 #include "timing.h"
-#include "writer.h"
-
-#define WINDOW_JOBS		4096
-#define WINDOW_BYTES		(64u << 20)
-#define OUTPUT_BUFFER		(1u << 20)
 
 struct run {
 	struct ev_loop		*loop;
 	struct options		 options;
-	struct input		*input;
-	struct writer		*writer;
-	struct dispatch		*dispatch;
-	struct pool		*pool;
-	bool			 input_done;
+	struct engine		*engine;
+	struct session		*session;
 	bool			 stop;
 	int			 stop_signal;
 	char			 output_error[160];
@@ -51,72 +42,14 @@ static const int stop_signals[] = {
 };
 #define STOP_SIGNALS	(sizeof(stop_signals) / sizeof(stop_signals[0]))
 
-static bool
-has_room(void *arg)
-{
-	struct run *run = arg;
-
-	return writer_has_room(run->writer);
-}
-
+/* The session is over: its last line is written (this runs in the loop's
+ * prepare phase, so the loop must be told to return). */
 static void
-wait_for_room(void *arg)
+on_done(void *arg)
 {
 	struct run *run = arg;
 
-	writer_wait_for_room(run->writer);
-}
-
-static void
-on_room(void *arg)
-{
-	struct run *run = arg;
-
-	input_resume(run->input);
-}
-
-static void
-on_record(const struct record *record, void *arg)
-{
-	struct run *run = arg;
-
-	dispatch_submit(run->dispatch, writer_admit(run->writer, record));
-}
-
-static void
-on_input_finished(void *arg)
-{
-	struct run *run = arg;
-
-	run->input_done = true;
-}
-
-static void
-on_drained(void *arg)
-{
-	struct run *run = arg;
-
-	if (run->input_done)
-		ev_break(run->loop, EVBREAK_ONE);
-}
-
-static void
-on_job_done(struct job *job, void *arg)
-{
-	struct run *run = arg;
-
-	writer_complete(run->writer, job);
-}
-
-/* Every error on an output line is counted, once, as it is written. */
-static void
-on_job_written(const struct job *job, void *arg)
-{
-	struct run *run = arg;
-
-	for (size_t i = 0; i < job->error_count; i++)
-		pool_count_error(run->pool, job->errors[i].plugin,
-		    job->errors[i].kind);
+	ev_break(run->loop, EVBREAK_ONE);
 }
 
 static void
@@ -140,26 +73,25 @@ on_signal(struct ev_loop *loop, ev_signal *watcher, int events)
 }
 
 static void
-print_layers(const struct pool *pool, const struct plugin_source *plugins,
-    size_t count)
+print_layers(const struct chain *chain)
 {
 	struct buffer b = { 0 };
 
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < chain->count; i++) {
+		const struct plugin *p = chain->links[i].plugin;
 		const struct sandbox_report *report;
-		const char *reason;
+		const char *reason, *name = chain->links[i].name;
 
-		if (pool_plugin_state(pool, i, &reason) == PLUGIN_LOAD_FAILED) {
-			log_info("plugin %s: not loaded: %s", plugins[i].name,
-			    reason);
+		if (plugin_state(p, &reason) == PLUGIN_LOAD_FAILED) {
+			log_info("plugin %s: not loaded: %s", name, reason);
 			continue;
 		}
 		buffer_clear(&b);
-		if ((report = pool_sandbox_report(pool, i)) != NULL)
+		if ((report = plugin_sandbox_report(p)) != NULL)
 			sandbox_report_describe(report, &b);
 		/* One log line each: the log cleans every line whole, and a
 		 * newline inside one would show as \n. */
-		log_info("plugin %s: sandbox layers:", plugins[i].name);
+		log_info("plugin %s: sandbox layers:", name);
 		for (const char *line = buffer_bytes(&b),
 		    *end = line + buffer_length(&b); line < end;) {
 			const char *newline = memchr(line, '\n',
@@ -167,8 +99,7 @@ print_layers(const struct pool *pool, const struct plugin_source *plugins,
 			size_t length = newline != NULL ?
 			    (size_t)(newline - line) : (size_t)(end - line);
 
-			log_info("plugin %s: %.*s", plugins[i].name,
-			    (int)length, line);
+			log_info("plugin %s: %.*s", name, (int)length, line);
 			line += length + 1;
 		}
 	}
@@ -179,8 +110,7 @@ print_layers(const struct pool *pool, const struct plugin_source *plugins,
  * only under --verbose.  Every worker is set up alike, so the first report
  * speaks for all (a plugin that did not load has none). */
 static void
-warn_skipped_layers(const struct pool *pool, size_t plugin_count,
-    const struct options *options)
+warn_skipped_layers(const struct chain *chain, const struct options *options)
 {
 	const struct {
 		const char	*name;
@@ -191,8 +121,8 @@ warn_skipped_layers(const struct pool *pool, size_t plugin_count,
 	};
 	const struct sandbox_report *report = NULL;
 
-	for (size_t i = 0; i < plugin_count && report == NULL; i++)
-		report = pool_sandbox_report(pool, i);
+	for (size_t i = 0; i < chain->count && report == NULL; i++)
+		report = plugin_sandbox_report(chain->links[i].plugin);
 	if (report == NULL)
 		return;
 	for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
@@ -205,24 +135,6 @@ warn_skipped_layers(const struct pool *pool, size_t plugin_count,
 			    "makes this an error)", optional[i].name,
 			    layer->detail, optional[i].name);
 	}
-}
-
-/* Output to a pipe or socket must never block the loop; a terminal or a
- * file is left as it is.  Returns the flags to restore, or -1. */
-static int
-output_nonblocking(void)
-{
-	struct stat st;
-	int flags;
-
-	if (fstat(1, &st) == -1)
-		fatal("stdout");
-	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
-		return -1;
-	if ((flags = fcntl(1, F_GETFL)) == -1 ||
-	    fcntl(1, F_SETFL, flags | O_NONBLOCK) == -1)
-		fatal("stdout");
-	return flags;
 }
 
 /* Opens --stats-file now, so that a path that cannot be written is a
@@ -240,18 +152,44 @@ open_stats_output(const struct options *options)
 }
 
 static void
-print_stats(struct run *run, FILE *out, const char *const *names,
-    size_t plugin_count, double started)
+print_stats(struct run *run, FILE *out, double started)
 {
-	struct plugin_stats *each = xcalloc(plugin_count + 1, sizeof(*each));
+	const struct chain *chain = engine_chain(run->engine);
+	struct plugin_stats *each = xcalloc(chain->count + 1, sizeof(*each));
+	const char **names = xcalloc(chain->count + 1, sizeof(*names));
 
-	for (size_t i = 0; i < plugin_count; i++)
-		pool_stats(run->pool, i, &each[i]);
-	stats_print(out, run->options.stats == 2, writer_stats(run->writer),
-	    names, each, plugin_count, monotonic_seconds() - started);
+	for (size_t i = 0; i < chain->count; i++) {
+		plugin_stats(chain->links[i].plugin, &each[i]);
+		names[i] = chain->links[i].name;
+	}
+	stats_print(out, run->options.stats == 2,
+	    session_stats(run->session), names, each, chain->count,
+	    monotonic_seconds() - started);
+	free(names);
 	free(each);
 	if (out != stderr && fclose(out) == EOF)
 		log_warn("writing --stats-file %s", run->options.stats_file);
+}
+
+/* The engine for one run: its plugins in chain order. */
+static struct engine *
+start_engine(struct ev_loop *loop, const struct setup *setup,
+    const struct options *options, const struct plugin_source *plugins,
+    size_t plugin_count)
+{
+	struct engine_config config;
+	struct engine *engine;
+	struct plugin **started = xcalloc(plugin_count + 1, sizeof(*started));
+
+	setup_engine_config(setup, options, &config);
+	engine = engine_new(loop, &config);
+	for (size_t i = 0; i < plugin_count; i++)
+		started[i] = engine_add_plugin(engine, &plugins[i]);
+	engine_set_chain(engine, chain_new(started, plugin_count));
+	for (size_t i = 0; i < plugin_count; i++)
+		plugin_unref(started[i]);
+	free(started);
+	return engine;
 }
 
 /*
@@ -264,99 +202,75 @@ resolve_run(const struct setup *setup, const struct options *options,
     const struct plugin_source *plugins, size_t plugin_count,
     char *const *inputs, size_t input_count)
 {
-	static const struct input_callbacks input_callbacks = {
-		.has_room = has_room,
-		.wait_for_room = wait_for_room,
-		.record = on_record,
-		.finished = on_input_finished,
-	};
 	struct run run;
-	struct pool_config pool_config;
-	struct writer_config writer_config;
-	struct reader_limits limits;
-	const char **names;
+	struct session_config config;
 	char error[1024];
 	ev_signal signals[STOP_SIGNALS];
 	FILE *stats_output;
 	double started;
-	int output_flags, status;
+	int status;
 
 	memset(&run, 0, sizeof(run));
 	run.options = *options;
-
-	/* Everything that can be wrong with the command line or the setup
-	 * is found now, before any record is read. */
-	limits.max_record = run.options.max_record;
-	limits.max_depth = run.options.max_depth;
-	if ((run.input = input_open(inputs, input_count, &limits, error,
-	    sizeof(error))) == NULL)
-		fatalx("%s", error);
-	stats_output = open_stats_output(&run.options);
-	names = xcalloc(plugin_count + 1, sizeof(*names));
-	for (size_t i = 0; i < plugin_count; i++)
-		names[i] = plugins[i].name;
 
 	signal(SIGPIPE, SIG_IGN);
 	run.loop = ev_default_loop(EVFLAG_AUTO);
 	if (run.loop == NULL)
 		fatalx("cannot start the event loop");
+
+	/* Everything that can be wrong with the command line or the setup
+	 * is found now, before any record is read. */
+	memset(&config, 0, sizeof(config));
+	config.paths = inputs;
+	config.path_count = input_count;
+	config.limits.max_record = run.options.max_record;
+	config.limits.max_depth = run.options.max_depth;
+	config.fd = 1;
+	config.done = on_done;
+	config.failed = on_output_failed;
+	config.arg = &run;
+	stats_output = open_stats_output(&run.options);
 	for (size_t i = 0; i < STOP_SIGNALS; i++) {
 		ev_signal_init(&signals[i], on_signal, stop_signals[i]);
 		signals[i].data = &run;
 		ev_signal_start(run.loop, &signals[i]);
 	}
 
-	run.dispatch = dispatch_new(plugin_count, on_job_done, &run);
-	setup_pool_config(setup, &run.options, &pool_config);
-	pool_config.plugins = plugins;
-	pool_config.plugin_count = plugin_count;
-	pool_config.outcome = dispatch_outcome;
-	pool_config.arg = run.dispatch;
-	run.pool = pool_new(run.loop, &pool_config);
-	dispatch_set_pool(run.dispatch, run.pool);
-
 	started = monotonic_seconds();
-	pool_start(run.pool);
-	while (!pool_settled(run.pool) && !run.stop)
+	run.engine = start_engine(run.loop, setup, &run.options, plugins,
+	    plugin_count);
+	if ((run.session = session_new(run.engine, &config, error,
+	    sizeof(error))) == NULL) {
+		engine_free(run.engine);
+		fatalx("%s", error);
+	}
+	while (!engine_settled(run.engine) && !run.stop)
 		ev_run(run.loop, EVRUN_ONCE);
-	if (pool_startup_error(run.pool) != NULL) {
+	if (engine_startup_error(run.engine) != NULL) {
 		snprintf(error, sizeof(error), "%s",
-		    pool_startup_error(run.pool));
-		pool_free(run.pool);
+		    engine_startup_error(run.engine));
+		session_free(run.session);
+		engine_free(run.engine);
 		fatalx("%s", error);
 	}
 	if (run.options.verbose)
-		print_layers(run.pool, plugins, plugin_count);
-	warn_skipped_layers(run.pool, plugin_count, &run.options);
-
-	output_flags = output_nonblocking();
-	memset(&writer_config, 0, sizeof(writer_config));
-	writer_config.fd = 1;
-	writer_config.window = WINDOW_JOBS;
-	writer_config.window_bytes = WINDOW_BYTES;
-	writer_config.max_buffered = OUTPUT_BUFFER;
-	writer_config.plugin_names = names;
-	writer_config.room = on_room;
-	writer_config.written = on_job_written;
-	writer_config.drained = on_drained;
-	writer_config.failed = on_output_failed;
-	writer_config.arg = &run;
-	run.writer = writer_new(run.loop, &writer_config);
+		print_layers(engine_chain(run.engine));
+	warn_skipped_layers(engine_chain(run.engine), &run.options);
 
 	if (!run.stop)
-		input_start(run.input, run.loop, &input_callbacks, &run);
-	while (!run.stop && !(run.input_done && writer_drained(run.writer)))
+		session_start(run.session);
+	while (!run.stop && !session_done(run.session))
 		ev_run(run.loop, EVRUN_ONCE);
 
 	/* Workers finish what they hold and exit (each is killed if it does
 	 * not within its grace); after a signal or a broken output nothing
 	 * they hold can be written: they are killed at once. */
-	pool_shutdown(run.pool, run.stop);
-	while (!pool_finished(run.pool))
+	engine_shutdown(run.engine, run.stop);
+	while (!engine_finished(run.engine))
 		ev_run(run.loop, EVRUN_ONCE);
 	if (run.options.stats)
-		print_stats(&run, stats_output, names, plugin_count, started);
-	status = writer_saw_failure(run.writer) ? EXIT_SOME_FAILED :
+		print_stats(&run, stats_output, started);
+	status = session_saw_failure(run.session) ? EXIT_SOME_FAILED :
 	    EXIT_ALL_GOOD;
 	if (run.output_error[0] != '\0') {
 		log_info("%s: stopping", run.output_error);
@@ -366,14 +280,9 @@ resolve_run(const struct setup *setup, const struct options *options,
 		    run.stop_signal, sigabbrev_np(run.stop_signal));
 		status = EXIT_SOME_FAILED;
 	}
-	if (output_flags != -1)
-		fcntl(1, F_SETFL, output_flags);
 
-	pool_free(run.pool);
-	writer_free(run.writer);
-	dispatch_free(run.dispatch);
-	input_free(run.input);
-	free(names);
+	session_free(run.session);
+	engine_free(run.engine);
 	for (size_t i = 0; i < STOP_SIGNALS; i++)
 		ev_signal_stop(run.loop, &signals[i]);
 	return status;

@@ -1,6 +1,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chain.h"
 #include "json.h"
 #include "result.h"
 
@@ -46,12 +47,13 @@ field(struct buffer *out, const char *name, const char *value, size_t length)
 }
 
 int
-result_format(struct buffer *out, const struct job *job,
-    const char *const *plugin_names)
+result_format(struct buffer *out, const struct job *job)
 {
+	const struct chain_link *links = job->chain != NULL ?
+	    job->chain->links : NULL;
 	bool decided = job->status == STATUS_RESOLVED ||
 	    job->status == STATUS_UNSUPPORTED;
-	const char *plugin = decided ? plugin_names[job->decided_by] : "";
+	const char *plugin = decided ? links[job->decided_by].name : "";
 	size_t end = out->end - out->start;
 	int failed = 0;
 
@@ -71,7 +73,7 @@ result_format(struct buffer *out, const struct job *job,
 		failed |= buffer_append(out, ",\"errors\":[", 11);
 		for (size_t i = 0; i < job->error_count; i++) {
 			const struct job_error *e = &job->errors[i];
-			const char *name = plugin_names[e->plugin];
+			const char *name = links[e->plugin].name;
 			const char *kind = error_kind_name(e->kind);
 
 			if (i > 0)

@@ -14,10 +14,9 @@
  * regard to case), or NULL when it is not one of the six. */
 const char	*workload_type_canonical(const char *type, size_t length);
 
-/* Appends the job's line, newline included.  Returns -1 when memory runs
- * out. */
-int		 result_format(struct buffer *, const struct job *,
-		     const char *const *plugin_names);
+/* Appends the job's line, newline included, naming plugins as its chain
+ * does.  Returns -1 when memory runs out. */
+int		 result_format(struct buffer *, const struct job *);
 
 const char	*job_status_name(enum job_status);
 

@@ -132,7 +132,7 @@ print_layers(const struct sandbox_report *report)
 
 /* Runs every probe with the given filter; returns how many were allowed. */
 static size_t
-run_pass(struct ev_loop *loop, const struct pool_config *config,
+run_pass(struct ev_loop *loop, const struct plugin_config *config,
     bool first_pass, struct verdict *verdicts)
 {
 	size_t allowed = 0;
@@ -146,7 +146,7 @@ run_pass(struct ev_loop *loop, const struct pool_config *config,
 		struct worker_setup setup;
 		struct trial_result result;
 
-		pool_worker_setup(config, &probe, &log, &setup);
+		plugin_worker_setup(config, &probe, &log, &setup);
 		setup.load.probe = setup.load.plugin;
 		trial_run(loop, &setup, &result);
 		if (result.started && result.death.type == DEATH_SETUP_FAILED)
@@ -167,7 +167,7 @@ cmd_selftest(int argc, char **argv)
 	struct verdict strict[PROBE_COUNT], relaxed[PROBE_COUNT];
 	struct options options;
 	struct setup setup;
-	struct pool_config config;
+	struct engine_config config;
 	struct ev_loop *loop;
 	size_t allowed, length;
 	void *allow_all;
@@ -192,11 +192,11 @@ cmd_selftest(int argc, char **argv)
 
 	/* Probe workers are set up exactly as plugin workers; the probes
 	 * need no module. */
-	setup_pool_config(&setup, &options, &config);
-	config.module_count = 0;
+	setup_engine_config(&setup, &options, &config);
+	config.plugins.module_count = 0;
 
 	printf("luaward selftest: policy %s\n\n", policy_path(setup.policy));
-	allowed = run_pass(loop, &config, true, strict);
+	allowed = run_pass(loop, &config.plugins, true, strict);
 	printf("%-16s %-8s %-30s %s\n", "probe", "verdict", "blocked by",
 	    "detail");
 	/* A verdict's detail is what the worker said: cleaned. */
@@ -206,9 +206,9 @@ cmd_selftest(int argc, char **argv)
 		    strict[i].layer, strict[i].detail);
 
 	if ((allow_all = policy_allow_all_program(&length)) != NULL) {
-		config.filter = allow_all;
-		config.filter_length = length;
-		(void)run_pass(loop, &config, false, relaxed);
+		config.plugins.filter = allow_all;
+		config.plugins.filter_length = length;
+		(void)run_pass(loop, &config.plugins, false, relaxed);
 		printf("\ndefense in depth: the same probes with a seccomp "
 		    "filter that allows every syscall\n");
 		printf("%-16s %-8s %-30s %s\n", "probe", "verdict",

@@ -135,10 +135,12 @@ setup_free(struct setup *s)
 }
 
 void
-setup_pool_config(const struct setup *s, const struct options *o,
-    struct pool_config *c)
+setup_engine_config(const struct setup *s, const struct options *o,
+    struct engine_config *config)
 {
-	memset(c, 0, sizeof(*c));
+	struct plugin_config *c = &config->plugins;
+
+	memset(config, 0, sizeof(*config));
 	c->modules = &s->dkjson;
 	c->module_count = 1;
 	c->filter = policy_program(s->policy, &c->filter_length);
@@ -153,4 +155,5 @@ setup_pool_config(const struct setup *s, const struct options *o,
 	c->restart_delay_max_ms = 2000;
 	c->max_restarts = o->max_restarts;
 	c->restart_window_s = o->restart_window_s;
+	config->budget_bytes = ENGINE_DEFAULT_BUDGET;
 }

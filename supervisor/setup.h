@@ -10,7 +10,8 @@
 #include "options.h"
 #include "plugins.h"
 #include "policy.h"
-#include "pool.h"
+#include "engine.h"
+#include "plugin.h"
 
 #ifdef LUAWARD_SANITIZE
 #define DEFAULT_POLICY			"policies/sanitizer.policy"
@@ -35,10 +36,10 @@ char	*setup_policy_path(const struct options *);
 void	 setup_load(struct setup *, const struct options *);
 void	 setup_free(struct setup *);
 
-/* A pool configuration from the options and the setup (plugins and the
+/* An engine configuration from the options and the setup (plugins and the
  * outcome callback are the caller's). */
-void	 setup_pool_config(const struct setup *, const struct options *,
-	     struct pool_config *);
+void	 setup_engine_config(const struct setup *, const struct options *,
+	     struct engine_config *);
 
 /* The default location of a bundled file or directory: under
  * PREFIX/share/luaward, or else in the source tree (the directory holding

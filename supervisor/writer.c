@@ -48,7 +48,8 @@ writer_new(struct ev_loop *loop, const struct writer_config *config)
 	w->config.window = slots;
 	w->ring = xcalloc(slots, sizeof(*w->ring));
 	w->mask = slots - 1;
-	ev_io_init(&w->watcher, on_writable, config->fd, EV_WRITE);
+	ev_io_init(&w->watcher, on_writable, config->fd >= 0 ? config->fd : 0,
+	    EV_WRITE);
 	ev_prepare_init(&w->flusher, on_flush);
 	w->watcher.data = w->flusher.data = w;
 	return w;
@@ -94,10 +95,28 @@ writer_admit(struct writer *w, const struct record *record)
 	return job;
 }
 
+/* Hands formatted output to the sink; returns false when it is full. */
+static bool
+give_to_sink(struct writer *w)
+{
+	while (buffer_length(&w->out) > 0) {
+		size_t taken = w->config.sink(w->config.arg, buffer_bytes(&w->out),
+		    buffer_length(&w->out));
+
+		if (taken == 0)
+			return false;	/* until writer_resume() */
+		buffer_consume(&w->out, taken);
+	}
+	buffer_shrink(&w->out, w->config.max_buffered);
+	return true;
+}
+
 /* Writes what is formatted; returns false when the output is stuck. */
 static bool
 write_out(struct writer *w)
 {
+	if (w->config.fd < 0)
+		return give_to_sink(w);
 	while (buffer_length(&w->out) > 0) {
 		ssize_t n = write(w->config.fd, buffer_bytes(&w->out),
 		    buffer_length(&w->out));
@@ -139,7 +158,7 @@ format_ready(struct writer *w)
 
 		if (job == NULL || job->status == STATUS_PENDING)
 			break;
-		if (result_format(&w->out, job, w->config.plugin_names) == -1) {
+		if (result_format(&w->out, job) == -1) {
 			log_warnx("out of memory formatting a result");
 			break;
 		}
@@ -187,6 +206,13 @@ on_flush(struct ev_loop *loop, ev_prepare *watcher, int events)
 }
 
 void
+writer_resume(struct writer *w)
+{
+	if (!w->failed)
+		ev_prepare_start(w->loop, &w->flusher);
+}
+
+void
 writer_complete(struct writer *w, struct job *job)
 {
 	(void)job;
@@ -217,4 +243,12 @@ bool
 writer_saw_failure(const struct writer *w)
 {
 	return w->saw_failure;
+}
+
+size_t
+writer_held(const struct writer *w, size_t *bytes)
+{
+	if (bytes != NULL)
+		*bytes = w->held_bytes;
+	return (size_t)(w->next_seq - w->next_out);
 }

@@ -18,11 +18,13 @@
 #include "stats.h"
 
 struct writer_config {
-	int		 fd;
+	int		 fd;		/* -1: the sink takes the output */
+	/* Takes up to length bytes of output; returns how many it took, 0
+	 * when it is full (then writer_resume() once it has room). */
+	size_t		(*sink)(void *, const char *, size_t);
 	size_t		 window;	/* jobs between input and output */
 	size_t		 window_bytes;	/* their metadata, in bytes */
 	size_t		 max_buffered;	/* formatted, unwritten output */
-	const char *const *plugin_names;
 	void		(*room)(void *);	/* see writer_wait_for_room */
 	/* Everything admitted so far is written (called from the loop's
 	 * prepare phase, so a caller waiting in ev_run must break out). */
@@ -45,6 +47,10 @@ void		 writer_wait_for_room(struct writer *);
 struct job	*writer_admit(struct writer *, const struct record *);
 /* The job's status is final. */
 void		 writer_complete(struct writer *, struct job *);
+/* The sink has room again. */
+void		 writer_resume(struct writer *);
+/* Jobs admitted and not yet written, and their metadata bytes. */
+size_t		 writer_held(const struct writer *, size_t *bytes);
 /* Every admitted job is written and the output is flushed. */
 bool		 writer_drained(const struct writer *);
 

@@ -14,6 +14,7 @@
 
 #include "../supervisor/dispatch.h"
 #include "../supervisor/job.h"
+#include "../supervisor/result.h"
 
 #define MAX_PLUGINS	8
 
@@ -31,10 +32,12 @@ struct fake {
 };
 
 static inline enum plugin_state
-fake_state(void *arg, size_t plugin, const char **reason)
+fake_state(void *arg, const struct chain *chain, size_t plugin,
+    const char **reason)
 {
 	struct fake *f = arg;
 
+	ck_assert_uint_eq(chain->count, f->plugin_count);
 	ck_assert_uint_lt(plugin, f->plugin_count);
 	f->state_calls++;
 	*reason = f->reasons[plugin];
@@ -42,10 +45,12 @@ fake_state(void *arg, size_t plugin, const char **reason)
 }
 
 static inline void
-fake_submit(void *arg, size_t plugin, struct job *job)
+fake_submit(void *arg, const struct chain *chain, size_t plugin,
+    struct job *job)
 {
 	struct fake *f = arg;
 
+	ck_assert_uint_eq(chain->count, f->plugin_count);
 	ck_assert_uint_lt(plugin, f->plugin_count);
 	ck_assert_uint_lt(f->submit_count, 64);
 	f->submitted_job[f->submit_count] = job;
@@ -71,8 +76,31 @@ fake_init(struct fake *f, size_t n)
 	f->plugin_count = n;
 	for (size_t i = 0; i < MAX_PLUGINS; i++)
 		f->states[i] = PLUGIN_READY;
-	f->dispatch = dispatch_new(n, fake_done, f);
-	dispatch_set_target(f->dispatch, &target);
+	f->dispatch = dispatch_new(&target);
+}
+
+/* Submits the job with a chain of the fake's plugins (named p0, p1...). */
+static inline void
+fake_send(struct fake *f, struct job *job)
+{
+	static const char *const names[MAX_PLUGINS] = { "p0", "p1", "p2",
+	    "p3", "p4", "p5", "p6", "p7" };
+
+	job->chain = chain_of_names(names, f->plugin_count);
+	job->finished = fake_done;
+	job->finished_arg = f;
+	dispatch_submit(f->dispatch, job);
+}
+
+/* The job's line, its chain's plugins named as given. */
+static inline int
+format_named(struct buffer *out, struct job *job, const char *const *names)
+{
+	struct chain *named = chain_of_names(names, job->chain->count);
+
+	chain_unref(job->chain);
+	job->chain = named;
+	return result_format(out, job);
 }
 
 static inline void
@@ -125,7 +153,8 @@ answer_bytes(struct fake *f, struct job *job, size_t plugin,
 	o.type_length = type_length;
 	o.name = name;
 	o.name_length = name_length;
-	dispatch_outcome(job, plugin, &o, f->dispatch);
+	ck_assert_uint_eq(job->next_plugin, plugin);
+	dispatch_outcome(job, &o, f->dispatch);
 }
 
 static inline void
@@ -145,7 +174,8 @@ plugin_fails(struct fake *f, struct job *job, size_t plugin,
 	o.ok = false;
 	o.kind = kind;
 	o.message = message;
-	dispatch_outcome(job, plugin, &o, f->dispatch);
+	ck_assert_uint_eq(job->next_plugin, plugin);
+	dispatch_outcome(job, &o, f->dispatch);
 }
 
 static inline void

@@ -47,7 +47,7 @@ START_TEST(test_first_answer_decides)
 	struct job *job = pod("u1", "db", "ogtest-0");
 
 	fake_init(&f, 3);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	assert_last_submit(&f, 1, 0, job);
 	ck_assert_uint_eq(f.done_count, 0);
 	answer(&f, job, 0, "StatefulSet", "ogtest");
@@ -66,7 +66,7 @@ START_TEST(test_empty_pair_passes_on)
 	struct job *job = pod("u1", "db", "ogtest-0");
 
 	fake_init(&f, 3);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	answer(&f, job, 0, "", "");
 	assert_last_submit(&f, 2, 1, job);
 	ck_assert_uint_eq(f.done_count, 0);
@@ -87,7 +87,7 @@ START_TEST(test_one_empty_string_passes_on)
 	struct job *job = pod("u1", "db", "p");
 
 	fake_init(&f, 4);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	answer(&f, job, 0, "Deployment", "");
 	assert_last_submit(&f, 2, 1, job);
 	answer(&f, job, 1, "", "web");
@@ -111,7 +111,7 @@ START_TEST(test_errors_are_recorded_and_the_chain_goes_on)
 	char message[64];
 
 	fake_init(&f, 4);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	/* The message is copied: the worker's buffer is reused at once. */
 	snprintf(message, sizeof(message), "call exceeded 100 ms");
 	plugin_fails(&f, job, 0, ERROR_TIMEOUT, message);
@@ -145,7 +145,7 @@ START_TEST(test_load_failed_and_quarantined_are_not_called)
 	f.states[1] = PLUGIN_QUARANTINED;
 	f.reasons[1] = "5 failures in 60 s";
 	f.states[2] = PLUGIN_STARTING;
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	/* Straight to plugin 2, still starting: it queues there. */
 	assert_last_submit(&f, 1, 2, job);
 	ck_assert_uint_eq(job->error_count, 2);
@@ -169,7 +169,7 @@ START_TEST(test_state_is_read_when_the_job_arrives)
 	struct job *job = pod("u1", "db", "p");
 
 	fake_init(&f, 3);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	assert_last_submit(&f, 1, 0, job);
 	f.states[1] = PLUGIN_QUARANTINED;
 	f.reasons[1] = "crashed 5 times";
@@ -193,7 +193,7 @@ START_TEST(test_no_answer_is_unresolved)
 	struct job *job = pod("u1", "db", "p");
 
 	fake_init(&f, 3);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	answer(&f, job, 0, "", "");
 	answer(&f, job, 1, "Deployment", "");
 	ck_assert_uint_eq(f.done_count, 0);
@@ -218,7 +218,7 @@ START_TEST(test_every_plugin_failing_is_unresolved_with_errors)
 	fake_init(&f, 3);
 	f.states[2] = PLUGIN_QUARANTINED;
 	f.reasons[2] = "q";
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	plugin_fails(&f, job, 0, ERROR_CRASH, "worker died (signal 11)");
 	ck_assert_uint_eq(f.done_count, 0);
 	plugin_fails(&f, job, 1, ERROR_MEMORY, "not enough memory");
@@ -241,7 +241,7 @@ START_TEST(test_no_plugins)
 	struct job *job = pod("u1", "db", "p");
 
 	fake_init(&f, 0);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	ck_assert_uint_eq(f.submit_count, 0);
 	ck_assert_uint_eq(f.state_calls, 0);
 	ck_assert_uint_eq(f.done_count, 1);
@@ -257,7 +257,7 @@ START_TEST(test_invalid_job_finishes_at_once)
 	struct job *job = invalid_record("stdin:3: byte 17: expected ':'");
 
 	fake_init(&f, 3);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	ck_assert_uint_eq(f.done_count, 1);
 	ck_assert_ptr_eq(f.done_job, job);
 	ck_assert_uint_eq(f.submit_count, 0);
@@ -276,8 +276,8 @@ START_TEST(test_jobs_in_flight_are_independent)
 	struct job *a = pod("a", "", ""), *b = pod("b", "", "");
 
 	fake_init(&f, 2);
-	dispatch_submit(f.dispatch, a);
-	dispatch_submit(f.dispatch, b);
+	fake_send(&f, a);
+	fake_send(&f, b);
 	assert_last_submit(&f, 2, 0, b);
 	answer(&f, a, 0, "", "");
 	assert_last_submit(&f, 3, 1, a);

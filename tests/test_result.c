@@ -46,14 +46,14 @@ START_TEST(test_supported_types_ignore_case)
 		char expected[512];
 
 		fake_init(&f, 2);
-		dispatch_submit(f.dispatch, job);
+		fake_send(&f, job);
 		answer(&f, job, 0, "", "");
 		answer(&f, job, 1, cases[i].returned, "w");
 		assert_decided(&f, job, STATUS_RESOLVED, cases[i].canonical,
 		    "w", 1);
 		ck_assert_str_eq(workload_type_canonical(cases[i].returned,
 		    strlen(cases[i].returned)), cases[i].canonical);
-		ck_assert_int_eq(result_format(&out, job, names), 0);
+		ck_assert_int_eq(format_named(&out, job, names), 0);
 		snprintf(expected, sizeof(expected), "{\"uid\":\"u\","
 		    "\"namespace\":\"n\",\"name\":\"p\",\"status\":"
 		    "\"resolved\",\"workloadType\":\"%s\",\"workloadName\":"
@@ -98,7 +98,7 @@ START_TEST(test_other_types_are_unsupported)
 		static const char name[] = "n\0\x80x";
 
 		fake_init(&f, 1);
-		dispatch_submit(f.dispatch, job);
+		fake_send(&f, job);
 		answer_bytes(&f, job, 0, cases[i].type, cases[i].length, name,
 		    sizeof(name) - 1);
 		ck_assert_uint_eq(f.done_count, 1);
@@ -136,13 +136,13 @@ static const char *const plugin_names[] = { "10-opengauss", "20-owner",
 
 /* The job's line must be exactly expected (newline included). */
 static void
-assert_line(const struct job *job, const char *const *names,
+assert_line(struct job *job, const char *const *names,
     const char *expected)
 {
 	struct buffer out = { 0 };
 	size_t length = strlen(expected);
 
-	ck_assert_int_eq(result_format(&out, job, names), 0);
+	ck_assert_int_eq(format_named(&out, job, names), 0);
 	ck_assert_msg(buffer_length(&out) == length &&
 	    memcmp(buffer_bytes(&out), expected, length) == 0,
 	    "\ngot      %.*s\nexpected %s", (int)buffer_length(&out),
@@ -156,7 +156,7 @@ START_TEST(test_line_resolved)
 	struct job *job = pod("8f3c-11", "db", "ogtest-0");
 
 	fake_init(&f, 3);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	answer(&f, job, 0, "statefulset", "ogtest");
 	assert_line(job, plugin_names, "{\"uid\":\"8f3c-11\",\"namespace\":"
 	    "\"db\",\"name\":\"ogtest-0\",\"status\":\"resolved\","
@@ -175,7 +175,7 @@ START_TEST(test_line_with_errors)
 	fake_init(&f, 3);
 	f.states[1] = PLUGIN_LOAD_FAILED;
 	f.reasons[1] = "20-owner.lua:1: '=' expected near 'x'";
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	plugin_fails(&f, job, 0, ERROR_ERROR, "10-opengauss.lua:4: attempt "
 	    "to index a nil value (field 'x')");
 	answer(&f, job, 2, "MyKind", "mk");
@@ -212,7 +212,7 @@ START_TEST(test_line_error_kinds)
 	size_t used;
 
 	fake_init(&f, 8);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	for (size_t i = 0; i < 8; i++)
 		plugin_fails(&f, job, i, kinds[i].kind, "m");
 	ck_assert_int_eq(job->status, STATUS_UNRESOLVED);
@@ -246,7 +246,7 @@ START_TEST(test_line_unresolved)
 	struct job *job = pod("u-1", "kube-system", "coredns-x");
 
 	fake_init(&f, 1);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	answer(&f, job, 0, "", "");
 	assert_line(job, plugin_names, "{\"uid\":\"u-1\",\"namespace\":"
 	    "\"kube-system\",\"name\":\"coredns-x\",\"status\":\"unresolved\","
@@ -263,7 +263,7 @@ START_TEST(test_line_invalid)
 	    "',' or '}' after \"a\"");
 
 	fake_init(&f, 2);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	assert_line(job, plugin_names, "{\"uid\":\"\",\"namespace\":\"\","
 	    "\"name\":\"\",\"status\":\"invalid\",\"workloadType\":\"\","
 	    "\"workloadName\":\"\",\"plugin\":\"\",\"error\":"
@@ -280,7 +280,7 @@ START_TEST(test_line_missing_identity)
 	struct job *job = pod(NULL, NULL, "only-name");
 
 	fake_init(&f, 1);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	answer(&f, job, 0, "Deployment", "d");
 	assert_line(job, plugin_names, "{\"uid\":\"\",\"namespace\":\"\","
 	    "\"name\":\"only-name\",\"status\":\"resolved\",\"workloadType\":"
@@ -313,7 +313,7 @@ START_TEST(test_line_escapes_hostile_bytes)
 	struct job *job = pod("a\"b\\c", "\n\r\t\b\f", "\x01\x1f ~");
 
 	fake_init(&f, 1);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	answer_bytes(&f, job, 0, type, sizeof(type) - 1, workload,
 	    sizeof(workload) - 1);
 	ck_assert_int_eq(job->status, STATUS_UNSUPPORTED);
@@ -337,7 +337,7 @@ START_TEST(test_line_escapes_error_messages)
 	struct job *job = pod("u", "n", "p");
 
 	fake_init(&f, 1);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	plugin_fails(&f, job, 0, ERROR_ERROR, "bad \"x\"\n\x02\xfe end");
 	assert_line(job, names, "{\"uid\":\"u\",\"namespace\":\"n\",\"name\":"
 	    "\"p\",\"status\":\"unresolved\",\"workloadType\":\"\","
@@ -361,11 +361,11 @@ START_TEST(test_line_appends)
 	    "\n";
 
 	fake_init(&f, 1);
-	dispatch_submit(f.dispatch, job);
+	fake_send(&f, job);
 	answer(&f, job, 0, "daemonset", "d");
 	ck_assert_int_eq(buffer_append(&out, "previous\n", 9), 0);
-	ck_assert_int_eq(result_format(&out, job, plugin_names), 0);
-	ck_assert_int_eq(result_format(&out, job, plugin_names), 0);
+	ck_assert_int_eq(format_named(&out, job, plugin_names), 0);
+	ck_assert_int_eq(format_named(&out, job, plugin_names), 0);
 	ck_assert_uint_eq(buffer_length(&out), 9 + 2 * (sizeof(first) - 1));
 	ck_assert_int_eq(memcmp(buffer_bytes(&out), "previous\n", 9), 0);
 	ck_assert_int_eq(memcmp(buffer_bytes(&out) + 9, first,

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "pool.h"
+#include "plugin.h"
 #include "timing.h"
 #include "worker_process.h"
 
@@ -17,11 +17,17 @@
 #define PIPELINE_BYTES			(1024 * 1024)
 
 struct plugin {
-	struct pool		*pool;
-	size_t			 index;
+	struct ev_loop		*loop;
+	const struct plugin_config *config;
+	struct plugin_source	 source;	/* our own copy */
+	unsigned		 refs;
+	bool			 stopping;	/* no reference left */
+	bool			 unreadable;	/* its file could not be used */
+	bool			 shutting_down, abandoned;
 	struct worker_setup	 setup;
 	enum plugin_state	 state;
 	char			*reason;	/* load failure, quarantine */
+	char			*startup_error;
 	struct worker_process	**workers;	/* NULL: not running */
 	unsigned		 live;
 	bool			 ever_ready;
@@ -33,38 +39,28 @@ struct plugin {
 	struct sandbox_report	 report;		/* its first READY */
 };
 
-struct pool {
-	struct ev_loop		*loop;
-	struct pool_config	 config;
-	struct plugin		*plugins;
-	char			*startup_error;
-	bool			 shutting_down;
-	bool			 abandoned;	/* workers killed on purpose */
-};
-
 static const struct worker_events events;
 
 static void	note_failure(struct plugin *, const char *);
 
-/* The first reason the pool cannot run at all; later ones add nothing. */
+/* The first reason the plugin cannot run at all; later ones add nothing. */
 static void
-set_startup_error(struct pool *pool, const char *plugin, const char *what,
-    const char *message)
+set_startup_error(struct plugin *p, const char *what, const char *message)
 {
 	size_t size;
 
-	if (pool->startup_error != NULL)
+	if (p->startup_error != NULL)
 		return;
-	size = strlen(plugin) + strlen(what) + strlen(message) + 16;
-	pool->startup_error = xmalloc(size);
-	snprintf(pool->startup_error, size, "plugin %s: %s%s", plugin, what,
-	    message);
+	size = strlen(p->source.name) + strlen(what) + strlen(message) + 16;
+	p->startup_error = xmalloc(size);
+	snprintf(p->startup_error, size, "plugin %s: %s%s", p->source.name,
+	    what, message);
 }
 
 static void
 deliver(struct plugin *p, struct job *job, const struct outcome *outcome)
 {
-	p->pool->config.outcome(job, p->index, outcome, p->pool->config.arg);
+	p->config->outcome(job, outcome, p->config->arg);
 }
 
 static void
@@ -96,7 +92,7 @@ queue_pop(struct plugin *p)
 /* Whether w can take job now: ready, and under the pipeline's count and
  * bytes (an idle worker takes any one job). */
 static bool
-can_take(const struct pool *pool, struct worker_process *w,
+can_take(const struct plugin *p, struct worker_process *w,
     const struct job *job)
 {
 	size_t held;
@@ -104,7 +100,7 @@ can_take(const struct pool *pool, struct worker_process *w,
 	if (w == NULL || !worker_process_is_ready(w))
 		return false;
 	held = worker_process_in_flight(w);
-	return held == 0 || (held < pool->config.pipeline_depth &&
+	return held == 0 || (held < p->config->pipeline_depth &&
 	    worker_process_in_flight_bytes(w) + job->metadata_length <=
 	    PIPELINE_BYTES);
 }
@@ -127,11 +123,10 @@ pump(struct plugin *p)
 	while (p->queue_head != NULL) {
 		struct worker_process *best = NULL;
 
-		for (unsigned i = 0; i < p->pool->config.workers_per_plugin;
-		    i++) {
+		for (unsigned i = 0; i < p->config->workers_per_plugin; i++) {
 			struct worker_process *w = p->workers[i];
 
-			if (!can_take(p->pool, w, p->queue_head))
+			if (!can_take(p, w, p->queue_head))
 				continue;
 			if (best == NULL || worker_process_in_flight(w) <
 			    worker_process_in_flight(best))
@@ -148,17 +143,17 @@ spawn_slot(struct plugin *p, unsigned slot)
 {
 	char error[512];
 
-	p->workers[slot] = worker_process_start(p->pool->loop, &p->setup,
-	    &events, p, error, sizeof(error));
+	p->workers[slot] = worker_process_start(p->loop, &p->setup, &events, p,
+	    error, sizeof(error));
 	if (p->workers[slot] != NULL) {
 		p->live++;
 		return;
 	}
 	if (!p->ever_ready) {
-		set_startup_error(p->pool, p->setup.plugin, "", error);
+		set_startup_error(p, "", error);
 		return;
 	}
-	log_warnx("plugin %s: %s", p->setup.plugin, error);
+	log_warnx("plugin %s: %s", p->source.name, error);
 	/* A replacement that cannot even start is a failure like a crash:
 	 * retried after the backoff, quarantined if it keeps failing.  Left
 	 * alone, the slot would stay empty for good and the records queued
@@ -174,16 +169,14 @@ fail_plugin(struct plugin *p, enum plugin_state state, const char *reason)
 	p->state = state;
 	free(p->reason);
 	p->reason = xstrdup(reason);
-	ev_timer_stop(p->pool->loop, &p->restart_timer);
+	ev_timer_stop(p->loop, &p->restart_timer);
 	if (state == PLUGIN_QUARANTINED) {
 		p->stats.quarantines++;
 		p->stats.quarantined = true;
-		log_warnx("plugin %s: quarantined: %s", p->setup.plugin,
-		    reason);
+		log_warnx("plugin %s: quarantined: %s", p->source.name, reason);
 	} else
-		log_warnx("plugin %s: not loaded: %s", p->setup.plugin,
-		    reason);
-	for (unsigned i = 0; i < p->pool->config.workers_per_plugin; i++)
+		log_warnx("plugin %s: not loaded: %s", p->source.name, reason);
+	for (unsigned i = 0; i < p->config->workers_per_plugin; i++)
 		if (p->workers[i] != NULL)
 			worker_process_kill(p->workers[i]);
 	pump(p);
@@ -196,11 +189,11 @@ on_restart(struct ev_loop *loop, ev_timer *timer, int events_mask)
 
 	(void)loop;
 	(void)events_mask;
-	if (p->pool->shutting_down || p->state == PLUGIN_LOAD_FAILED ||
-	    p->state == PLUGIN_QUARANTINED)
+	if (p->shutting_down || p->stopping ||
+	    p->state == PLUGIN_LOAD_FAILED || p->state == PLUGIN_QUARANTINED)
 		return;
 	/* A failed start may quarantine the plugin: then start no more. */
-	for (unsigned i = 0; i < p->pool->config.workers_per_plugin &&
+	for (unsigned i = 0; i < p->config->workers_per_plugin &&
 	    p->state != PLUGIN_QUARANTINED; i++)
 		if (p->workers[i] == NULL) {
 			p->stats.restarts++;
@@ -213,11 +206,10 @@ on_restart(struct ev_loop *loop, ev_timer *timer, int events_mask)
 static void
 note_failure(struct plugin *p, const char *message)
 {
-	const struct pool_config *c = &p->pool->config;
+	const struct plugin_config *c = p->config;
 	uint32_t delay_ms;
 
-	if (restart_tracker_failure(&p->restarts, ev_now(p->pool->loop),
-	    &delay_ms)) {
+	if (restart_tracker_failure(&p->restarts, ev_now(p->loop), &delay_ms)) {
 		char reason[700];
 
 		snprintf(reason, sizeof(reason), "more than %u failures within "
@@ -226,10 +218,11 @@ note_failure(struct plugin *p, const char *message)
 		fail_plugin(p, PLUGIN_QUARANTINED, reason);
 		return;
 	}
-	if (p->pool->shutting_down || ev_is_active(&p->restart_timer))
+	if (p->shutting_down || p->stopping ||
+	    ev_is_active(&p->restart_timer))
 		return;
 	ev_timer_set(&p->restart_timer, delay_ms / 1000.0, 0.);
-	ev_timer_start(p->pool->loop, &p->restart_timer);
+	ev_timer_start(p->loop, &p->restart_timer);
 }
 
 static void
@@ -242,6 +235,9 @@ on_ready(struct worker_process *w, void *arg)
 	p->ever_ready = true;
 	if (p->state == PLUGIN_STARTING)
 		p->state = PLUGIN_READY;
+	/* Started after its last reference went: it has nothing to do. */
+	if (p->stopping || p->shutting_down)
+		worker_process_close(w);
 	pump(p);
 }
 
@@ -263,13 +259,29 @@ on_answered(struct worker_process *w, struct job *job,
 	pump(p);
 }
 
+/* Jobs a dead worker held but was not running go first, in their order. */
+static void
+requeue_front(struct plugin *p, struct job *jobs)
+{
+	struct job *last = jobs;
+
+	if (jobs == NULL)
+		return;
+	while (last->queue_next != NULL)
+		last = last->queue_next;
+	last->queue_next = p->queue_head;
+	p->queue_head = jobs;
+	if (p->queue_tail == NULL)
+		p->queue_tail = last;
+}
+
 static void
 on_died(struct worker_process *w, struct worker_death *death, void *arg)
 {
 	struct plugin *p = arg;
 	const struct death_verdict *verdict = &death->verdict;
 
-	for (unsigned i = 0; i < p->pool->config.workers_per_plugin; i++)
+	for (unsigned i = 0; i < p->config->workers_per_plugin; i++)
 		if (p->workers[i] == w) {
 			p->workers[i] = NULL;
 			p->live--;
@@ -277,22 +289,12 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 	worker_process_free(w);
 	if (death->peak_rss_kib > p->stats.peak_rss_kib)
 		p->stats.peak_rss_kib = death->peak_rss_kib;
-	/* Killed by the pool itself at the end of a run that stopped early:
-	 * nothing it held will be written, nothing failed. */
-	if (p->pool->abandoned)
-		return;
+	/* Killed on purpose at the end of a run that stopped early: nothing
+	 * it held will be written, nothing failed. */
+	if (p->abandoned)
+		goto gone;
 
-	/* Jobs it held but was not running go first, in their order. */
-	if (death->requeue != NULL) {
-		struct job *last = death->requeue;
-
-		while (last->queue_next != NULL)
-			last = last->queue_next;
-		last->queue_next = p->queue_head;
-		p->queue_head = death->requeue;
-		if (p->queue_tail == NULL)
-			p->queue_tail = last;
-	}
+	requeue_front(p, death->requeue);
 	if (death->culprit != NULL) {
 		p->stats.calls++;
 		histogram_add(&p->stats.latency_us, death->culprit_latency_us);
@@ -303,14 +305,13 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 	case DEATH_CLOSED:
 		break;
 	case DEATH_RETIRED:
-		log_warnx("plugin %s: worker %s", p->setup.plugin,
+		log_warnx("plugin %s: worker %s", p->source.name,
 		    verdict->message);
 		note_failure(p, verdict->message);
 		break;
 	case DEATH_SETUP_FAILED:
 		if (!p->ever_ready) {
-			set_startup_error(p->pool, p->setup.plugin,
-			    "sandbox: ", verdict->message);
+			set_startup_error(p, "sandbox: ", verdict->message);
 			break;
 		}
 		fail_plugin(p, PLUGIN_LOAD_FAILED, verdict->message);
@@ -319,12 +320,14 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 		fail_plugin(p, PLUGIN_LOAD_FAILED, verdict->message);
 		break;
 	case DEATH_FAILED:
-		log_warnx("plugin %s: %s", p->setup.plugin,
-		    verdict->message);
+		log_warnx("plugin %s: %s", p->source.name, verdict->message);
 		note_failure(p, verdict->message);
 		break;
 	}
 	pump(p);
+gone:
+	if (p->stopping && p->live == 0 && p->config->gone != NULL)
+		p->config->gone(p, p->config->arg);
 }
 
 static const struct worker_events events = {
@@ -334,7 +337,7 @@ static const struct worker_events events = {
 };
 
 void
-pool_worker_setup(const struct pool_config *config,
+plugin_worker_setup(const struct plugin_config *config,
     const struct plugin_source *plugin, struct log_allowance *log,
     struct worker_setup *setup)
 {
@@ -367,111 +370,143 @@ pool_worker_setup(const struct pool_config *config,
 	load->seccomp_filter.length = config->filter_length;
 }
 
-struct pool *
-pool_new(struct ev_loop *loop, const struct pool_config *config)
+struct plugin *
+plugin_new(struct ev_loop *loop, const struct plugin_config *config,
+    const struct plugin_source *source)
 {
-	struct pool *pool = xcalloc(1, sizeof(*pool));
+	struct plugin *p = xcalloc(1, sizeof(*p));
 
-	pool->loop = loop;
-	pool->config = *config;
-	pool->plugins = xcalloc(config->plugin_count ? config->plugin_count : 1,
-	    sizeof(*pool->plugins));
-	for (size_t i = 0; i < config->plugin_count; i++) {
-		struct plugin *p = &pool->plugins[i];
-
-		p->pool = pool;
-		p->index = i;
-		p->state = PLUGIN_STARTING;
-		p->workers = xcalloc(config->workers_per_plugin,
-		    sizeof(*p->workers));
-		restart_tracker_init(&p->restarts, config->restart_delay_ms,
-		    config->restart_delay_max_ms, config->max_restarts,
-		    config->restart_window_s);
-		pool_worker_setup(config, &config->plugins[i], &p->log,
-		    &p->setup);
-		ev_init(&p->restart_timer, on_restart);
-		p->restart_timer.data = p;
-		/* A file that could not be used never gets a worker. */
-		if (config->plugins[i].load_error != NULL) {
-			p->state = PLUGIN_LOAD_FAILED;
-			p->reason = xstrdup(config->plugins[i].load_error);
-		}
+	p->loop = loop;
+	p->config = config;
+	p->refs = 1;
+	p->source.name = xstrdup(source->name);
+	p->source.source = xmalloc(source->length + 1);
+	if (source->length > 0)
+		memcpy(p->source.source, source->source, source->length);
+	p->source.source[source->length] = '\0';
+	p->source.length = source->length;
+	p->state = PLUGIN_STARTING;
+	p->workers = xcalloc(config->workers_per_plugin, sizeof(*p->workers));
+	restart_tracker_init(&p->restarts, config->restart_delay_ms,
+	    config->restart_delay_max_ms, config->max_restarts,
+	    config->restart_window_s);
+	plugin_worker_setup(config, &p->source, &p->log, &p->setup);
+	ev_init(&p->restart_timer, on_restart);
+	p->restart_timer.data = p;
+	/* A file that could not be used never gets a worker. */
+	if (source->load_error != NULL) {
+		p->unreadable = true;
+		p->state = PLUGIN_LOAD_FAILED;
+		p->reason = xstrdup(source->load_error);
 	}
-	return pool;
+	return p;
 }
 
 void
-pool_free(struct pool *pool)
+plugin_start(struct plugin *p)
 {
-	if (pool == NULL)
+	if (p->state == PLUGIN_LOAD_FAILED) {
+		log_warnx("plugin %s: not loaded: %s", p->source.name,
+		    p->reason);
 		return;
-	for (size_t i = 0; i < pool->config.plugin_count; i++) {
-		struct plugin *p = &pool->plugins[i];
-
-		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++)
-			if (p->workers[s] != NULL) {
-				worker_process_kill(p->workers[s]);
-				worker_process_free(p->workers[s]);
-			}
-		ev_timer_stop(pool->loop, &p->restart_timer);
-		worker_log_finish(&p->log, p->setup.plugin);
-		free(p->workers);
-		restart_tracker_free(&p->restarts);
-		free(p->reason);
 	}
-	free(pool->plugins);
-	free(pool->startup_error);
-	free(pool);
+	for (unsigned s = 0; s < p->config->workers_per_plugin; s++)
+		if (p->workers[s] == NULL)
+			spawn_slot(p, s);
+}
+
+struct plugin *
+plugin_ref(struct plugin *p)
+{
+	p->refs++;
+	return p;
 }
 
 void
-pool_start(struct pool *pool)
+plugin_unref(struct plugin *p)
 {
-	for (size_t i = 0; i < pool->config.plugin_count; i++) {
-		struct plugin *p = &pool->plugins[i];
-
-		if (p->state == PLUGIN_LOAD_FAILED) {
-			log_warnx("plugin %s: not loaded: %s", p->setup.plugin,
-			    p->reason);
-			continue;
-		}
-		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++)
-			spawn_slot(p, s);
-	}
+	if (p == NULL || --p->refs > 0)
+		return;
+	p->stopping = true;
+	ev_timer_stop(p->loop, &p->restart_timer);
+	for (unsigned s = 0; s < p->config->workers_per_plugin; s++)
+		if (p->workers[s] != NULL)
+			worker_process_close(p->workers[s]);
+	if (p->live == 0 && p->config->gone != NULL)
+		p->config->gone(p, p->config->arg);
 }
 
-bool
-pool_settled(const struct pool *pool)
+void
+plugin_free(struct plugin *p)
 {
-	if (pool->startup_error != NULL)
-		return true;
-	for (size_t i = 0; i < pool->config.plugin_count; i++)
-		if (pool->plugins[i].state == PLUGIN_STARTING)
-			return false;
-	return true;
+	if (p == NULL)
+		return;
+	for (unsigned s = 0; s < p->config->workers_per_plugin; s++)
+		if (p->workers[s] != NULL) {
+			worker_process_kill(p->workers[s]);
+			worker_process_free(p->workers[s]);
+		}
+	ev_timer_stop(p->loop, &p->restart_timer);
+	worker_log_finish(&p->log, p->source.name);
+	free(p->workers);
+	restart_tracker_free(&p->restarts);
+	free(p->reason);
+	free(p->startup_error);
+	free(p->source.name);
+	free(p->source.source);
+	free(p);
 }
 
 const char *
-pool_startup_error(const struct pool *pool)
+plugin_name(const struct plugin *p)
 {
-	return pool->startup_error;
+	return p->source.name;
+}
+
+const char *
+plugin_source_bytes(const struct plugin *p, size_t *length)
+{
+	*length = p->source.length;
+	return p->source.source;
 }
 
 enum plugin_state
-pool_plugin_state(const struct pool *pool, size_t plugin, const char **reason)
+plugin_state(const struct plugin *p, const char **reason)
 {
-	const struct plugin *p = &pool->plugins[plugin];
-
 	if (reason != NULL)
 		*reason = p->reason;
 	return p->state;
 }
 
-void
-pool_submit(struct pool *pool, size_t plugin, struct job *job)
+const char *
+plugin_state_name(const struct plugin *p)
 {
-	struct plugin *p = &pool->plugins[plugin];
+	switch (p->state) {
+	case PLUGIN_STARTING:
+		return "starting";
+	case PLUGIN_LOAD_FAILED:
+		return "load-failed";
+	case PLUGIN_QUARANTINED:
+		return "quarantined";
+	case PLUGIN_READY:
+		break;
+	}
+	for (unsigned s = 0; s < p->config->workers_per_plugin; s++)
+		if (p->workers[s] != NULL &&
+		    worker_process_is_ready(p->workers[s]))
+			return "ready";
+	return "restarting";
+}
 
+const char *
+plugin_startup_error(const struct plugin *p)
+{
+	return p->startup_error;
+}
+
+void
+plugin_submit(struct plugin *p, struct job *job)
+{
 	job->queue_next = NULL;
 	if (p->queue_tail != NULL)
 		p->queue_tail->queue_next = job;
@@ -482,60 +517,66 @@ pool_submit(struct pool *pool, size_t plugin, struct job *job)
 }
 
 void
-pool_shutdown(struct pool *pool, bool abandon)
+plugin_reset(struct plugin *p)
 {
-	pool->shutting_down = true;
-	pool->abandoned = abandon;
-	for (size_t i = 0; i < pool->config.plugin_count; i++) {
-		struct plugin *p = &pool->plugins[i];
+	if (p->stopping || p->shutting_down)
+		return;
+	restart_tracker_reset(&p->restarts);
+	/* A file that could not be used stays so: nothing to restart. */
+	if ((p->state != PLUGIN_QUARANTINED && p->state != PLUGIN_LOAD_FAILED) ||
+	    p->unreadable)
+		return;
+	p->state = p->ever_ready ? PLUGIN_READY : PLUGIN_STARTING;
+	p->stats.quarantined = false;
+	free(p->reason);
+	p->reason = NULL;
+	log_info("plugin %s: reset: starting afresh", p->source.name);
+	plugin_start(p);
+}
 
-		ev_timer_stop(pool->loop, &p->restart_timer);
-		for (unsigned s = 0; s < pool->config.workers_per_plugin; s++) {
-			struct worker_process *w = p->workers[s];
+void
+plugin_shutdown(struct plugin *p, bool abandon)
+{
+	p->shutting_down = true;
+	p->abandoned = abandon;
+	ev_timer_stop(p->loop, &p->restart_timer);
+	for (unsigned s = 0; s < p->config->workers_per_plugin; s++) {
+		struct worker_process *w = p->workers[s];
 
-			if (w == NULL)
-				continue;
-			/* Close samples its memory: count it now, in case it
-			 * is not reaped before the stats. */
-			if (abandon)
-				worker_process_kill(w);
-			else
-				worker_process_close(w);
-			if (worker_process_peak_rss(w) > p->stats.peak_rss_kib)
-				p->stats.peak_rss_kib =
-				    worker_process_peak_rss(w);
-		}
+		if (w == NULL)
+			continue;
+		/* Close samples its memory: count it now, in case it is not
+		 * reaped before the stats. */
+		if (abandon)
+			worker_process_kill(w);
+		else
+			worker_process_close(w);
+		if (worker_process_peak_rss(w) > p->stats.peak_rss_kib)
+			p->stats.peak_rss_kib = worker_process_peak_rss(w);
 	}
 }
 
 bool
-pool_finished(const struct pool *pool)
+plugin_finished(const struct plugin *p)
 {
-	for (size_t i = 0; i < pool->config.plugin_count; i++)
-		if (pool->plugins[i].live > 0)
-			return false;
-	return true;
+	return p->live == 0;
 }
 
 void
-pool_stats(const struct pool *pool, size_t plugin, struct plugin_stats *out)
+plugin_stats(const struct plugin *p, struct plugin_stats *out)
 {
-	const struct plugin *p = &pool->plugins[plugin];
-
 	*out = p->stats;
 	out->log_lines_dropped = p->log.dropped_total;
 }
 
 void
-pool_count_error(struct pool *pool, size_t plugin, enum error_kind kind)
+plugin_count_error(struct plugin *p, enum error_kind kind)
 {
-	pool->plugins[plugin].stats.errors[kind]++;
+	p->stats.errors[kind]++;
 }
 
 const struct sandbox_report *
-pool_sandbox_report(const struct pool *pool, size_t plugin)
+plugin_sandbox_report(const struct plugin *p)
 {
-	const struct plugin *p = &pool->plugins[plugin];
-
 	return p->ever_ready ? &p->report : NULL;
 }

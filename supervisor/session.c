@@ -1,0 +1,275 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "input.h"
+#include "log.h"
+#include "session.h"
+#include "writer.h"
+
+#define WINDOW_JOBS		4096
+#define OUTPUT_BUFFER		(1u << 20)
+
+struct session {
+	struct engine		*engine;
+	struct session_config	 config;
+	struct input		*input;
+	struct writer		*writer;
+	struct engine_waiter	 budget;
+	bool			 started, input_done, output_failed;
+	bool			 done_said;
+	int			 restore_flags;	/* of the output fd, or -1 */
+};
+
+static bool
+has_room(void *arg)
+{
+	struct session *s = arg;
+	size_t bytes, held = writer_held(s->writer, &bytes);
+
+	return writer_has_room(s->writer) &&
+	    engine_budget_allows(s->engine, held);
+}
+
+static void
+wait_for_room(void *arg)
+{
+	struct session *s = arg;
+	size_t held = writer_held(s->writer, NULL);
+
+	if (!engine_budget_allows(s->engine, held))
+		engine_budget_wait(s->engine, &s->budget);
+	writer_wait_for_room(s->writer);
+}
+
+/* Room again, from the window or the budget. */
+static void
+on_room(void *arg)
+{
+	struct session *s = arg;
+
+	if (s->input_done || s->output_failed)
+		return;
+	if (s->config.push) {
+		if (s->config.room != NULL)
+			s->config.room(s->config.arg);
+	} else
+		input_resume(s->input);
+}
+
+static void
+on_job_finished(struct job *job, void *arg)
+{
+	struct session *s = arg;
+
+	writer_complete(s->writer, job);
+}
+
+static void
+on_record(const struct record *record, void *arg)
+{
+	struct session *s = arg;
+	struct job *job = writer_admit(s->writer, record);
+
+	engine_budget_take(s->engine, job->metadata_length);
+	job->chain = chain_ref(engine_chain(s->engine));
+	job->finished = on_job_finished;
+	job->finished_arg = s;
+	engine_submit(s->engine, job);
+}
+
+static void
+say_done(struct session *s)
+{
+	if (s->done_said || !session_done(s))
+		return;
+	s->done_said = true;
+	if (s->config.done != NULL)
+		s->config.done(s->config.arg);
+}
+
+static void
+on_input_finished(void *arg)
+{
+	struct session *s = arg;
+
+	s->input_done = true;
+	say_done(s);
+}
+
+static void
+on_drained(void *arg)
+{
+	say_done(arg);
+}
+
+/* Every error on an output line is counted, once, as it is written, and
+ * the record's bytes go back to the budget. */
+static void
+on_written(const struct job *job, void *arg)
+{
+	struct session *s = arg;
+
+	for (size_t i = 0; i < job->error_count; i++) {
+		struct plugin *p = job->chain->links[job->errors[i].plugin].
+		    plugin;
+
+		if (p != NULL)
+			plugin_count_error(p, job->errors[i].kind);
+	}
+	engine_budget_release(s->engine, job->metadata_length);
+}
+
+static void
+on_output_failed(void *arg, const char *reason)
+{
+	struct session *s = arg;
+
+	s->output_failed = true;
+	if (s->config.failed != NULL)
+		s->config.failed(s->config.arg, reason);
+}
+
+static size_t
+to_sink(void *arg, const char *bytes, size_t length)
+{
+	struct session *s = arg;
+
+	return s->config.sink(s->config.arg, bytes, length);
+}
+
+/* Output to a pipe or socket must never block the loop; a terminal or a
+ * file is left as it is.  Returns the flags to restore, or -1. */
+static int
+output_nonblocking(int fd)
+{
+	struct stat st;
+	int flags;
+
+	if (fstat(fd, &st) == -1 || (!S_ISFIFO(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode)))
+		return -1;
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		return -1;
+	return flags;
+}
+
+struct session *
+session_new(struct engine *engine, const struct session_config *config,
+    char *error, size_t error_size)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	struct writer_config w;
+
+	s->engine = engine;
+	s->config = *config;
+	s->restore_flags = -1;
+	if (config->push)
+		s->input = input_open_push(config->push_name, &config->limits);
+	else if ((s->input = input_open(config->paths, config->path_count,
+	    &config->limits, error, error_size)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	memset(&w, 0, sizeof(w));
+	w.fd = config->fd;
+	w.sink = config->fd < 0 ? to_sink : NULL;
+	w.window = WINDOW_JOBS;
+	/* The engine's budget bounds the bytes: the window only counts. */
+	w.window_bytes = SIZE_MAX;
+	w.max_buffered = OUTPUT_BUFFER;
+	w.room = on_room;
+	w.written = on_written;
+	w.drained = on_drained;
+	w.failed = on_output_failed;
+	w.arg = s;
+	s->writer = writer_new(engine_loop(engine), &w);
+	s->budget.room = on_room;
+	s->budget.arg = s;
+	return s;
+}
+
+void
+session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	engine_budget_cancel(s->engine, &s->budget);
+	/* Jobs still held (a run stopped early) give their bytes back. */
+	{
+		size_t bytes;
+
+		(void)writer_held(s->writer, &bytes);
+		engine_budget_release(s->engine, bytes);
+	}
+	writer_free(s->writer);
+	input_free(s->input);
+	if (s->restore_flags != -1)
+		(void)fcntl(s->config.fd, F_SETFL, s->restore_flags);
+	free(s);
+}
+
+void
+session_start(struct session *s)
+{
+	static const struct input_callbacks callbacks = {
+		.has_room = has_room,
+		.wait_for_room = wait_for_room,
+		.record = on_record,
+		.finished = on_input_finished,
+	};
+
+	if (s->started)
+		return;
+	s->started = true;
+	if (s->config.fd >= 0)
+		s->restore_flags = output_nonblocking(s->config.fd);
+	if (s->config.push)
+		input_start_push(s->input, engine_loop(s->engine), &callbacks,
+		    s);
+	else
+		input_start(s->input, engine_loop(s->engine), &callbacks, s);
+}
+
+size_t
+session_push(struct session *s, const char *bytes, size_t length)
+{
+	if (s->output_failed)
+		return length;		/* nothing more can be answered */
+	return input_push(s->input, bytes, length);
+}
+
+void
+session_push_end(struct session *s)
+{
+	input_push_end(s->input);
+}
+
+void
+session_resume_output(struct session *s)
+{
+	writer_resume(s->writer);
+}
+
+bool
+session_done(const struct session *s)
+{
+	return s->output_failed || (s->input_done &&
+	    writer_drained(s->writer));
+}
+
+const struct run_stats *
+session_stats(const struct session *s)
+{
+	return writer_stats(s->writer);
+}
+
+bool
+session_saw_failure(const struct session *s)
+{
+	return writer_saw_failure(s->writer);
+}
