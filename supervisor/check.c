@@ -90,6 +90,7 @@ cmd_check(int argc, char **argv)
 		    sizeof(error)) == -1)
 			fatalx("%s", error);
 	setup_load(&setup, &options);
+	setup_claim_identity(&setup);
 	setup_pool_config(&setup, &options, &config);
 	if ((loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot start the event loop");

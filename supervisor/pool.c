@@ -19,6 +19,7 @@ struct plugin {
 	enum plugin_state	 state;
 	char			*reason;	/* load failure, quarantine */
 	struct worker_process	**workers;	/* NULL: not running */
+	struct spawn_identity	*identities;	/* per slot, for good */
 	unsigned		 live;
 	bool			 ever_ready;
 	struct job		*queue_head, *queue_tail;
@@ -129,6 +130,8 @@ spawn_slot(struct plugin *p, unsigned slot)
 {
 	char error[512];
 
+	/* Spawn reads the identity only while it starts the worker. */
+	p->setup.spawn.identity = p->identities[slot];
 	p->workers[slot] = worker_process_start(p->pool->loop, &p->setup,
 	    &events, p, error, sizeof(error));
 	if (p->workers[slot] != NULL) {
@@ -355,6 +358,14 @@ pool_new(struct ev_loop *loop, const struct pool_config *config)
 		p->state = PLUGIN_STARTING;
 		p->workers = xcalloc(config->workers_per_plugin,
 		    sizeof(*p->workers));
+		p->identities = xcalloc(config->workers_per_plugin,
+		    sizeof(*p->identities));
+		for (unsigned s = 0; s < config->workers_per_plugin; s++)
+			if (config->uids == NULL)
+				p->identities[s] = config->spawn.identity;
+			else
+				(void)worker_uids_acquire(config->uids,
+				    &p->identities[s]);
 		restart_tracker_init(&p->restarts, config->restart_delay_ms,
 		    config->restart_delay_max_ms, config->max_restarts,
 		    config->restart_window_s);
@@ -380,6 +391,11 @@ pool_free(struct pool *pool)
 				worker_process_free(p->workers[s]);
 			}
 		ev_timer_stop(pool->loop, &p->restart_timer);
+		for (unsigned s = 0; s < pool->config.workers_per_plugin &&
+		    pool->config.uids != NULL; s++)
+			worker_uids_release(pool->config.uids,
+			    &p->identities[s]);
+		free(p->identities);
 		free(p->workers);
 		restart_tracker_free(&p->restarts);
 		free(p->reason);

@@ -18,6 +18,7 @@
 #include "spawn.h"
 #include "stats.h"
 #include "worker_process.h"
+#include "worker_uids.h"
 
 enum plugin_state {
 	PLUGIN_STARTING,	/* no worker ready yet */
@@ -34,6 +35,7 @@ struct pool_config {
 	const void	*filter;		/* compiled seccomp policy */
 	size_t		 filter_length;
 	struct spawn_config spawn;
+	struct worker_uids *uids;	/* a uid per slot; NULL: spawn's */
 	enum wire_mode	 landlock;
 	uint32_t	 call_timeout_ms;
 	uint32_t	 load_timeout_ms;
