@@ -79,9 +79,10 @@ open_lock_dir(const char *path, char *why, size_t why_size)
 		    O_CLOEXEC);
 		close(fd);
 		if ((fd = next) == -1) {
-			snprintf(why, why_size, "lock directory %s: %s%s",
-			    so_far, strerror(errno), errno == ELOOP ||
-			    errno == ENOTDIR ? " (not a directory)" : "");
+			snprintf(why, why_size, "lock directory %s: %s",
+			    so_far, errno == ELOOP || errno == ENOTDIR ?
+			    "not a directory (a symbolic link is not "
+			    "followed)" : strerror(errno));
 			return -1;
 		}
 		if (fstat(fd, &st) == -1 || st.st_uid != 0 ||
