@@ -233,7 +233,6 @@ child_capabilities(const struct child_plan *plan)
 void
 spawn_child_main(const struct child_plan *plan)
 {
-	const struct spawn_config *config = plan->config;
 	char *const argv[] = { (char *)"luaward-worker", NULL };
 	char *const envp[] = { NULL };
 	int moved[5];
@@ -300,8 +299,9 @@ spawn_child_main(const struct child_plan *plan)
 		limit.rlim_cur = limit.rlim_max = 4;
 		if (setrlimit(RLIMIT_NOFILE, &limit) == -1)
 			child_fail("RLIMIT_NOFILE");
-		if (config->address_space > 0) {
-			limit.rlim_cur = limit.rlim_max = config->address_space;
+		if (plan->config->address_space > 0) {
+			limit.rlim_cur = limit.rlim_max =
+			    plan->config->address_space;
 			if (setrlimit(RLIMIT_AS, &limit) == -1)
 				child_fail("RLIMIT_AS");
 		}
