@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "spawn_child.h"
+#include "worker_seen.h"
 
 #define NAMESPACE_FLAGS	(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
 			 CLONE_NEWNS | CLONE_NEWUTS)
@@ -134,25 +135,6 @@ read_child_report(int fd, struct child_notes *notes, char *error,
 	return 0;
 }
 
-/* Whether pid is in the supervisor's own namespace of that kind: 1 yes,
- * 0 no, -1 unknown (why says so). */
-static int
-shares_namespace(pid_t pid, const char *link, char *why, size_t why_size)
-{
-	char path[64], mine[64], its[64];
-	ssize_t a, b;
-
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", link);
-	a = readlink(path, mine, sizeof(mine) - 1);
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, link);
-	b = readlink(path, its, sizeof(its) - 1);
-	if (a <= 0 || b <= 0) {
-		snprintf(why, why_size, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return a == b && memcmp(mine, its, (size_t)a) == 0;
-}
-
 static int
 last_capability(void)
 {
@@ -206,8 +188,7 @@ note_own_namespaces(struct spawned *out, const struct child_plan *plan,
 
 	for (size_t i = 0; i < OWN_NAMESPACE_COUNT; i++) {
 		const char *layer = own_namespaces[i].layer, *reason;
-		char why[160];
-		int shared;
+		enum ns_seen seen;
 
 		if (mode == WIRE_MODE_OFF) {
 			note_layer(out, layer, false, "turned off "
@@ -218,20 +199,21 @@ note_own_namespaces(struct spawned *out, const struct child_plan *plan,
 			note_layer(out, layer, false, "%s", reason);
 			continue;
 		}
-		shared = shares_namespace(pid, own_namespaces[i].link, why,
-		    sizeof(why));
-		if (shared == 1 && mode == WIRE_MODE_REQUIRE) {
+		seen = worker_seen_compare(pid, own_namespaces[i].link);
+		if (seen == NS_SHARED && mode == WIRE_MODE_REQUIRE) {
 			snprintf(error, error_size, "a new %s namespace is "
 			    "required but this kernel does not move a process "
 			    "into one at exec", own_namespaces[i].link);
 			return -1;
 		}
-		if (shared == 1)
+		if (seen == NS_SHARED)
 			note_layer(out, layer, false, "this kernel does not "
 			    "move a process into it at exec (Linux 6.1 does)");
-		else if (shared == -1)
-			note_layer(out, layer, true, "%s (not verified: %s)",
-			    own_namespaces[i].applied, why);
+		else if (seen == NS_UNKNOWN)
+			note_layer(out, layer, true, "%s (not verified: "
+			    "/proc/%d/ns/%s is not readable)",
+			    own_namespaces[i].applied, (int)pid,
+			    own_namespaces[i].link);
 		else
 			note_layer(out, layer, true, "%s",
 			    own_namespaces[i].applied);

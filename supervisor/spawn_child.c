@@ -97,11 +97,17 @@ child_namespaces(const struct child_plan *plan)
 	}
 }
 
-/* The capabilities in the bounding set, from 0 to the kernel's last. */
+/*
+ * Walks the bounding set from capability 0 to the kernel's last, dropping
+ * each one when drop is set, so that nothing the worker execs could ever
+ * gain a capability.  Dropping takes CAP_SETPCAP in the current user
+ * namespace: the caller holds it, so any failure stops the worker.
+ * Returns how many are left in the set.
+ */
 static int
-bounding_set_count(const struct child_plan *plan)
+walk_bounding_set(const struct child_plan *plan, bool drop)
 {
-	int count = 0;
+	int left = 0;
 
 	for (int cap = 0; cap < 64; cap++) {
 		int in_set = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
@@ -110,30 +116,15 @@ bounding_set_count(const struct child_plan *plan)
 			break;		/* past the last the kernel knows */
 		if (in_set == -1)
 			child_fail("PR_CAPBSET_READ");
-		count += in_set;
-	}
-	return count;
-}
-
-/* Empties the bounding set, so that nothing the worker execs could ever
- * gain a capability.  It takes CAP_SETPCAP in the current user
- * namespace; holding it, any failure stops the worker. */
-static void
-drop_bounding_set(const struct child_plan *plan)
-{
-	for (int cap = 0; cap < 64; cap++) {
-		int in_set = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-
-		if (in_set == -1 && errno == EINVAL && cap > plan->last_cap)
-			break;
-		if (in_set == -1)
-			child_fail("PR_CAPBSET_READ");
-		if (in_set == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1) {
+		if (in_set == 1 && drop &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1) {
 			child_say('E', "PR_CAPBSET_DROP of capability %d: %s",
 			    cap, strerror(errno));
 			_exit(127);
 		}
+		left += in_set == 1 && !drop;
 	}
+	return left;
 }
 
 static bool
@@ -169,7 +160,8 @@ child_user(const struct child_plan *plan)
 	/* Root's bounding set, while root can: it stays empty if no user
 	 * namespace follows (that would give a full one of its own,
 	 * emptied again before exec). */
-	drop_bounding_set(plan);
+	if (holds_setpcap())
+		(void)walk_bounding_set(plan, true);
 	if (setgroups(0, NULL) == -1)
 		child_fail("setgroups");
 	if (setresgid(who->gid, who->gid, who->gid) == -1)
@@ -222,12 +214,12 @@ child_capabilities(const struct child_plan *plan)
 	if (syscall(SYS_capset, &header, data) == -1)
 		child_fail("capset (clearing the inheritable set)");
 	if (holds_setpcap())
-		drop_bounding_set(plan);
-	if ((left = bounding_set_count(plan)) > 0)
+		(void)walk_bounding_set(plan, true);
+	if ((left = walk_bounding_set(plan, false)) > 0)
 		child_say('S', "capabilities %d stay in the bounding set: "
-		    "neither root nor in a user namespace of its own, the "
-		    "worker cannot drop them (it holds none after exec)",
-		    left);
+		    "without CAP_SETPCAP (not root, no user namespace of its "
+		    "own) the worker cannot drop them; it holds none after "
+		    "exec", left);
 }
 
 void

@@ -90,8 +90,8 @@ parse_line(struct worker_seen *seen, char *line)
 				    caps[i].offset) = strtoull(value, NULL, 16);
 }
 
-static enum ns_seen
-compare_namespace(pid_t pid, const char *name)
+enum ns_seen
+worker_seen_compare(pid_t pid, const char *name)
 {
 	char path[64], mine[64], its[64];
 	ssize_t a, b;
@@ -135,7 +135,7 @@ worker_seen_read(pid_t pid, struct worker_seen *seen)
 		parse_line(seen, line);
 	}
 	for (size_t i = 0; i < WORKER_SEEN_NAMESPACE_COUNT; i++)
-		seen->ns[i] = compare_namespace(pid, namespaces[i]);
+		seen->ns[i] = worker_seen_compare(pid, namespaces[i]);
 	seen->read = true;
 }
 

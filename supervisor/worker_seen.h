@@ -40,6 +40,10 @@ struct worker_seen {
  * be read at all. */
 void	 worker_seen_read(pid_t, struct worker_seen *);
 
+/* Whether pid's namespace of that name (a /proc/PID/ns link) is the
+ * caller's own. */
+enum ns_seen worker_seen_compare(pid_t, const char *name);
+
 /* The name of namespace i, in WORKER_SEEN_NAMESPACES order. */
 const char *worker_seen_namespace(size_t i);
 /* How namespace name was seen; NS_UNKNOWN for a name not compared. */

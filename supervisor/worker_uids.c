@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -35,7 +36,17 @@ struct worker_uids {
 	size_t		 held_count, held_size;
 	uid_t		*busy;		/* ids of running processes, in range */
 	size_t		 busy_count, busy_size;
+	double		 scanned_at;	/* CLOCK_MONOTONIC; 0: never */
 };
+
+/*
+ * How long one look at every process serves: reading /proc/PID/status of
+ * each takes milliseconds, and a pool takes all its slots' uids at once.
+ * A process that takes one of the uids later is missed however fresh the
+ * look is (only root can start one); what the lock already excludes is
+ * another luaward's worker.
+ */
+#define SCAN_FRESH_S	0.25
 
 /*
  * Opens the lock directory, making what is missing of it: each part must
@@ -246,6 +257,15 @@ scan_status(struct worker_uids *u, int proc, const char *pid)
 	}
 }
 
+static double
+monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* The ids in range that running processes hold; -1 when /proc cannot be
  * listed (then no uid can be shown to be free). */
 static int
@@ -254,6 +274,8 @@ scan_processes(struct worker_uids *u, char *why, size_t why_size)
 	struct dirent *e;
 	DIR *proc;
 
+	if (u->scanned_at > 0 && monotonic() - u->scanned_at < SCAN_FRESH_S)
+		return 0;
 	u->busy_count = 0;
 	if ((proc = opendir("/proc")) == NULL) {
 		snprintf(why, why_size, "cannot list processes: /proc: %s",
@@ -264,6 +286,7 @@ scan_processes(struct worker_uids *u, char *why, size_t why_size)
 		if (isdigit((unsigned char)e->d_name[0]))
 			scan_status(u, dirfd(proc), e->d_name);
 	closedir(proc);
+	u->scanned_at = monotonic();
 	return 0;
 }
 
@@ -302,7 +325,6 @@ worker_uids_acquire(struct worker_uids *u, struct spawn_identity *who)
 {
 	unsigned elsewhere_count = 0, named = 0, used = 0;
 	char why[160];
-	bool scanned = false;
 
 	if (!u->fallback.drop_user || u->off)
 		return fall_back(u, who, "");
@@ -331,11 +353,10 @@ worker_uids_acquire(struct worker_uids *u, struct spawn_identity *who)
 			close(fd);
 			continue;
 		}
-		if (!scanned && scan_processes(u, why, sizeof(why)) == -1) {
+		if (scan_processes(u, why, sizeof(why)) == -1) {
 			close(fd);
 			return fall_back(u, who, why);
 		}
-		scanned = true;
 		if (busy(u, uid)) {
 			used++;
 			close(fd);
