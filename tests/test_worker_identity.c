@@ -238,6 +238,51 @@ nobody(void)
 	return who;
 }
 
+/* What the allocator logs goes to a file while a test looks at it. */
+struct captured {
+	char	*path;
+	int	 saved;
+};
+
+static void
+capture_stderr(struct captured *c)
+{
+	char *dir = temp_dir();
+	int fd;
+
+	ck_assert_int_ne(asprintf(&c->path, "%s/stderr", dir), -1);
+	free(dir);
+	fflush(stderr);
+	c->saved = dup(2);
+	fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert(c->saved >= 0 && fd >= 0 && dup2(fd, 2) == 2);
+	close(fd);
+}
+
+static char *
+captured_text(struct captured *c)
+{
+	size_t length;
+	char *text;
+
+	fflush(stderr);
+	dup2(c->saved, 2);
+	close(c->saved);
+	text = read_source_file(c->path, &length);
+	free(c->path);
+	return text;
+}
+
+static size_t
+occurrences(const char *text, const char *what)
+{
+	size_t n = 0;
+
+	for (const char *at = text; (at = strstr(at, what)) != NULL; at++)
+		n++;
+	return n;
+}
+
 static char *
 lock_dir(void)
 {
@@ -302,14 +347,23 @@ END_TEST
 
 START_TEST(test_exhausted_range_falls_back_and_says_why)
 {
-	struct spawn_identity fallback = nobody(), a, b;
+	struct spawn_identity fallback = nobody(), a, b, c;
 	uint32_t base = test_base();
-	char *dir = lock_dir();
+	char *dir = lock_dir(), *said;
 	struct worker_uids *one = worker_uids_new(base, base, dir, &fallback);
 	struct worker_uids *two = worker_uids_new(base, base, dir, &fallback);
+	struct captured err;
 
 	ck_assert_int_eq(worker_uids_acquire(one, &a), 0);
+	capture_stderr(&err);
 	ck_assert_int_eq(worker_uids_acquire(two, &b), -1);
+	ck_assert_int_eq(worker_uids_acquire(two, &c), -1);
+	said = captured_text(&err);
+	/* Said once, however many slots fall back. */
+	ck_assert_msg(occurrences(said, "luaward: warning: worker uids: the "
+	    "range") == 1 && occurrences(said, "run as nobody (uid ") == 1,
+	    "%s", said);
+	free(said);
 	ck_assert(b.drop_user);
 	ck_assert_uint_eq(b.uid, fallback.uid);
 	ck_assert_uint_eq(b.gid, fallback.gid);
@@ -332,6 +386,7 @@ START_TEST(test_lock_is_dropped_when_its_holder_is_killed)
 	uint32_t base = test_base();
 	char *dir = lock_dir();
 	struct worker_uids *u;
+	struct captured err;
 	int ready[2];
 	char byte;
 	pid_t pid;
@@ -353,7 +408,9 @@ START_TEST(test_lock_is_dropped_when_its_holder_is_killed)
 	ck_assert_int_eq(read(ready[0], &byte, 1), 1);
 	close(ready[0]);
 	u = worker_uids_new(base, base, dir, &fallback);
+	capture_stderr(&err);
 	ck_assert_int_eq(worker_uids_acquire(u, &who), -1);
+	free(captured_text(&err));
 	/* SIGKILL: no chance to clean up, and still the uid comes free. */
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
@@ -411,14 +468,20 @@ END_TEST
 START_TEST(test_lock_directory_others_can_write_is_refused)
 {
 	struct spawn_identity fallback = nobody(), who;
-	char *base = temp_dir(), *open_dir, *link_dir;
+	char *base = temp_dir(), *open_dir, *link_dir, *said;
 	struct worker_uids *u;
+	struct captured err;
 
 	ck_assert_int_ne(asprintf(&open_dir, "%s/open", base), -1);
 	ck_assert_int_eq(mkdir(open_dir, 0777), 0);
 	ck_assert_int_eq(chmod(open_dir, 0777), 0);
+	capture_stderr(&err);
 	u = worker_uids_new(test_base(), test_base() + 1, open_dir, &fallback);
 	ck_assert_int_eq(worker_uids_acquire(u, &who), -1);
+	said = captured_text(&err);
+	ck_assert_msg(strstr(said, "warning: worker uids: lock directory") !=
+	    NULL, "%s", said);
+	free(said);
 	ck_assert_uint_eq(who.uid, fallback.uid);
 	ck_assert_msg(strstr(who.origin, "nobody as a fallback: lock "
 	    "directory") != NULL && strstr(who.origin, "is not root's "
@@ -428,8 +491,10 @@ START_TEST(test_lock_directory_others_can_write_is_refused)
 	/* A symbolic link could point anywhere: not followed. */
 	ck_assert_int_ne(asprintf(&link_dir, "%s/link", base), -1);
 	ck_assert_int_eq(symlink("/run", link_dir), 0);
+	capture_stderr(&err);
 	u = worker_uids_new(test_base(), test_base() + 1, link_dir, &fallback);
 	ck_assert_int_eq(worker_uids_acquire(u, &who), -1);
+	free(captured_text(&err));
 	ck_assert_msg(strstr(who.origin, "not a directory") != NULL, "%s",
 	    who.origin);
 	worker_uids_free(u);
@@ -548,16 +613,6 @@ START_TEST(test_second_luaward_gets_other_uids)
 	free(dir);
 }
 END_TEST
-
-static size_t
-occurrences(const char *text, const char *what)
-{
-	size_t n = 0;
-
-	for (const char *at = text; (at = strstr(at, what)) != NULL; at++)
-		n++;
-	return n;
-}
 
 START_TEST(test_exhausted_range_falls_back_to_nobody_and_says_so)
 {
