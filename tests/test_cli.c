@@ -439,11 +439,19 @@ START_TEST(test_namespaces_required)
 	 * one that has them shows them in every plugin's layers. */
 	if (r.status == 2)
 		ck_assert_msg(strstr(r.err, "new namespaces are required but "
-		    "the kernel refuses them") != NULL, "%s", r.err);
+		    "the kernel refuses them") != NULL ||
+		    strstr(r.err, "unshare(CLONE_NEWCGROUP)") != NULL ||
+		    strstr(r.err, "unshare(CLONE_NEWTIME)") != NULL ||
+		    strstr(r.err, "namespace is required but this kernel") !=
+		    NULL, "%s", r.err);
 	else {
 		ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 		ck_assert_uint_eq(occurrences(r.err, "\n  namespaces    "
 		    "applied  new pid, net, ipc, mount, uts and user\n"), 2);
+		ck_assert_uint_eq(occurrences(r.err, "\n  cgroup_ns     "
+		    "applied  "), 2);
+		ck_assert_uint_eq(occurrences(r.err, "\n  time_ns       "
+		    "applied  "), 2);
 	}
 	run_result_free(&r);
 }
