@@ -38,7 +38,8 @@ WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
 CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/reader_tokens.c supervisor/job.c supervisor/result.c supervisor/plugins.c \
 		   supervisor/policy.c supervisor/policy_parse.c \
-		   supervisor/spawn.c \
+		   supervisor/spawn.c supervisor/spawn_child.c \
+		   supervisor/worker_uids.c supervisor/worker_seen.c \
 		   supervisor/worker_process.c supervisor/worker_log.c \
 		   supervisor/sandbox_report.c supervisor/death.c \
 		   supervisor/plugin.c supervisor/chain.c supervisor/engine.c supervisor/session.c \

@@ -103,6 +103,7 @@ cmd_check(int argc, char **argv)
 		    0, &plugins[i - first], error, sizeof(error)) == -1)
 			fatalx("%s", error);
 	setup_load(&setup, &options);
+	setup_claim_identity(&setup);
 	setup_engine_config(&setup, &options, &config);
 	if ((loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot start the event loop");

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "options.h"
 #include "reader.h"
+#include "worker_uids.h"
 
 enum option_id {
 	OPT_PLUGINS = 256, OPT_WORKER, OPT_POLICY, OPT_TIMEOUT,
@@ -15,6 +16,7 @@ enum option_id {
 	OPT_RESTART_WINDOW, OPT_RESTART_DELAY, OPT_STATS, OPT_PODS,
 	OPT_STATS_FILE,
 	OPT_ALLOW_INSECURE_PLUGINS,
+	OPT_WORKER_UIDS,
 	OPT_VERBOSE = 'v', OPT_HELP = 'h',
 };
 
@@ -64,7 +66,12 @@ static const struct option_row {
 	{ OPT_WORKER, "worker", "PATH", PLUGIN_RUNNERS,
 	    "the worker binary (default: luaward-worker beside luaward)" },
 	{ OPT_USER, "user", "NAME", PLUGIN_RUNNERS,
-	    "when started as root, run workers as NAME (default nobody)" },
+	    "when started as root, the user workers run as when the\n"
+	    "--worker-uids range cannot be used or is off (default nobody)" },
+	{ OPT_WORKER_UIDS, "worker-uids", "FIRST-LAST", PLUGIN_RUNNERS,
+	    "when started as root, each worker slot runs under a uid of its\n"
+	    "own from this range, or 'off' (default "
+	    WORKER_UIDS_DEFAULT_TEXT ")" },
 	{ OPT_NAMESPACES, "namespaces", "MODE", PLUGIN_RUNNERS,
 	    "new user/pid/net/ipc/mount namespaces: auto (where the kernel\n"
 	    "allows), require, or off (default auto)" },
@@ -87,6 +94,8 @@ options_defaults(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->user = "nobody";
+	o->worker_uid_first = WORKER_UIDS_DEFAULT_FIRST;
+	o->worker_uid_last = WORKER_UIDS_DEFAULT_LAST;
 	o->timeout_ms = 100;
 	o->load_timeout_ms = 1000;
 	o->memory_mb = 64;
@@ -155,6 +164,32 @@ mode(const char *option, const char *text)
 	fatalx("--%s: '%s' is not auto, require or off", option, text);
 }
 
+/* FIRST-LAST, or off.  Uids that are special to the kernel or to every
+ * distribution (root, nobody, the 16-bit -1) are never in a range. */
+static void
+uid_range(struct options *o, const char *text)
+{
+	const char *dash = strchr(text, '-');
+	char first[16];
+
+	if (strcmp(text, "off") == 0) {
+		o->worker_uid_first = o->worker_uid_last = 0;
+		return;
+	}
+	if (dash == NULL || (size_t)(dash - text) >= sizeof(first))
+		fatalx("--worker-uids: '%s' is not FIRST-LAST or off", text);
+	snprintf(first, sizeof(first), "%.*s", (int)(dash - text), text);
+	o->worker_uid_first = (uint32_t)number("worker-uids", first, 1,
+	    WORKER_UIDS_MAX);
+	o->worker_uid_last = (uint32_t)number("worker-uids", dash + 1, 1,
+	    WORKER_UIDS_MAX);
+	if (o->worker_uid_last < o->worker_uid_first)
+		fatalx("--worker-uids: '%s' ends before it starts", text);
+	if (o->worker_uid_first <= 65535 && o->worker_uid_last >= 65534)
+		fatalx("--worker-uids: '%s' holds 65534 (nobody) or 65535 "
+		    "(the 16-bit -1)", text);
+}
+
 int
 options_parse(struct options *o, unsigned command, const char *name,
     const char *operands, const char *summary, int argc, char **argv)
@@ -205,6 +240,9 @@ options_parse(struct options *o, unsigned command, const char *name,
 			break;
 		case OPT_USER:
 			o->user = optarg;
+			break;
+		case OPT_WORKER_UIDS:
+			uid_range(o, optarg);
 			break;
 		case OPT_TIMEOUT:
 			o->timeout_ms = (uint32_t)number("timeout", optarg, 0,

@@ -27,6 +27,8 @@ struct options {
 	const char	*policy_path;
 	const char	*pods_path;		/* check --pods */
 	const char	*user;
+	uint32_t	 worker_uid_first;	/* 0: --worker-uids off */
+	uint32_t	 worker_uid_last;
 	uint32_t	 timeout_ms;
 	uint32_t	 load_timeout_ms;
 	uint32_t	 memory_mb;

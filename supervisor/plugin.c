@@ -29,6 +29,7 @@ struct plugin {
 	char			*reason;	/* load failure, quarantine */
 	char			*startup_error;
 	struct worker_process	**workers;	/* NULL: not running */
+	struct spawn_identity	*identities;	/* per slot, for good */
 	unsigned		 live;
 	bool			 ever_ready;
 	struct job		*queue_head, *queue_tail;
@@ -143,6 +144,8 @@ spawn_slot(struct plugin *p, unsigned slot)
 {
 	char error[512];
 
+	/* Spawn reads the identity only while it starts the worker. */
+	p->setup.spawn.identity = p->identities[slot];
 	p->workers[slot] = worker_process_start(p->loop, &p->setup, &events, p,
 	    error, sizeof(error));
 	if (p->workers[slot] != NULL) {
@@ -387,6 +390,14 @@ plugin_new(struct ev_loop *loop, const struct plugin_config *config,
 	p->source.length = source->length;
 	p->state = PLUGIN_STARTING;
 	p->workers = xcalloc(config->workers_per_plugin, sizeof(*p->workers));
+	p->identities = xcalloc(config->workers_per_plugin,
+	    sizeof(*p->identities));
+	for (unsigned s = 0; s < config->workers_per_plugin; s++)
+		if (config->uids == NULL)
+			p->identities[s] = config->spawn.identity;
+		else
+			(void)worker_uids_acquire(config->uids,
+			    &p->identities[s]);
 	restart_tracker_init(&p->restarts, config->restart_delay_ms,
 	    config->restart_delay_max_ms, config->max_restarts,
 	    config->restart_window_s);
@@ -448,6 +459,11 @@ plugin_free(struct plugin *p)
 		}
 	ev_timer_stop(p->loop, &p->restart_timer);
 	worker_log_finish(&p->log, p->source.name);
+	/* Its workers are gone (or the run is over): the uids go back. */
+	for (unsigned s = 0; s < p->config->workers_per_plugin &&
+	    p->config->uids != NULL; s++)
+		worker_uids_release(p->config->uids, &p->identities[s]);
+	free(p->identities);
 	free(p->workers);
 	restart_tracker_free(&p->restarts);
 	free(p->reason);

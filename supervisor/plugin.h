@@ -24,6 +24,7 @@
 #include "spawn.h"
 #include "stats.h"
 #include "worker_process.h"
+#include "worker_uids.h"
 
 enum plugin_state {
 	PLUGIN_STARTING,	/* no worker ready yet */
@@ -41,6 +42,7 @@ struct plugin_config {
 	const void	*filter;		/* compiled seccomp policy */
 	size_t		 filter_length;
 	struct spawn_config spawn;
+	struct worker_uids *uids;	/* a uid per slot; NULL: spawn's */
 	enum wire_mode	 landlock;
 	uint32_t	 call_timeout_ms;
 	uint32_t	 load_timeout_ms;

@@ -50,6 +50,7 @@ sandbox_report_set(struct sandbox_report *r, const struct spawned *spawned,
 		}
 		used += (size_t)n;
 	}
+	worker_seen_read(spawned->pid, &r->seen);
 }
 
 const struct sandbox_layer *
@@ -85,6 +86,10 @@ sandbox_report_describe(const struct sandbox_report *r, struct buffer *out)
 		}
 		(void)buffer_append(out, line, (size_t)n);
 	}
+	worker_seen_describe(&r->seen, line, sizeof(line));
+	(void)buffer_append(out, "  seen in /proc: ", 17);
+	(void)buffer_append(out, line, strlen(line));
+	(void)buffer_append(out, "\n", 1);
 	/* One line per name, each whole, however long the list. */
 	for (const char *touched = r->touched; *touched != '\0';) {
 		size_t length = strcspn(touched, ",");

@@ -13,14 +13,17 @@
 #include "../ipc/buffer.h"
 #include "../ipc/wire.h"
 #include "spawn.h"
+#include "worker_seen.h"
 
 struct sandbox_report {
 	struct sandbox_layer	 layers[SPAWN_MAX_LAYERS + WIRE_MAX_LAYERS];
 	size_t			 layer_count;
 	char			 touched[1024];	/* ", "-separated; "" none */
+	struct worker_seen	 seen;		/* in /proc, at READY */
 };
 
-/* From spawn's layers and the worker's READY message. */
+/* From spawn's layers and the worker's READY message, and /proc of the
+ * worker, which must still be there (its READY just came). */
 void	 sandbox_report_set(struct sandbox_report *, const struct spawned *,
 	     const struct wire_message *ready);
 
@@ -28,7 +31,8 @@ void	 sandbox_report_set(struct sandbox_report *, const struct spawned *,
 const struct sandbox_layer *sandbox_report_find(const struct sandbox_report *,
 	     const char *name);
 
-/* One line per layer, then one per touched function, appended to out. */
+/* One line per layer, one for what /proc showed, then one per touched
+ * function, appended to out. */
 void	 sandbox_report_describe(const struct sandbox_report *,
 	     struct buffer *out);
 

@@ -74,6 +74,51 @@ setup_policy_path(const struct options *o)
 	return path;
 }
 
+/*
+ * Who workers run as.  Started as root: a uid of its own per worker slot
+ * from the --worker-uids range, with --user as the fallback (and as every
+ * worker's user with --worker-uids off).  Otherwise the invoking user, and
+ * the range is never looked at.
+ */
+static void
+setup_identity(struct setup *s, const struct options *o)
+{
+	struct spawn_identity fallback;
+
+	memset(&fallback, 0, sizeof(fallback));
+	if (geteuid() == 0) {
+		struct passwd *pw;
+
+		errno = 0;
+		if ((pw = getpwnam(o->user)) == NULL)
+			fatalx("--user %s: no such user%s%s", o->user,
+			    errno != 0 ? ": " : "",
+			    errno != 0 ? strerror(errno) : "");
+		if (pw->pw_uid == 0 || pw->pw_gid == 0)
+			fatalx("--user %s: workers never run as root or with "
+			    "gid 0", o->user);
+		fallback.drop_user = true;
+		fallback.uid = pw->pw_uid;
+		fallback.gid = pw->pw_gid;
+		snprintf(fallback.origin, sizeof(fallback.origin), "%s",
+		    o->user);
+	} else {
+		fallback.uid = getuid();
+		fallback.gid = getgid();
+		snprintf(fallback.origin, sizeof(fallback.origin), "the "
+		    "invoking user");
+	}
+	s->uids = worker_uids_new(o->worker_uid_first, o->worker_uid_last,
+	    WORKER_UIDS_LOCK_DIR, &fallback);
+	s->spawn.identity = fallback;
+}
+
+void
+setup_claim_identity(struct setup *s)
+{
+	(void)worker_uids_acquire(s->uids, &s->spawn.identity);
+}
+
 void
 setup_load(struct setup *s, const struct options *o)
 {
@@ -106,21 +151,7 @@ setup_load(struct setup *s, const struct options *o)
 	s->spawn.namespaces = o->namespaces;
 	s->spawn.address_space = ((uint64_t)o->memory_mb << 20) +
 	    ADDRESS_SPACE_SLACK;
-	if (geteuid() == 0) {
-		struct passwd *pw;
-
-		errno = 0;
-		if ((pw = getpwnam(o->user)) == NULL)
-			fatalx("--user %s: no such user%s%s", o->user,
-			    errno != 0 ? ": " : "",
-			    errno != 0 ? strerror(errno) : "");
-		if (pw->pw_uid == 0 || pw->pw_gid == 0)
-			fatalx("--user %s: workers never run as root or with "
-			    "gid 0", o->user);
-		s->spawn.drop_user = true;
-		s->spawn.uid = pw->pw_uid;
-		s->spawn.gid = pw->pw_gid;
-	}
+	setup_identity(s, o);
 }
 
 void
@@ -132,6 +163,7 @@ setup_free(struct setup *s)
 	if (s->spawn.worker_fd > 0)
 		close(s->spawn.worker_fd);
 	free(s->worker_path);
+	worker_uids_free(s->uids);
 }
 
 void
@@ -145,6 +177,7 @@ setup_engine_config(const struct setup *s, const struct options *o,
 	c->module_count = 1;
 	c->filter = policy_program(s->policy, &c->filter_length);
 	c->spawn = s->spawn;
+	c->uids = s->uids;
 	c->landlock = o->landlock;
 	c->call_timeout_ms = o->timeout_ms;
 	c->load_timeout_ms = o->load_timeout_ms;

@@ -12,6 +12,7 @@
 #include "policy.h"
 #include "engine.h"
 #include "plugin.h"
+#include "worker_uids.h"
 
 #ifdef LUAWARD_SANITIZE
 #define DEFAULT_POLICY			"policies/sanitizer.policy"
@@ -24,7 +25,10 @@
 struct setup {
 	struct policy		*policy;
 	struct plugin_source	 dkjson;
+	/* A plugin gets a worker identity per slot from uids; spawn.identity
+	 * is the fallback until setup_claim_identity(). */
 	struct spawn_config	 spawn;
+	struct worker_uids	*uids;
 	char			*worker_path;
 };
 
@@ -35,6 +39,11 @@ char	*setup_policy_path(const struct options *);
 /* Exits with status 2 and a one-line reason on any failure. */
 void	 setup_load(struct setup *, const struct options *);
 void	 setup_free(struct setup *);
+
+/* Gives spawn.identity a uid of its own (or the fallback): for the
+ * workers a command starts one at a time, outside a plugin (check,
+ * selftest). */
+void	 setup_claim_identity(struct setup *);
 
 /* An engine configuration from the options and the setup (plugins and the
  * outcome callback are the caller's). */

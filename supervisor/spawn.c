@@ -1,190 +1,27 @@
 /*
- * The supervisor's half of the sandbox, applied in the child between fork
- * and exec.  Each step names what it stops.  A step that fails, or an
- * optional layer asked for with "require" that the kernel refuses, is
- * reported back through a close-on-exec status pipe and the child exits
- * before exec: nothing half-confined ever runs.
- *
- * The child is a raw clone of the single-threaded supervisor, so it may use
- * ordinary libc calls until it execs.
+ * Starting a worker, the supervisor's side: the pipes, the clone into new
+ * namespaces, the child's report read back through its status pipe, and
+ * the layers as they were applied.  The child's steps are in
+ * spawn_child.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "spawn.h"
-
-/* Where the child keeps what it needs until exec. */
-#define CHILD_BINARY_FD	3
-#define CHILD_STATUS_FD	4
+#include "spawn_child.h"
+#include "worker_seen.h"
 
 #define NAMESPACE_FLAGS	(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
 			 CLONE_NEWNS | CLONE_NEWUTS)
-
-struct child_plan {
-	const struct spawn_config *config;
-	int	 fds[3];	/* become 0, 1, 2 */
-	int	 binary, status;
-	int	 clone_flags;
-	pid_t	 parent;
-};
-
-/* Child side: report one line on the status pipe. */
-static void
-child_say(char kind, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-child_say(char kind, const char *format, ...)
-{
-	char line[256];
-	va_list ap;
-	int n;
-
-	line[0] = kind;
-	line[1] = ' ';
-	va_start(ap, format);
-	n = vsnprintf(line + 2, sizeof(line) - 3, format, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n > sizeof(line) - 4)
-		n = (int)sizeof(line) - 4;
-	line[2 + n] = '\n';
-	(void)!write(CHILD_STATUS_FD, line, (size_t)n + 3);
-}
-
-static void __attribute__((noreturn))
-child_fail(const char *step)
-{
-	child_say('E', "%s: %s", step, strerror(errno));
-	_exit(127);
-}
-
-static void __attribute__((noreturn))
-child_main(const struct child_plan *plan)
-{
-	const struct spawn_config *config = plan->config;
-	char *const argv[] = { (char *)"luaward-worker", NULL };
-	char *const envp[] = { NULL };
-	int moved[5];
-	sigset_t all;
-
-	/* Descriptors: the three pipe ends become 0, 1 and 2, the binary and
-	 * the status pipe 3 and 4 (both close-on-exec); everything else the
-	 * supervisor holds is closed, so no file, socket or other worker's
-	 * pipe can be reached.  Moved high first: a source may sit on 0-4. */
-	int sources[5] = { plan->fds[0], plan->fds[1], plan->fds[2],
-	    plan->binary, plan->status };
-	for (int i = 0; i < 5; i++)
-		if ((moved[i] = fcntl(sources[i], F_DUPFD_CLOEXEC, 10)) == -1)
-			_exit(127);
-	for (int i = 0; i < 5; i++)
-		if (dup3(moved[i], i, i >= 3 ? O_CLOEXEC : 0) == -1)
-			_exit(127);
-	/* close_range(), or where it is missing or refused, each
-	 * descriptor /proc/self/fd lists; glibc ends the process rather
-	 * than leave one open. */
-	closefrom(5);
-
-	/* Signals: dispositions and mask back to defaults (an ignored SIGPIPE
-	 * would otherwise survive exec). */
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
-
-	/* Session: no controlling terminal, so terminal signals reach only
-	 * the supervisor, which ends its workers itself. */
-	if (setsid() == -1)
-		child_fail("setsid");
-
-	/* User: a supervisor started as root runs workers as an unprivileged
-	 * user with no supplementary groups, so a worker that escaped every
-	 * other layer would still hold no privilege. */
-	if (config->drop_user) {
-		if (setgroups(0, NULL) == -1)
-			child_fail("setgroups");
-		if (setresgid(config->gid, config->gid, config->gid) == -1)
-			child_fail("setresgid");
-		if (setresuid(config->uid, config->uid, config->uid) == -1)
-			child_fail("setresuid");
-		if (getuid() == 0 || geteuid() == 0 || getegid() == 0) {
-			errno = EPERM;
-			child_fail("dropping root");
-		}
-		/* Root made the other namespaces; now as the unprivileged
-		 * user, a user namespace of its own: the worker has no
-		 * capability anywhere. */
-		if (plan->clone_flags != 0 && unshare(CLONE_NEWUSER) == -1) {
-			if (config->namespaces == WIRE_MODE_REQUIRE)
-				child_fail("unshare(CLONE_NEWUSER)");
-			child_say('S', "user namespace: %s", strerror(errno));
-		}
-	}
-
-	/* Resource limits: no core files, no file writes, no new files, no
-	 * new processes, and an address-space ceiling behind the Lua
-	 * allocator's cap.  NPROC comes after the uid drop: set before, it
-	 * would make the exec itself fail. */
-	{
-		static const struct {
-			int resource;
-			const char *name;
-		} zero[] = {
-			{ RLIMIT_CORE, "RLIMIT_CORE" },
-			{ RLIMIT_FSIZE, "RLIMIT_FSIZE" },
-#ifndef LUAWARD_SANITIZE
-			{ RLIMIT_NPROC, "RLIMIT_NPROC" },
-#endif
-		};
-		struct rlimit limit = { 0, 0 };
-
-		for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
-			if (setrlimit(zero[i].resource, &limit) == -1)
-				child_fail(zero[i].name);
-#ifndef LUAWARD_SANITIZE
-		/* Sanitizer runtimes open files and reserve terabytes of
-		 * shadow memory: those builds go without these two.  One
-		 * descriptor beyond 0-2 is left for the Landlock ruleset; the
-		 * worker lowers the limit to 3 once it is sealed. */
-		limit.rlim_cur = limit.rlim_max = 4;
-		if (setrlimit(RLIMIT_NOFILE, &limit) == -1)
-			child_fail("RLIMIT_NOFILE");
-		if (config->address_space > 0) {
-			limit.rlim_cur = limit.rlim_max = config->address_space;
-			if (setrlimit(RLIMIT_AS, &limit) == -1)
-				child_fail("RLIMIT_AS");
-		}
-#endif
-	}
-
-	/* Parent death: the worker is killed when the supervisor dies, so no
-	 * worker outlives it.  Set after the uid change, which clears it;
-	 * then checked, in case the supervisor died before it was set. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
-		child_fail("PR_SET_PDEATHSIG");
-	if (!(plan->clone_flags & CLONE_NEWPID) && getppid() != plan->parent)
-		_exit(127);
-
-	/* An empty environment, and exec by descriptor: the worker binary
-	 * was opened by the supervisor, so no path is looked up as the
-	 * unprivileged user. */
-	syscall(SYS_execveat, CHILD_BINARY_FD, "", argv, envp, AT_EMPTY_PATH);
-	child_fail("exec luaward-worker");
-}
 
 static void
 note_layer(struct spawned *out, const char *name, bool applied,
@@ -232,18 +69,226 @@ spawn_open_worker(const char *path)
 	return fd;
 }
 
+/* What the child said before exec: its "S LAYER REASON" lines. */
+struct child_notes {
+	struct {
+		char	 layer[16];
+		char	 reason[200];
+	}	 skipped[8];
+	size_t	 count;
+};
+
+static const char *
+skipped_because(const struct child_notes *notes, const char *layer)
+{
+	for (size_t i = 0; i < notes->count; i++)
+		if (strcmp(notes->skipped[i].layer, layer) == 0)
+			return notes->skipped[i].reason;
+	return NULL;
+}
+
+/*
+ * Reads the status pipe to its end, which comes at exec (close-on-exec)
+ * or with the child's exit.  Returns -1 with the error the child
+ * reported, or 0 with its notes.
+ */
+static int
+read_child_report(int fd, struct child_notes *notes, char *error,
+    size_t error_size)
+{
+	char report[2048];
+	size_t used = 0;
+	ssize_t n;
+
+	memset(notes, 0, sizeof(*notes));
+	while (used < sizeof(report) - 1) {
+		n = read(fd, report + used, sizeof(report) - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	report[used] = '\0';
+	for (char *line = report, *next; *line != '\0'; line = next) {
+		size_t length;
+
+		if ((next = strchr(line, '\n')) == NULL)
+			next = line + strlen(line);
+		else
+			*next++ = '\0';
+		if (line[0] == 'E') {
+			snprintf(error, error_size, "%s", line + 2);
+			return -1;
+		}
+		if (line[0] != 'S' || notes->count == 8)
+			continue;
+		length = strcspn(line + 2, " ");
+		snprintf(notes->skipped[notes->count].layer,
+		    sizeof(notes->skipped[0].layer), "%.*s", (int)length,
+		    line + 2);
+		snprintf(notes->skipped[notes->count].reason,
+		    sizeof(notes->skipped[0].reason), "%s", line + 2 + length +
+		    (line[2 + length] == ' '));
+		notes->count++;
+	}
+	return 0;
+}
+
+static int
+last_capability(void)
+{
+	static int last = -2;
+	char text[16];
+	ssize_t n;
+	int fd;
+
+	if (last != -2)
+		return last;
+	last = -1;
+	if ((fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY |
+	    O_CLOEXEC)) == -1)
+		return last;
+	if ((n = read(fd, text, sizeof(text) - 1)) > 0) {
+		text[n] = '\0';
+		last = atoi(text);
+	}
+	close(fd);
+	return last;
+}
+
+static void
+note_user(struct spawned *out, const struct child_plan *plan)
+{
+	const struct spawn_identity *who = &plan->config->identity;
+
+	if (who->drop_user)
+		note_layer(out, "user", true, "uid %u, gid %u, no groups: %s",
+		    (unsigned)who->uid, (unsigned)who->gid, who->origin);
+	else
+		note_layer(out, "user", false, "not started as root: runs as "
+		    "the invoking user, uid %u%s", (unsigned)getuid(),
+		    plan->clone_flags & CLONE_NEWUSER ? ", in a user namespace "
+		    "of its own" : "");
+}
+
+/*
+ * The cgroup and time namespace layers.  The child unshared them; a time
+ * namespace takes a process in only at exec on Linux 6.1 and later (at
+ * fork only, before), so whether the worker is in new ones is read from
+ * /proc now that it has exec'd.  Returns -1 when a required one is
+ * missing.
+ */
+static int
+note_own_namespaces(struct spawned *out, const struct child_plan *plan,
+    pid_t pid, const struct child_notes *notes, char *error,
+    size_t error_size)
+{
+	enum wire_mode mode = plan->config->namespaces;
+
+	for (size_t i = 0; i < OWN_NAMESPACE_COUNT; i++) {
+		const char *layer = own_namespaces[i].layer, *reason;
+		enum ns_seen seen;
+
+		if (mode == WIRE_MODE_OFF) {
+			note_layer(out, layer, false, "turned off "
+			    "(--namespaces off)");
+			continue;
+		}
+		if ((reason = skipped_because(notes, layer)) != NULL) {
+			note_layer(out, layer, false, "%s", reason);
+			continue;
+		}
+		seen = worker_seen_compare(pid, own_namespaces[i].link);
+		if (seen == NS_SHARED && mode == WIRE_MODE_REQUIRE) {
+			snprintf(error, error_size, "a new %s namespace is "
+			    "required but this kernel does not move a process "
+			    "into one at exec", own_namespaces[i].link);
+			return -1;
+		}
+		if (seen == NS_SHARED)
+			note_layer(out, layer, false, "this kernel does not "
+			    "move a process into it at exec (Linux 6.1 does)");
+		else if (seen == NS_UNKNOWN)
+			note_layer(out, layer, true, "%s (not verified: "
+			    "/proc/%d/ns/%s is not readable)",
+			    own_namespaces[i].applied, (int)pid,
+			    own_namespaces[i].link);
+		else
+			note_layer(out, layer, true, "%s",
+			    own_namespaces[i].applied);
+	}
+	return 0;
+}
+
+static void
+note_layers(struct spawned *out, const struct child_plan *plan,
+    const struct child_notes *notes, const char *clone_note)
+{
+	const struct spawn_config *config = plan->config;
+	const char *user_ns = skipped_because(notes, "user_ns");
+
+	note_layer(out, "session", true, "own session, no terminal");
+	note_user(out, plan);
+	if (config->namespaces == WIRE_MODE_OFF)
+		note_layer(out, "namespaces", false, "turned off "
+		    "(--namespaces off)");
+	else if (plan->clone_flags == 0)
+		note_layer(out, "namespaces", false, "%s", clone_note);
+	else if (user_ns != NULL)
+		note_layer(out, "namespaces", true, "new pid, net, ipc, mount, "
+		    "uts; user namespace: %s", user_ns);
+	else
+		note_layer(out, "namespaces", true, "new pid, net, ipc, mount, "
+		    "uts and user");
+}
+
+static void
+note_late_layers(struct spawned *out, const struct child_plan *plan,
+    const struct child_notes *notes)
+{
+	const char *caps = skipped_because(notes, "capabilities");
+
+	if (caps != NULL)
+		note_layer(out, "capabilities", false, "%s", caps);
+	else if (plan->last_cap >= 0)
+		note_layer(out, "capabilities", true, "bounding set empty "
+		    "(0-%d dropped), no ambient or inheritable ones, none "
+		    "held after exec", plan->last_cap);
+	else
+		note_layer(out, "capabilities", true, "bounding set empty, no "
+		    "ambient or inheritable ones, none held after exec");
+#ifdef LUAWARD_SANITIZE
+	note_layer(out, "rlimits", true, "core 0, fsize 0 (sanitizer build: "
+	    "no nproc, nofile or address-space limits)");
+#else
+	note_layer(out, "rlimits", true, "core 0, fsize 0, nproc 0, nofile 4, "
+	    "address space %llu MiB",
+	    (unsigned long long)(plan->config->address_space >> 20));
+#endif
+	note_layer(out, "parent_death", true, "SIGKILL when the supervisor "
+	    "dies");
+}
+
+static void
+reap(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+}
+
 int
 spawn_worker(const struct spawn_config *config, struct spawned *out,
     char *error, size_t error_size)
 {
 	int requests[2] = { -1, -1 }, replies[2] = { -1, -1 };
 	int logs[2] = { -1, -1 }, status[2] = { -1, -1 };
-	char report[1024], namespace_note[128] = "";
+	char clone_note[128] = "", child_error[256];
+	struct child_notes notes;
 	struct child_plan plan;
-	size_t used = 0;
-	ssize_t n;
 	pid_t pid;
-	int wait_status;
 
 	memset(out, 0, sizeof(*out));
 	if (pipe2(requests, O_CLOEXEC) == -1 || pipe2(replies, O_CLOEXEC) == -1 ||
@@ -258,10 +303,11 @@ spawn_worker(const struct spawn_config *config, struct spawned *out,
 	plan.binary = config->worker_fd;
 	plan.status = status[1];
 	plan.parent = getpid();
+	plan.last_cap = last_capability();
 	plan.clone_flags = 0;
 	if (config->namespaces != WIRE_MODE_OFF) {
 		plan.clone_flags = NAMESPACE_FLAGS;
-		if (!config->drop_user && geteuid() != 0)
+		if (!config->identity.drop_user && geteuid() != 0)
 			plan.clone_flags |= CLONE_NEWUSER;
 	}
 	pid = (pid_t)syscall(SYS_clone, plan.clone_flags | SIGCHLD, 0, 0, 0,
@@ -273,8 +319,8 @@ spawn_worker(const struct spawn_config *config, struct spawned *out,
 			    strerror(errno));
 			goto fail;
 		}
-		snprintf(namespace_note, sizeof(namespace_note), "the kernel "
-		    "refuses them (clone: %s)", strerror(errno));
+		snprintf(clone_note, sizeof(clone_note), "the kernel refuses "
+		    "them (clone: %s)", strerror(errno));
 		plan.clone_flags = 0;
 		pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	}
@@ -283,7 +329,7 @@ spawn_worker(const struct spawn_config *config, struct spawned *out,
 		goto fail;
 	}
 	if (pid == 0)
-		child_main(&plan);
+		spawn_child_main(&plan);
 
 	close(requests[0]);
 	close(replies[1]);
@@ -291,62 +337,26 @@ spawn_worker(const struct spawn_config *config, struct spawned *out,
 	close(status[1]);
 	requests[0] = replies[1] = logs[1] = status[1] = -1;
 
-	/* The status pipe closes at exec (or the child's exit). */
-	while (used < sizeof(report) - 1) {
-		n = read(status[0], report + used, sizeof(report) - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		used += (size_t)n;
+	if (read_child_report(status[0], &notes, child_error,
+	    sizeof(child_error)) == -1) {
+		snprintf(error, error_size, "starting %s: %s",
+		    config->worker_path, child_error);
+		reap(pid);
+		goto fail;
 	}
-	report[used] = '\0';
 	close(status[0]);
 	status[0] = -1;
-	for (char *line = report, *next; *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) == NULL)
-			next = line + strlen(line);
-		else
-			*next++ = '\0';
-		if (line[0] == 'E') {
-			snprintf(error, error_size, "starting %s: %s",
-			    config->worker_path, line + 2);
-			while (waitpid(pid, &wait_status, 0) == -1 &&
-			    errno == EINTR)
-				;
-			goto fail;
-		}
-		if (line[0] == 'S')
-			snprintf(namespace_note, sizeof(namespace_note), "%s",
-			    line + 2);
-	}
 
-	note_layer(out, "session", true, "own session, no terminal");
-	if (config->drop_user)
-		note_layer(out, "user", true, "uid %u, gid %u, no groups",
-		    (unsigned)config->uid, (unsigned)config->gid);
-	else
-		note_layer(out, "user", false, "not started as root: runs as "
-		    "uid %u", (unsigned)getuid());
-	if (config->namespaces == WIRE_MODE_OFF)
-		note_layer(out, "namespaces", false, "turned off "
-		    "(--namespaces off)");
-	else if (plan.clone_flags == 0)
-		note_layer(out, "namespaces", false, "%s", namespace_note);
-	else
-		note_layer(out, "namespaces", true, "new pid, net, ipc, mount, "
-		    "uts%s%s", namespace_note[0] == '\0' ? " and user" : "; ",
-		    namespace_note);
-#ifdef LUAWARD_SANITIZE
-	note_layer(out, "rlimits", true, "core 0, fsize 0 (sanitizer build: "
-	    "no nproc, nofile or address-space limits)");
-#else
-	note_layer(out, "rlimits", true, "core 0, fsize 0, nproc 0, nofile 4, "
-	    "address space %llu MiB",
-	    (unsigned long long)(config->address_space >> 20));
-#endif
-	note_layer(out, "parent_death", true, "SIGKILL when the supervisor "
-	    "dies");
+	note_layers(out, &plan, &notes, clone_note);
+	if (note_own_namespaces(out, &plan, pid, &notes, child_error,
+	    sizeof(child_error)) == -1) {
+		snprintf(error, error_size, "starting %s: %s",
+		    config->worker_path, child_error);
+		kill(pid, SIGKILL);
+		reap(pid);
+		goto fail;
+	}
+	note_late_layers(out, &plan, &notes);
 
 	out->pid = pid;
 	out->to_worker = requests[1];

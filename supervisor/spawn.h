@@ -13,22 +13,31 @@
 
 #include "../ipc/wire.h"
 
+/* Who one worker runs as.  Each worker slot has its own (worker_uids.h):
+ * set it per spawn. */
+struct spawn_identity {
+	bool		 drop_user;	/* started as root: become uid/gid */
+	uid_t		 uid;
+	gid_t		 gid;
+	/* Where the uid comes from, for the user layer's detail: its own
+	 * from the range, or the fallback and why. */
+	char		 origin[192];
+};
+
 struct spawn_config {
 	int		 worker_fd;	/* the worker binary, opened O_PATH */
 	const char	*worker_path;	/* for messages */
 	enum wire_mode	 namespaces;
-	bool		 drop_user;	/* started as root: become uid/gid */
-	uid_t		 uid;
-	gid_t		 gid;
+	struct spawn_identity identity;
 	uint64_t	 address_space;	/* RLIMIT_AS bytes, 0: none */
 };
 
-#define SPAWN_MAX_LAYERS	8
+#define SPAWN_MAX_LAYERS	12
 
 struct sandbox_layer {
 	char		 name[32];
 	bool		 applied;	/* else skipped (auto mode) */
-	char		 detail[160];
+	char		 detail[256];
 };
 
 struct spawned {
@@ -41,7 +50,8 @@ struct spawned {
 };
 
 /* Returns 0, or -1 with the reason (including a failed step in the child,
- * such as a required namespace or the uid drop). */
+ * such as a required namespace, the uid drop or a capability that could
+ * not be dropped). */
 int	 spawn_worker(const struct spawn_config *, struct spawned *,
 	     char *error, size_t error_size);
 

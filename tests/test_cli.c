@@ -54,8 +54,8 @@ START_TEST(test_resolve_help_documents_every_option)
 	    "--load-timeout", "--memory", "--workers", "--max-restarts",
 	    "--restart-window", "--restart-delay", "--max-record-size",
 	    "--max-depth", "--stats", "--policy", "--worker", "--user",
-	    "--namespaces", "--landlock", "--verbose", "--help",
-	    "Exit status" };
+	    "--worker-uids", "--namespaces", "--landlock", "--verbose",
+	    "--help", "Exit status" };
 	struct run_result r;
 
 	run_luaward(&r, NULL, 0, 30, "resolve", "--help", NULL);
@@ -128,6 +128,15 @@ START_TEST(test_bad_numbers_and_modes)
 		{ "--user", "nosuchuser", "--user nosuchuser: no such user" },
 		{ "--user", "root", "--user root: workers never run as root "
 		    "or with gid 0" },
+		{ "--worker-uids", "5000", "'5000' is not FIRST-LAST or off" },
+		{ "--worker-uids", "9-8", "'9-8' ends before it starts" },
+		{ "--worker-uids", "0-10", "'0' is not a number from 1 to "
+		    "2147483647" },
+		{ "--worker-uids", "100-2147483648", "'2147483648' is not a "
+		    "number from 1 to 2147483647" },
+		{ "--worker-uids", "60000-70000", "'60000-70000' holds 65534 "
+		    "(nobody) or 65535" },
+		{ "--worker-uids", "-5", "'' is not a number" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -342,6 +351,10 @@ START_TEST(test_optional_layers_off_and_verbose)
 	ck_assert_uint_eq(plugins, 2);
 	ck_assert_uint_eq(occurrences(r.err, ":   namespaces    skipped  "
 	    "turned off (--namespaces off)\n"), plugins);
+	ck_assert_uint_eq(occurrences(r.err, ":   cgroup_ns     skipped  "
+	    "turned off (--namespaces off)\n"), plugins);
+	ck_assert_uint_eq(occurrences(r.err, ":   time_ns       skipped  "
+	    "turned off (--namespaces off)\n"), plugins);
 	ck_assert_uint_eq(occurrences(r.err, ":   landlock      skipped  "
 	    "turned off (--landlock off)\n"), plugins);
 	ck_assert_uint_eq(occurrences(r.err, ":   seccomp       applied  "),
@@ -427,11 +440,19 @@ START_TEST(test_namespaces_required)
 	 * one that has them shows them in every plugin's layers. */
 	if (r.status == 2)
 		ck_assert_msg(strstr(r.err, "new namespaces are required but "
-		    "the kernel refuses them") != NULL, "%s", r.err);
+		    "the kernel refuses them") != NULL ||
+		    strstr(r.err, "unshare(CLONE_NEWCGROUP)") != NULL ||
+		    strstr(r.err, "unshare(CLONE_NEWTIME)") != NULL ||
+		    strstr(r.err, "namespace is required but this kernel") !=
+		    NULL, "%s", r.err);
 	else {
 		ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 		ck_assert_uint_eq(occurrences(r.err, ":   namespaces    "
 		    "applied  new pid, net, ipc, mount, uts and user\n"), 2);
+		ck_assert_uint_eq(occurrences(r.err, ":   cgroup_ns     "
+		    "applied  "), 2);
+		ck_assert_uint_eq(occurrences(r.err, ":   time_ns       "
+		    "applied  "), 2);
 	}
 	run_result_free(&r);
 }

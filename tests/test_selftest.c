@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "suites.h"
@@ -18,7 +19,19 @@
 static const char *const probes[] = {
 	"open-file", "create-socket", "fork", "execute", "ptrace",
 	"write-stdin", "map-executable", "read-environ", "fd-above-2",
-	"load-bytecode",
+	"load-bytecode", "become-root", "signal-others", "bounding-set",
+};
+
+/* The layers spawn applies, each with a row of its own. */
+static const char *const spawn_layers[] = {
+	"session", "user", "namespaces", "cgroup_ns", "time_ns",
+	"capabilities", "rlimits", "parent_death",
+};
+
+/* What the supervisor checks of a live worker in /proc. */
+static const char *const proc_checks[] = {
+	"uid", "groups", "capabilities", "no_new_privs", "seccomp",
+	"namespaces",
 };
 
 /* The verdict column of probe's row in the first (real policy) table. */
@@ -65,10 +78,51 @@ START_TEST(test_every_probe_is_blocked)
 	ck_assert_ptr_nonnull(strstr(r.out, "execve (syscall"));
 	ck_assert_ptr_nonnull(strstr(r.out, "layers of a worker"));
 	ck_assert_ptr_nonnull(strstr(r.out, "seccomp       applied"));
-	ck_assert_ptr_nonnull(strstr(r.out, "passed: all 10 probes blocked"));
+	for (size_t i = 0; i < sizeof(spawn_layers) / sizeof(spawn_layers[0]);
+	    i++) {
+		char row[32];
+
+		snprintf(row, sizeof(row), "\n  %-13s ", spawn_layers[i]);
+		ck_assert_msg(strstr(r.out, row) != NULL, "no %s layer:\n%s",
+		    spawn_layers[i], r.out);
+	}
+	/* Every check of the worker in /proc holds; as root, each is ok,
+	 * not merely degraded. */
+	ck_assert_ptr_nonnull(strstr(r.out, "\nthe same worker in /proc"));
+	for (size_t i = 0; i < sizeof(proc_checks) / sizeof(proc_checks[0]);
+	    i++) {
+		char row[64];
+		const char *at;
+
+		snprintf(row, sizeof(row), "\n%-16s ", proc_checks[i]);
+		at = strstr(strstr(r.out, "\nthe same worker in /proc"), row);
+		ck_assert_msg(at != NULL, "no %s check:\n%s", proc_checks[i],
+		    r.out);
+		if (geteuid() == 0)
+			ck_assert_msg(strncmp(at + strlen(row), "ok ", 3) == 0,
+			    "%.*s", (int)strcspn(at + 1, "\n"), at + 1);
+		else
+			ck_assert_msg(strncmp(at + strlen(row), "FAILED", 6) !=
+			    0, "%.*s", (int)strcspn(at + 1, "\n"), at + 1);
+	}
+	ck_assert_ptr_nonnull(strstr(r.out, "passed: all 13 probes blocked"));
 	ck_assert_ptr_null(strstr(r.out, "ALLOWED"));
-	/* The second table shows the other layers at work. */
+	/* The second table shows the other layers at work: with seccomp
+	 * out of the way, the worker still cannot become root, signal any
+	 * other process or find a capability to gain. */
 	ck_assert_ptr_nonnull(strstr(r.out, "defense in depth"));
+	if (geteuid() == 0) {
+		static const char *const identity[] = { "become-root",
+		    "signal-others", "bounding-set" };
+
+		for (size_t i = 0; i < 3; i++) {
+			char *row = relaxed_verdict(r.out, identity[i]);
+
+			ck_assert_msg(strstr(row, " blocked ") != NULL, "%s",
+			    row);
+			free(row);
+		}
+	}
 	run_result_free(&r);
 }
 END_TEST
@@ -102,7 +156,7 @@ START_TEST(test_weakened_policy_fails_loudly)
 	row = first_verdict(r.out, "open-file");
 	ck_assert_msg(strstr(row, " blocked  seccomp") != NULL, "%s", row);
 	free(row);
-	ck_assert_ptr_nonnull(strstr(r.out, "FAILED: 1 of 10 probes were "
+	ck_assert_ptr_nonnull(strstr(r.out, "FAILED: 1 of 13 probes were "
 	    "ALLOWED"));
 	run_result_free(&r);
 	free(policy);

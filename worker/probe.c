@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -152,6 +154,52 @@ see_descriptor(lua_State *L, char *detail, size_t size)
 }
 
 static int
+become_root(lua_State *L, char *detail, size_t size)
+{
+	(void)L;
+	if (setresuid(0, 0, 0) == -1)
+		return errno;
+	snprintf(detail, size, "became uid 0");
+	return 0;
+}
+
+/* Signal 0 to every process it could signal: it succeeds when one is
+ * there, such as another process of the same uid. */
+static int
+signal_others(lua_State *L, char *detail, size_t size)
+{
+	(void)L;
+	if (kill(-1, 0) == -1)
+		return errno;
+	snprintf(detail, size, "could signal another process");
+	return 0;
+}
+
+static int
+bounding_set(lua_State *L, char *detail, size_t size)
+{
+	int cap;
+
+	(void)L;
+	for (cap = 0; cap < 64; cap++) {
+		int in_set = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (in_set == -1 && errno == EINVAL)
+			break;
+		if (in_set == -1)
+			return errno;
+		if (in_set == 1) {
+			snprintf(detail, size, "capability %d is in the "
+			    "bounding set", cap);
+			return 0;
+		}
+	}
+	snprintf(detail, size, "the bounding set is empty (capabilities 0-%d)",
+	    cap - 1);
+	return EPERM;
+}
+
+static int
 collect_dump(lua_State *L, const void *p, size_t n, void *buffer)
 {
 	(void)L;
@@ -229,6 +277,9 @@ static const struct probe {
 	{ "read-environ",	read_environ },
 	{ "fd-above-2",		see_descriptor },
 	{ "load-bytecode",	load_bytecode },
+	{ "become-root",	become_root },
+	{ "signal-others",	signal_others },
+	{ "bounding-set",	bounding_set },
 };
 
 void
