@@ -147,3 +147,6 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# Fuzz target tests/fuzz/fuzz_dkjson.c: its extra sources and libraries.
+FUZZ_EXTRA_dkjson = worker/dkjson_native.c $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null) -lm

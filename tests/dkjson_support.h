@@ -124,7 +124,7 @@ static const char dkjson_harness_source[] =
 "    return nil\n"
 "  end\n"
 "  if shared[a] or shared[b] then\n"
-"    if not rawequal(a, b) then return path .. ': not the table passed in' end\n"
+"    if not rawequal(a, b) then return path .. ': not the one passed' end\n"
 "    return nil\n"
 "  end\n"
 "  if st.ab[a] ~= nil or st.ba[b] ~= nil then\n"
@@ -173,11 +173,14 @@ static const char dkjson_harness_source[] =
 "  return nil\n"
 "end\n"
 "local harness = {compare = compare}\n"
-"-- Every call form, and decode(s, pos [, json.null, OM, AM]) when given.\n"
-"function harness.check(s, pos)\n"
-"  for _, form in ipairs(forms) do\n"
-"    local d = compare(form[1], form[2](s))\n"
-"    if d then return d end\n"
+"-- Every call form (or only the one numbered), and decode(s, pos\n"
+"-- [, json.null, OM, AM]) when given.\n"
+"function harness.check(s, pos, only)\n"
+"  for i, form in ipairs(forms) do\n"
+"    if only == nil or only % #forms == i - 1 then\n"
+"      local d = compare(form[1], form[2](s))\n"
+"      if d then return d end\n"
+"    end\n"
 "  end\n"
 "  if pos ~= nil then\n"
 "    return compare('decode(s, ' .. show(pos) .. ')', s, pos)\n"
@@ -251,14 +254,14 @@ fail:
 }
 
 /*
- * Compares both decoders on text under every call form, and at position
- * pos too unless pos is LUA_TNONE (then the value on top of the stack is
- * the position: pass pos_on_stack true).  Returns NULL or the first
- * difference (valid until the next call).
+ * Compares both decoders on text under every call form, or only the one
+ * numbered form (any number; -1 for all), and with the value on top of
+ * the stack as the position too when pos_on_stack.  Returns NULL or the
+ * first difference (valid until the next call).
  */
 static inline const char *
-dkjson_harness_check(lua_State *L, const char *text, size_t length,
-    bool pos_on_stack)
+dkjson_harness_check_form(lua_State *L, const char *text, size_t length,
+    bool pos_on_stack, int form)
 {
 	static char difference[2048];
 	int top = lua_gettop(L) - (pos_on_stack ? 1 : 0);
@@ -271,7 +274,11 @@ dkjson_harness_check(lua_State *L, const char *text, size_t length,
 		lua_pushvalue(L, top + 1);
 	else
 		lua_pushnil(L);
-	if (lua_pcall(L, 2, 1, 0) != LUA_OK || !lua_isnil(L, -1)) {
+	if (form >= 0)
+		lua_pushinteger(L, form);
+	else
+		lua_pushnil(L);
+	if (lua_pcall(L, 3, 1, 0) != LUA_OK || !lua_isnil(L, -1)) {
 		const char *d = lua_tostring(L, -1);
 
 		snprintf(difference, sizeof(difference), "%s",
@@ -281,6 +288,13 @@ dkjson_harness_check(lua_State *L, const char *text, size_t length,
 	}
 	lua_settop(L, top);
 	return NULL;
+}
+
+static inline const char *
+dkjson_harness_check(lua_State *L, const char *text, size_t length,
+    bool pos_on_stack)
+{
+	return dkjson_harness_check_form(L, text, length, pos_on_stack, -1);
 }
 
 /* Whether the C decoder answers decode(text, 1, nil) without dkjson.lua. */
