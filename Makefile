@@ -34,6 +34,7 @@ IPC_SOURCES	 = ipc/buffer.c ipc/wire_decode.c ipc/wire_encode.c
 WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
 		   worker/luaenv.c worker/call.c worker/sandbox.c \
 		   worker/landlock.c worker/seccomp.c worker/probe.c
+WORKER_SOURCES	+= worker/dkjson_native.c
 # Everything of the supervisor but main.c, so the tests link it too.
 CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/reader_tokens.c supervisor/job.c supervisor/result.c supervisor/plugins.c \
@@ -52,6 +53,9 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/sanitize.c supervisor/json_tree.c supervisor/owner.c \
 		   supervisor/deepflow_argument.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
+# The dkjson differential suite runs both decoders in the test binary.
+TEST_SOURCES	+= worker/dkjson_native.c
+CHECK_LIBS	+= $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null) -lm
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))
 
@@ -169,3 +173,6 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# Fuzz target tests/fuzz/fuzz_dkjson.c: its extra sources and libraries.
+FUZZ_EXTRA_dkjson = worker/dkjson_native.c $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null) -lm
