@@ -11,7 +11,8 @@ CC		?= cc
 PKG_CONFIG	?= pkg-config
 
 DEBIAN_PACKAGES	 = gcc make pkg-config liblua5.4-dev libseccomp-dev \
-		   libmsgpack-dev libev-dev check lua-dkjson
+		   libmsgpack-dev libev-dev check lua-dkjson \
+		   libmd-dev
 
 WARNINGS	 = -Wall -Wextra -Werror -Wshadow -Wconversion \
 		   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
@@ -21,7 +22,7 @@ CFLAGS		?= -O2 -g
 ALL_CFLAGS	 = -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) -D_FORTIFY_SOURCE=2 \
 		   -fstack-protector-strong $(CFLAGS)
 
-SUPERVISOR_LIBS	 = -lev $(shell $(PKG_CONFIG) --libs libseccomp msgpack 2>/dev/null)
+SUPERVISOR_LIBS	 = -lev $(shell $(PKG_CONFIG) --libs libseccomp msgpack 2>/dev/null) -lmd
 # The worker is static: from its first instruction it needs no file, not
 # even the dynamic loader's.  (Lua's loadlib.o brings one linker warning
 # about dlopen; the sandbox never lets it be called.)
@@ -46,7 +47,8 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/timing.c \
 		   supervisor/setup.c supervisor/resolve.c \
 		   supervisor/policy_command.c supervisor/trial.c \
-		   supervisor/selftest.c supervisor/check.c
+		   supervisor/selftest.c supervisor/check.c \
+		   supervisor/store.c supervisor/store_format.c supervisor/store_io.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))

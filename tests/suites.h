@@ -15,7 +15,8 @@
 	X(backoff) X(death) X(resolve) \
 	X(hostile) X(hostile_tamper) X(hostile_output) \
 	X(limits) X(chaos) X(check_command) X(selftest) X(cli) \
-	X(worker_faults) X(run_edges) X(worker_direct)
+	X(worker_faults) X(run_edges) X(worker_direct) \
+	X(store) X(store_damage)
 
 /* No suite can drop out of the count unnoticed: one listed here without
  * its file fails to link, and a file not listed here fails to compile
