@@ -30,7 +30,7 @@ WORKER_LIBS	 = -llua5.4 -lmsgpackc -lm
 WORKER_LDFLAGS	 = -static
 CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-IPC_SOURCES	 = ipc/buffer.c ipc/wire_decode.c ipc/wire_encode.c
+IPC_SOURCES	 = ipc/buffer.c ipc/wire_decode.c ipc/wire_encode.c ipc/codec.c
 WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
 		   worker/luaenv.c worker/call.c worker/sandbox.c \
 		   worker/landlock.c worker/seccomp.c worker/probe.c
