@@ -48,7 +48,10 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/setup.c supervisor/resolve.c \
 		   supervisor/policy_command.c supervisor/trial.c \
 		   supervisor/selftest.c supervisor/check.c \
-		   supervisor/store.c supervisor/store_format.c supervisor/store_io.c
+		   supervisor/store.c supervisor/store_format.c supervisor/store_io.c \
+		   $(CONTROL_SOURCES)
+# The control socket's codec: the daemon's and its clients', not the worker's.
+CONTROL_SOURCES	 = ipc/control_encode.c ipc/control_decode.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))

@@ -303,7 +303,8 @@ START_TEST(test_names_that_could_be_paths_are_refused)
 	static const char *const bad[] = { "", ".", "..", ".hidden", "a/b",
 	    "../x", "/etc/passwd", "a\\b", "-x", "_x", "a b", "a@1", "a\n",
 	    "x\t", "caf\xc3\xa9", "a*", "a:b", "~root", "manifest\x7f",
-	    "12345678901234567890123456789012345678901234567890123456789012345" };
+	    "1234567890123456789012345678901234567890"
+	    "1234567890123456789012345" };
 	char *dir = state_dir();
 	struct store *s = must_open(dir);
 
@@ -321,8 +322,8 @@ START_TEST(test_names_that_could_be_paths_are_refused)
 	PUT(s, "A", "1", false, STORE_END, NULL);
 	PUT(s, "9.x_y-Z", "2", false, STORE_END, NULL);
 	PUT(s, "manifest", "3", false, STORE_END, NULL);
-	PUT(s, "1234567890123456789012345678901234567890123456789012345678901234",
-	    "4", false, STORE_END, NULL);
+	PUT(s, "1234567890123456789012345678901234567890"
+	    "123456789012345678901234", "4", false, STORE_END, NULL);
 	store_free(s);
 	s = must_open(dir);
 	ASSERT_CHAIN(s, "A 9.x_y-Z manifest "

@@ -425,7 +425,7 @@ START_TEST(test_manifest_that_is_not_a_file_is_put_aside)
 }
 END_TEST
 
-/* --- leftovers and rebuilding ---------------------------------------------- */
+/* --- leftovers and rebuilding --------------------------------------------- */
 
 START_TEST(test_leftovers_of_interrupted_changes_are_removed)
 {
@@ -583,7 +583,7 @@ START_TEST(test_reload_that_cannot_read_keeps_the_chain)
 }
 END_TEST
 
-/* --- killed at any moment -------------------------------------------------- */
+/* --- killed at any moment ------------------------------------------------- */
 
 #define CRASH_ROUNDS	150
 #define MODEL_MAX	8
@@ -848,12 +848,14 @@ store_damage_suite(void)
 	tcase_add_test(files, test_file_of_another_user_is_skipped);
 	tcase_add_test(files, test_oversized_plugin_file_is_skipped);
 	tcase_add_test(files, test_foreign_files_are_reported_and_kept);
-	tcase_add_test(files, test_garbage_manifest_is_rebuilt_in_creation_order);
+	tcase_add_test(files,
+	    test_garbage_manifest_is_rebuilt_in_creation_order);
 	tcase_add_test(files, test_missing_manifest_is_rebuilt);
 	tcase_add_test(files, test_truncated_or_flipped_manifest_is_refused);
 	tcase_add_test(files, test_manifest_contents_are_checked);
 	tcase_add_test(files, test_manifest_that_is_not_a_file_is_put_aside);
-	tcase_add_test(files, test_leftovers_of_interrupted_changes_are_removed);
+	tcase_add_test(files,
+	    test_leftovers_of_interrupted_changes_are_removed);
 	tcase_add_test(files, test_rebuild_takes_the_newest_version_that_loads);
 	tcase_add_test(files, test_renamed_plugin_file_is_refused);
 	tcase_add_test(files, test_reload_sees_an_outside_change);
@@ -861,7 +863,8 @@ store_damage_suite(void)
 	suite_add_tcase(s, files);
 
 	tcase_set_timeout(crash, 600);
-	tcase_add_test(crash, test_killed_at_any_moment_leaves_old_or_new_chain);
+	tcase_add_test(crash,
+	    test_killed_at_any_moment_leaves_old_or_new_chain);
 	suite_add_tcase(s, crash);
 	return s;
 }
