@@ -18,11 +18,13 @@ int
 codec_frame(const struct buffer *in, size_t max, const char **payload,
     size_t *length, char *error, size_t error_size)
 {
-	const unsigned char *p = (const unsigned char *)buffer_bytes(in);
+	const unsigned char *p;
 	uint32_t announced;
 
+	/* An empty buffer may have no memory at all. */
 	if (buffer_length(in) < WIRE_HEADER_SIZE)
 		return 0;
+	p = (const unsigned char *)buffer_bytes(in);
 	announced = read_be32(p);
 	if (announced == 0 || announced > max)
 		return fail(error, error_size,

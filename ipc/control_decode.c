@@ -58,7 +58,7 @@ get_text(const msgpack_object *o, size_t min, size_t max,
 		return -1;
 	if (s->length < min)
 		return fail(error, error_size, "%s: empty", field);
-	if (memchr(s->bytes, '\0', s->length) != NULL)
+	if (s->length > 0 && memchr(s->bytes, '\0', s->length) != NULL)
 		return fail(error, error_size, "%s: contains a NUL byte",
 		    field);
 	return 0;
@@ -75,7 +75,8 @@ get_name(const msgpack_object *o, size_t min,
 	if (get_text(o, min, CONTROL_MAX_NAME, &s, field, error,
 	    error_size) == -1)
 		return -1;
-	memcpy(name, s.bytes, s.length);
+	if (s.length > 0)	/* msgpack-c gives "" no memory */
+		memcpy(name, s.bytes, s.length);
 	name[s.length] = '\0';
 	return 0;
 }

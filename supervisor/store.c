@@ -90,7 +90,8 @@ item_new(const struct store_ref *ref, const char *source)
 		return NULL;
 	}
 	item->ref = *ref;
-	memcpy(item->source, source, ref->length);
+	if (ref->length > 0)
+		memcpy(item->source, source, ref->length);
 	item->source[ref->length] = '\0';
 	item->entry = (struct store_entry){ item->ref.name, item->source,
 	    ref->length, item->ref.sha256, ref->created };
@@ -304,7 +305,9 @@ rebuild(struct store *s, struct found *found, size_t found_count,
 	size_t n = 0;
 	int r;
 
-	qsort(found, found_count, sizeof(*found), by_name_newest_first);
+	if (found_count > 0)
+		qsort(found, found_count, sizeof(*found),
+		    by_name_newest_first);
 	for (size_t i = 0; i < found_count; i++) {
 		struct item *item;
 

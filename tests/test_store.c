@@ -36,7 +36,9 @@ START_TEST(test_new_directory_is_private_and_empty)
 	ck_assert_int_eq(stat(manifest, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	PUT(s, "web", "return 1", false, STORE_END, NULL);
-	ck_assert_int_eq(stat(file_of(dir, "web@"), &st), 0);
+	free(manifest);
+	manifest = file_of(dir, "web@");
+	ck_assert_int_eq(stat(manifest, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	store_free(s);
 	free(manifest);
