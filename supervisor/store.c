@@ -19,10 +19,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../ipc/control.h"
 #include "log.h"
 #include "store.h"
 #include "store_format.h"
 #include "store_io.h"
+
+/* Whatever the store holds can be created and listed over the control
+ * socket, and a position received casts to the store's. */
+_Static_assert(STORE_MAX_PLUGINS <= CONTROL_MAX_PLUGINS &&
+    STORE_MAX_NAME <= CONTROL_MAX_NAME &&
+    STORE_MAX_SOURCE <= CONTROL_MAX_SOURCE &&
+    STORE_SHA256_HEX == CONTROL_SHA256_HEX &&
+    (int)STORE_END == (int)CONTROL_POSITION_END &&
+    (int)STORE_BEFORE == (int)CONTROL_POSITION_BEFORE &&
+    (int)STORE_AFTER == (int)CONTROL_POSITION_AFTER,
+    "store and control disagree");
 
 struct item {
 	struct store_ref	 ref;

@@ -16,7 +16,10 @@
  * Every file is written as a temporary file, fsynced, renamed into place,
  * and the directory fsynced, the manifest last: a crash at any instant
  * leaves the old chain or the new one.  A plugin file is trusted only when
- * its header and its source's sha256 agree with the manifest.
+ * its header and its source's sha256 agree with the manifest; one the
+ * manifest does not name is a leftover of a change that never committed,
+ * removed when the directory is read.  Other files are reported and left
+ * alone.
  *
  * Plugin names: 1 to STORE_MAX_NAME characters from A-Z a-z 0-9 . _ -,
  * the first a letter or a digit, so that no name is a path, a dot file

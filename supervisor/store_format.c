@@ -16,6 +16,12 @@
 #define MANIFEST_MAGIC	"luaward-store 1"
 #define PLUGIN_MAGIC	"luaward-plugin 1"
 
+/* The longest files the formats can produce fit the sizes read back: a
+ * manifest line is at most 186 bytes, a header at most 235. */
+_Static_assert(STORE_MANIFEST_MAX >= 256 + STORE_MAX_PLUGINS * 186,
+    "STORE_MANIFEST_MAX too small for a full chain");
+_Static_assert(STORE_HEADER_MAX > 235, "STORE_HEADER_MAX too small");
+
 static int
 fail(char *error, size_t error_size, const char *format, ...)
 {
