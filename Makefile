@@ -11,7 +11,8 @@ CC		?= cc
 PKG_CONFIG	?= pkg-config
 
 DEBIAN_PACKAGES	 = gcc make pkg-config liblua5.4-dev libseccomp-dev \
-		   libmsgpack-dev libev-dev check lua-dkjson
+		   libmsgpack-dev libev-dev check lua-dkjson \
+		   libmd-dev
 
 WARNINGS	 = -Wall -Wextra -Werror -Wshadow -Wconversion \
 		   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
@@ -21,7 +22,7 @@ CFLAGS		?= -O2 -g
 ALL_CFLAGS	 = -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) -D_FORTIFY_SOURCE=2 \
 		   -fstack-protector-strong $(CFLAGS)
 
-SUPERVISOR_LIBS	 = -lev $(shell $(PKG_CONFIG) --libs libseccomp msgpack 2>/dev/null)
+SUPERVISOR_LIBS	 = -lev $(shell $(PKG_CONFIG) --libs libseccomp msgpack 2>/dev/null) -lmd
 # The worker is static: from its first instruction it needs no file, not
 # even the dynamic loader's.  It is a static position-independent
 # executable, so address-space randomisation moves its code and data on
@@ -30,7 +31,7 @@ WORKER_LIBS	 = -llua5.4 -lmsgpackc -lm
 WORKER_LDFLAGS	 = -static-pie
 CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-IPC_SOURCES	 = ipc/buffer.c ipc/wire_decode.c ipc/wire_encode.c
+IPC_SOURCES	 = ipc/buffer.c ipc/wire_decode.c ipc/wire_encode.c ipc/codec.c
 WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
 		   worker/luaenv.c worker/call.c worker/sandbox.c \
 		   worker/landlock.c worker/seccomp.c worker/probe.c
@@ -51,7 +52,11 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/policy_command.c supervisor/trial.c \
 		   supervisor/selftest.c supervisor/check.c \
 		   supervisor/sanitize.c supervisor/json_tree.c supervisor/owner.c \
-		   supervisor/deepflow_argument.c
+		   supervisor/deepflow_argument.c \
+		   supervisor/store.c supervisor/store_format.c supervisor/store_io.c \
+		   $(CONTROL_SOURCES)
+# The control socket's codec: the daemon's and its clients', not the worker's.
+CONTROL_SOURCES	 = ipc/control_encode.c ipc/control_decode.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 # The dkjson differential suite runs both decoders in the test binary.
 TEST_SOURCES	+= worker/dkjson_native.c

@@ -2,170 +2,30 @@
  * Checked decoding of the messages described in wire.h.
  *
  * A payload from a worker is hostile until proven otherwise, so decoding is
- * two passes: structure_check() walks the raw msgpack bytes and bounds every
- * count by the bytes that remain and by WIRE_MAX_ELEMENTS / WIRE_MAX_DEPTH
- * (msgpack-c would otherwise size its zone from a count the peer chose), and
- * only then msgpack-c builds the object tree that the typed decoders read.
+ * two passes (codec.h): codec_check_structure() walks the raw msgpack bytes
+ * and bounds every count by the bytes that remain and by WIRE_MAX_ELEMENTS /
+ * WIRE_MAX_DEPTH (msgpack-c would otherwise size its zone from a count the
+ * peer chose), and only then msgpack-c builds the object tree that the typed
+ * decoders read.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "wire.h"
 
 struct wire_decoder {
 	msgpack_unpacked	 unpacked;
 };
 
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-{
-	va_list ap;
-
-	va_start(ap, format);
-	vsnprintf(error, error_size, format, ap);
-	va_end(ap);
-	return -1;
-}
-
-static uint32_t
-read_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static uint64_t
-read_be(const unsigned char *p, size_t width)
-{
-	uint64_t value = 0;
-
-	for (size_t i = 0; i < width; i++)
-		value = value << 8 | p[i];
-	return value;
-}
-
 int
 wire_frame(const struct buffer *in, const char **payload, size_t *length,
     char *error, size_t error_size)
 {
-	const unsigned char *p = (const unsigned char *)buffer_bytes(in);
-	uint32_t announced;
-
-	if (buffer_length(in) < WIRE_HEADER_SIZE)
-		return 0;
-	announced = read_be32(p);
-	if (announced == 0 || announced > WIRE_MAX_MESSAGE)
-		return fail(error, error_size,
-		    "frame announces %u bytes (allowed: 1 to %u)",
-		    announced, WIRE_MAX_MESSAGE);
-	if (buffer_length(in) - WIRE_HEADER_SIZE < announced)
-		return 0;
-	*payload = (const char *)p + WIRE_HEADER_SIZE;
-	*length = announced;
-	return 1;
-}
-
-/*
- * Walks one msgpack value at the start of p[0..n) without building it.
- * Returns 0 when the payload is exactly one value within the limits.
- */
-static int
-structure_check(const unsigned char *p, size_t n, char *error,
-    size_t error_size)
-{
-	uint64_t pending[WIRE_MAX_DEPTH + 1];	/* values still owed per level */
-	size_t depth = 0, position = 0, elements = 0;
-
-	pending[0] = 1;
-	while (depth > 0 || pending[0] > 0) {
-		unsigned char tag;
-		uint64_t skip = 0, children = 0;
-		size_t width = 0;
-
-		if (pending[depth] == 0) {
-			depth--;
-			continue;
-		}
-		pending[depth]--;
-		if (position >= n)
-			return fail(error, error_size,
-			    "message ends inside a value");
-		if (++elements > WIRE_MAX_ELEMENTS)
-			return fail(error, error_size,
-			    "message has more than %d values",
-			    WIRE_MAX_ELEMENTS);
-		tag = p[position++];
-		if (tag <= 0x7f || tag >= 0xe0 || tag == 0xc0 || tag == 0xc2 ||
-		    tag == 0xc3)
-			;				/* one-byte values */
-		else if (tag >= 0xa0 && tag <= 0xbf)
-			skip = tag & 0x1f;		/* fixstr */
-		else if (tag >= 0x90 && tag <= 0x9f)
-			children = tag & 0x0f;		/* fixarray */
-		else if (tag >= 0x80 && tag <= 0x8f)
-			children = 2u * (tag & 0x0f);	/* fixmap */
-		else {
-			switch (tag) {
-			case 0xcc: case 0xd0: skip = 1; break;
-			case 0xcd: case 0xd1: skip = 2; break;
-			case 0xca: case 0xce: case 0xd2: skip = 4; break;
-			case 0xcb: case 0xcf: case 0xd3: skip = 8; break;
-			case 0xd4: skip = 2; break;	/* fixext 1 */
-			case 0xd5: skip = 3; break;
-			case 0xd6: skip = 5; break;
-			case 0xd7: skip = 9; break;
-			case 0xd8: skip = 17; break;
-			case 0xc4: case 0xd9: width = 1; break;
-			case 0xc5: case 0xda: width = 2; break;
-			case 0xc6: case 0xdb: width = 4; break;
-			case 0xc7: width = 1; skip = 1; break;	/* ext + type */
-			case 0xc8: width = 2; skip = 1; break;
-			case 0xc9: width = 4; skip = 1; break;
-			case 0xdc: case 0xde: width = 2; break;
-			case 0xdd: case 0xdf: width = 4; break;
-			default:
-				return fail(error, error_size,
-				    "invalid msgpack tag 0x%02x", tag);
-			}
-			if (width > 0) {
-				uint64_t count;
-
-				if (n - position < width)
-					return fail(error, error_size,
-					    "message ends inside a header");
-				count = read_be(p + position, width);
-				position += width;
-				if (tag == 0xdc || tag == 0xdd)
-					children = count;
-				else if (tag == 0xde || tag == 0xdf)
-					children = 2 * count;
-				else
-					skip += count;
-			}
-		}
-		if (skip > n - position)
-			return fail(error, error_size,
-			    "value of %llu bytes overruns the message",
-			    (unsigned long long)skip);
-		position += skip;
-		if (children > 0) {
-			if (children > n - position)
-				return fail(error, error_size,
-				    "container of %llu values overruns the "
-				    "message", (unsigned long long)children);
-			if (depth == WIRE_MAX_DEPTH)
-				return fail(error, error_size,
-				    "message nested deeper than %d",
-				    WIRE_MAX_DEPTH);
-			pending[++depth] = children;
-		}
-	}
-	if (position != n)
-		return fail(error, error_size,
-		    "%zu stray bytes after the message", n - position);
-	return 0;
+	return codec_frame(in, WIRE_MAX_MESSAGE, payload, length, error,
+	    error_size);
 }
 
 struct wire_decoder *
@@ -185,63 +45,6 @@ wire_decoder_free(struct wire_decoder *decoder)
 		return;
 	msgpack_unpacked_destroy(&decoder->unpacked);
 	free(decoder);
-}
-
-/* Typed field readers: each returns 0, or -1 naming the field. */
-
-static int
-get_uint(const msgpack_object *o, uint64_t max, uint64_t *value,
-    const char *field, char *error, size_t error_size)
-{
-	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
-		return fail(error, error_size,
-		    "%s: expected an integer from 0 to %llu", field,
-		    (unsigned long long)max);
-	*value = o->via.u64;
-	return 0;
-}
-
-static int
-get_u32(const msgpack_object *o, uint32_t *value, const char *field,
-    char *error, size_t error_size)
-{
-	uint64_t v = 0;
-
-	if (get_uint(o, UINT32_MAX, &v, field, error, error_size) == -1)
-		return -1;
-	*value = (uint32_t)v;
-	return 0;
-}
-
-static int
-get_string(const msgpack_object *o, size_t max, struct wire_string *s,
-    const char *field, char *error, size_t error_size)
-{
-	if (o->type == MSGPACK_OBJECT_STR) {
-		s->bytes = o->via.str.ptr;
-		s->length = o->via.str.size;
-	} else if (o->type == MSGPACK_OBJECT_BIN) {
-		s->bytes = o->via.bin.ptr;
-		s->length = o->via.bin.size;
-	} else
-		return fail(error, error_size, "%s: expected a string", field);
-	if (s->length > max)
-		return fail(error, error_size,
-		    "%s: %zu bytes (at most %zu allowed)", field, s->length,
-		    max);
-	return 0;
-}
-
-static int
-get_array(const msgpack_object *o, size_t min, size_t max,
-    const char *field, char *error, size_t error_size)
-{
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < min ||
-	    o->via.array.size > max)
-		return fail(error, error_size,
-		    "%s: expected an array of %zu to %zu values", field, min,
-		    max);
-	return 0;
 }
 
 static int
@@ -417,28 +220,20 @@ wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
 		[WIRE_SEALED] = 1,
 	};
 	const msgpack_object *fields;
-	size_t offset = 0;
+	uint32_t count = 0;
 	uint64_t type = 0;
 	uint32_t version = 0;
 
-	if (structure_check((const unsigned char *)payload, length, error,
+	if (codec_unpack(&decoder->unpacked, payload, length,
+	    WIRE_MAX_ELEMENTS, WIRE_MAX_DEPTH, &fields, &count, error,
 	    error_size) == -1)
 		return -1;
-	if (msgpack_unpack_next(&decoder->unpacked, payload, length, &offset) !=
-	    MSGPACK_UNPACK_SUCCESS || offset != length)
-		return fail(error, error_size, "msgpack-c rejects the message");
-	if (decoder->unpacked.data.type != MSGPACK_OBJECT_ARRAY ||
-	    decoder->unpacked.data.via.array.size == 0)
-		return fail(error, error_size,
-		    "message is not an array starting with its type");
-	fields = decoder->unpacked.data.via.array.ptr;
 	if (get_uint(&fields[0], WIRE_TYPE_LAST, &type, "type", error,
 	    error_size) == -1 || type < WIRE_HELLO)
 		return fail(error, error_size, "unknown message type");
-	if (decoder->unpacked.data.via.array.size != arity[type])
+	if (count != arity[type])
 		return fail(error, error_size, "%s: expected %u fields, got %u",
-		    wire_type_name(type), arity[type] - 1,
-		    decoder->unpacked.data.via.array.size - 1);
+		    wire_type_name(type), arity[type] - 1, count - 1);
 	memset(m, 0, sizeof(*m));
 	m->type = (enum wire_type)type;
 	switch (m->type) {

@@ -4,72 +4,8 @@
  */
 #include <string.h>
 
+#include "codec.h"
 #include "wire.h"
-
-static int
-buffer_write(void *data, const char *bytes, size_t length)
-{
-	return buffer_append(data, bytes, length);
-}
-
-struct frame {
-	struct buffer	*out;
-	size_t		 header;	/* header offset from out->start */
-	size_t		 end;		/* out->end before the frame */
-	msgpack_packer	 packer;
-	int		 failed;
-};
-
-static void
-frame_begin(struct frame *f, struct buffer *out, uint32_t fields,
-    enum wire_type type)
-{
-	static const char zero[WIRE_HEADER_SIZE];
-
-	f->out = out;
-	f->end = out->end - out->start;
-	f->header = f->end;
-	f->failed = buffer_append(out, zero, sizeof(zero));
-	msgpack_packer_init(&f->packer, out, buffer_write);
-	f->failed |= msgpack_pack_array(&f->packer, fields);
-	f->failed |= msgpack_pack_uint8(&f->packer, (uint8_t)type);
-}
-
-static void
-pack_string(struct frame *f, const char *bytes, size_t length)
-{
-	f->failed |= msgpack_pack_str(&f->packer, length);
-	f->failed |= msgpack_pack_str_body(&f->packer, bytes, length);
-}
-
-static void
-pack_cstring(struct frame *f, const char *s)
-{
-	pack_string(f, s, strlen(s));
-}
-
-static int
-frame_end(struct frame *f)
-{
-	struct buffer *out = f->out;
-	size_t length;
-	unsigned char *h;
-
-	if (f->failed)
-		goto rollback;
-	length = out->end - out->start - f->header - WIRE_HEADER_SIZE;
-	if (length > WIRE_MAX_MESSAGE)
-		goto rollback;
-	h = (unsigned char *)out->data + out->start + f->header;
-	h[0] = (unsigned char)(length >> 24);
-	h[1] = (unsigned char)(length >> 16);
-	h[2] = (unsigned char)(length >> 8);
-	h[3] = (unsigned char)length;
-	return 0;
-rollback:
-	out->end = out->start + f->end;
-	return -1;
-}
 
 int
 wire_put_hello(struct buffer *out, uint32_t pid)
