@@ -45,6 +45,9 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/worker_process.c supervisor/worker_log.c \
 		   supervisor/sandbox_report.c supervisor/death.c \
 		   supervisor/plugin.c supervisor/chain.c supervisor/engine.c supervisor/session.c \
+		   supervisor/validate.c supervisor/daemon.c supervisor/connection.c \
+		   supervisor/listener.c supervisor/serve.c supervisor/metrics.c \
+		   supervisor/client.c supervisor/client_commands.c \
 		   supervisor/dispatch.c supervisor/writer.c \
 		   supervisor/input.c supervisor/stats.c supervisor/options.c \
 		   supervisor/timing.c \

@@ -13,6 +13,10 @@ int	 cmd_resolve(int argc, char **argv);
 int	 cmd_policy(int argc, char **argv);
 int	 cmd_selftest(int argc, char **argv);
 int	 cmd_check(int argc, char **argv);
+int	 cmd_serve(int argc, char **argv);
+int	 cmd_plugin(int argc, char **argv);
+int	 cmd_query(int argc, char **argv);
+int	 cmd_stats(int argc, char **argv);
 
 /* A resolve run over inputs (stdin when none) with a loaded setup;
  * returns the exit status. */

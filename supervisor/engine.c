@@ -4,6 +4,7 @@
 #include "dispatch.h"
 #include "engine.h"
 #include "log.h"
+#include "session.h"
 
 struct engine {
 	struct ev_loop		*loop;
@@ -14,6 +15,8 @@ struct engine {
 	struct plugin		**plugins;	/* every one alive */
 	size_t			 plugin_count, plugin_capacity;
 	struct engine_waiter	*waiters;
+	struct session		**sessions;
+	size_t			 session_count, session_capacity;
 	ev_idle			 wake;		/* waiters hear from the loop */
 };
 
@@ -85,6 +88,10 @@ engine_free(struct engine *e)
 	if (e == NULL)
 		return;
 	ev_idle_stop(e->loop, &e->wake);
+	/* Jobs hold chains, and chains hold plugins: sessions go first. */
+	while (e->session_count > 0)
+		session_free(e->sessions[e->session_count - 1]);
+	free(e->sessions);
 	chain_unref(e->chain);
 	/* Sessions are freed first (their jobs hold chains); plugins still
 	 * alive are those whose workers had not exited. */
@@ -228,4 +235,26 @@ engine_finished(const struct engine *e)
 		if (!plugin_finished(e->plugins[i]))
 			return false;
 	return true;
+}
+
+void
+engine_session_add(struct engine *e, struct session *s)
+{
+	if (e->session_count == e->session_capacity) {
+		e->session_capacity = e->session_capacity ?
+		    2 * e->session_capacity : 8;
+		e->sessions = xrealloc(e->sessions, e->session_capacity *
+		    sizeof(*e->sessions));
+	}
+	e->sessions[e->session_count++] = s;
+}
+
+void
+engine_session_remove(struct engine *e, struct session *s)
+{
+	for (size_t i = 0; i < e->session_count; i++)
+		if (e->sessions[i] == s) {
+			e->sessions[i] = e->sessions[--e->session_count];
+			return;
+		}
 }

@@ -70,6 +70,12 @@ void		 engine_budget_release(struct engine *, size_t bytes);
 void		 engine_budget_wait(struct engine *, struct engine_waiter *);
 void		 engine_budget_cancel(struct engine *, struct engine_waiter *);
 
+/* Sessions register themselves, so that the engine frees any still alive
+ * (one abandoned by its client, its jobs never back) before its plugins. */
+struct session;
+void		 engine_session_add(struct engine *, struct session *);
+void		 engine_session_remove(struct engine *, struct session *);
+
 /* Closes every worker's input (or, with abandon, kills them); true once
  * every worker has exited. */
 void		 engine_shutdown(struct engine *, bool abandon);

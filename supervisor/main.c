@@ -29,6 +29,14 @@ static const struct command {
 	    "load plugin files in the sandbox and report on them" },
 	{ "selftest", cmd_selftest,
 	    "prove every sandbox layer from inside a worker" },
+	{ "serve", cmd_serve,
+	    "run the plugin service on a control socket" },
+	{ "plugin", cmd_plugin,
+	    "create, list, delete or reset the plugins of luaward serve" },
+	{ "query", cmd_query,
+	    "resolve pods with luaward serve's plugins" },
+	{ "stats", cmd_stats,
+	    "print luaward serve's counters" },
 };
 
 static void

@@ -17,11 +17,14 @@ enum option_id {
 	OPT_STATS_FILE,
 	OPT_ALLOW_INSECURE_PLUGINS,
 	OPT_WORKER_UIDS,
-	OPT_VERBOSE = 'v', OPT_HELP = 'h',
+	OPT_STATE_DIR, OPT_SOCKET, OPT_SOCKET_MODE, OPT_SOCKET_GROUP,
+	OPT_MAX_CONNECTIONS, OPT_CLIENT_TIMEOUT, OPT_METRICS_FILE,
+	OPT_TYPE, OPT_IMAGE, OPT_NAME, OPT_REPLACE, OPT_BEFORE, OPT_AFTER,
+	OPT_OUTPUT = 'o', OPT_VERBOSE = 'v', OPT_HELP = 'h',
 };
 
 #define PLUGIN_RUNNERS	(FOR_RESOLVE | FOR_CHECK | FOR_SELFTEST | FOR_SERVE)
-#define ALL_COMMANDS	(PLUGIN_RUNNERS | FOR_POLICY)
+#define ALL_COMMANDS	(PLUGIN_RUNNERS | FOR_POLICY | FOR_CLIENT)
 
 static const struct option_row {
 	enum option_id	 id;
@@ -82,6 +85,39 @@ static const struct option_row {
 	    FOR_RESOLVE | FOR_CHECK,
 	    "use plugin files and directories that another user could\n"
 	    "change (owned by someone else, group- or world-writable)" },
+	{ OPT_STATE_DIR, "state-dir", "DIR", FOR_SERVE,
+	    "where the plugins are kept (default /var/lib/luaward)" },
+	{ OPT_SOCKET, "socket", "PATH", FOR_SERVE | FOR_CLIENT,
+	    "the control socket (default /run/luaward/luaward.sock)" },
+	{ OPT_TYPE, "type", "TYPE", FOR_CLIENT,
+	    "plugin create: the plugin's language; only lua" },
+	{ OPT_IMAGE, "image", "FILE", FOR_CLIENT,
+	    "plugin create: the plugin's source file (- for stdin)" },
+	{ OPT_NAME, "name", "NAME", FOR_CLIENT,
+	    "plugin create: its name, 1 to 64 of A-Z a-z 0-9 . _ -,\n"
+	    "starting with a letter or a digit" },
+	{ OPT_REPLACE, "replace", NULL, FOR_CLIENT,
+	    "plugin create: replace a plugin of that name (it keeps its\n"
+	    "place unless --before or --after says otherwise)" },
+	{ OPT_BEFORE, "before", "NAME", FOR_CLIENT,
+	    "plugin create: put it right before plugin NAME" },
+	{ OPT_AFTER, "after", "NAME", FOR_CLIENT,
+	    "plugin create: put it right after plugin NAME" },
+	{ OPT_OUTPUT, "output", "FORMAT", FOR_CLIENT,
+	    "plugin list, stats: -o json for JSON instead of text" },
+	{ OPT_SOCKET_MODE, "socket-mode", "MODE", FOR_SERVE,
+	    "the socket's permissions, octal (default 0600: only the\n"
+	    "daemon's user may connect)" },
+	{ OPT_SOCKET_GROUP, "socket-group", "GROUP", FOR_SERVE,
+	    "the socket's group, which --socket-mode may let in (e.g.\n"
+	    "--socket-group luaward --socket-mode 0660)" },
+	{ OPT_MAX_CONNECTIONS, "max-connections", "N", FOR_SERVE,
+	    "clients at once; more are refused with a reason (default 64)" },
+	{ OPT_CLIENT_TIMEOUT, "client-timeout", "S", FOR_SERVE,
+	    "drop a client stuck on its side this long (default 60)" },
+	{ OPT_METRICS_FILE, "metrics-file", "PATH", FOR_SERVE,
+	    "write Prometheus metrics to PATH every 5 s, atomically\n"
+	    "(for node_exporter's textfile collector)" },
 	{ OPT_VERBOSE, "verbose", NULL, PLUGIN_RUNNERS,
 	    "say more: the sandbox layers of each plugin, and progress" },
 	{ OPT_HELP, "help", NULL, ALL_COMMANDS, "show this help" },
@@ -107,6 +143,11 @@ options_defaults(struct options *o)
 	o->max_restarts = 5;
 	o->restart_window_s = 10;
 	o->restart_delay_ms = 20;
+	o->state_dir = "/var/lib/luaward";
+	o->socket_path = "/run/luaward/luaward.sock";
+	o->socket_mode = 0600;
+	o->max_connections = 64;
+	o->client_timeout_s = 60;
 }
 
 static void
@@ -212,7 +253,8 @@ options_parse(struct options *o, unsigned command, const char *name,
 	memset(&longs[n], 0, sizeof(longs[n]));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hv", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, command == FOR_CLIENT ? ":ho:" :
+	    ":hv", longs, NULL)) != -1) {
 		const char *option = optind > 0 && optind <= argc ?
 		    argv[optind - 1] : "?";
 
@@ -299,6 +341,64 @@ options_parse(struct options *o, unsigned command, const char *name,
 			o->stats_file = optarg;
 			if (o->stats == 0)
 				o->stats = 1;
+			break;
+		case OPT_STATE_DIR:
+			o->state_dir = optarg;
+			break;
+		case OPT_SOCKET:
+			o->socket_path = optarg;
+			break;
+		case OPT_SOCKET_MODE: {
+			char *end;
+			unsigned long mode;
+
+			errno = 0;
+			mode = strtoul(optarg, &end, 8);
+			if (errno != 0 || *end != '\0' || optarg[0] == '\0' ||
+			    mode > 0777 || (mode & 0600) != 0600)
+				fatalx("--socket-mode: '%s' is not an octal mode "
+				    "from 0600 to 0777 that lets the owner read "
+				    "and write", optarg);
+			o->socket_mode = (unsigned)mode;
+			break;
+		}
+		case OPT_SOCKET_GROUP:
+			o->socket_group = optarg;
+			break;
+		case OPT_MAX_CONNECTIONS:
+			o->max_connections = (unsigned)number(
+			    "max-connections", optarg, 1, 100000);
+			break;
+		case OPT_CLIENT_TIMEOUT:
+			o->client_timeout_s = (unsigned)number(
+			    "client-timeout", optarg, 1, 86400);
+			break;
+		case OPT_METRICS_FILE:
+			o->metrics_file = optarg;
+			break;
+		case OPT_TYPE:
+			o->plugin_type = optarg;
+			break;
+		case OPT_IMAGE:
+			o->image = optarg;
+			break;
+		case OPT_NAME:
+			o->plugin_name = optarg;
+			break;
+		case OPT_REPLACE:
+			o->replace = true;
+			break;
+		case OPT_BEFORE:
+			o->before = optarg;
+			break;
+		case OPT_AFTER:
+			o->after = optarg;
+			break;
+		case OPT_OUTPUT:
+			if (strcmp(optarg, "json") == 0)
+				o->output_json = true;
+			else if (strcmp(optarg, "text") != 0)
+				fatalx("-o takes json or text, not '%s'", optarg);
 			break;
 		case ':':
 			fatalx("%s needs a value (see luaward %s --help)",

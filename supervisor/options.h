@@ -20,6 +20,7 @@
 #define FOR_SELFTEST	(1u << 2)
 #define FOR_POLICY	(1u << 3)
 #define FOR_SERVE	(1u << 4)
+#define FOR_CLIENT	(1u << 5)	/* plugin, query, stats */
 
 struct options {
 	const char	*plugins_dir;
@@ -41,6 +42,21 @@ struct options {
 	uint32_t	 restart_window_s;
 	uint32_t	 restart_delay_ms;
 	int		 stats;			/* 0, 1 human, 2 json */
+	/* serve */
+	const char	*state_dir;
+	const char	*socket_path;
+	unsigned	 socket_mode;
+	const char	*socket_group;
+	unsigned	 max_connections;
+	unsigned	 client_timeout_s;
+	const char	*metrics_file;
+	/* client commands */
+	const char	*plugin_type;		/* plugin create --type */
+	const char	*image;			/* plugin create --image */
+	const char	*plugin_name;		/* plugin create --name */
+	bool		 replace;
+	const char	*before, *after;
+	bool		 output_json;		/* -o json */
 	const char	*stats_file;		/* NULL: stderr */
 	bool		 verbose;
 	bool		 allow_insecure_plugins;

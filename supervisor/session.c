@@ -21,6 +21,8 @@ struct session {
 	struct engine_waiter	 budget;
 	bool			 started, input_done, output_failed;
 	bool			 done_said;
+	bool			 abandoned;	/* frees itself when done */
+	ev_idle			 reap;
 	int			 restore_flags;	/* of the output fd, or -1 */
 };
 
@@ -51,7 +53,7 @@ on_room(void *arg)
 {
 	struct session *s = arg;
 
-	if (s->input_done || s->output_failed)
+	if (s->input_done || s->output_failed || s->abandoned)
 		return;
 	if (s->config.push) {
 		if (s->config.room != NULL)
@@ -82,12 +84,23 @@ on_record(const struct record *record, void *arg)
 }
 
 static void
+on_reap(struct ev_loop *loop, ev_idle *watcher, int events)
+{
+	(void)loop;
+	(void)events;
+	session_free(watcher->data);
+}
+
+static void
 say_done(struct session *s)
 {
 	if (s->done_said || !session_done(s))
 		return;
 	s->done_said = true;
-	if (s->config.done != NULL)
+	/* Freed from the loop, not from inside the writer that said so. */
+	if (s->abandoned)
+		ev_idle_start(engine_loop(s->engine), &s->reap);
+	else if (s->config.done != NULL)
 		s->config.done(s->config.arg);
 }
 
@@ -138,6 +151,9 @@ to_sink(void *arg, const char *bytes, size_t length)
 {
 	struct session *s = arg;
 
+	/* Nobody is listening any more: the lines go nowhere. */
+	if (s->abandoned)
+		return length;
 	return s->config.sink(s->config.arg, bytes, length);
 }
 
@@ -190,7 +206,23 @@ session_new(struct engine *engine, const struct session_config *config,
 	s->writer = writer_new(engine_loop(engine), &w);
 	s->budget.room = on_room;
 	s->budget.arg = s;
+	ev_idle_init(&s->reap, on_reap);
+	s->reap.data = s;
+	engine_session_add(engine, s);
 	return s;
+}
+
+void
+session_abandon(struct session *s)
+{
+	s->abandoned = true;
+	engine_budget_cancel(s->engine, &s->budget);
+	if (!s->input_done) {
+		s->input_done = true;
+		s->done_said = false;
+	}
+	writer_resume(s->writer);
+	say_done(s);
 }
 
 void
@@ -198,6 +230,8 @@ session_free(struct session *s)
 {
 	if (s == NULL)
 		return;
+	ev_idle_stop(engine_loop(s->engine), &s->reap);
+	engine_session_remove(s->engine, s);
 	engine_budget_cancel(s->engine, &s->budget);
 	/* Jobs still held (a run stopped early) give their bytes back. */
 	{

@@ -50,6 +50,10 @@ struct session	*session_new(struct engine *, const struct session_config *,
 /* Jobs the session still holds let go of their chains: free every
  * session before its engine. */
 void		 session_free(struct session *);
+/* Its reader went away: no more input, the lines go nowhere, and the
+ * session frees itself once every record it admitted is back from the
+ * plugins (they hold its jobs until then).  The caller forgets it. */
+void		 session_abandon(struct session *);
 void		 session_start(struct session *);
 
 /* push: takes what it has room for; see input_push(). */

@@ -39,6 +39,20 @@ histogram_add(struct histogram *h, uint64_t value)
 {
 	h->buckets[bucket_of(value)]++;
 	h->count++;
+	h->sum += value;
+}
+
+uint64_t
+histogram_count_at_most(const struct histogram *h, uint64_t value)
+{
+	uint64_t n = 0;
+
+	for (unsigned b = 0; b < HISTOGRAM_BUCKETS; b++) {
+		if (bucket_floor(b) > value)
+			break;
+		n += h->buckets[b];
+	}
+	return n;
 }
 
 uint64_t

@@ -17,9 +17,12 @@
 struct histogram {
 	uint64_t	 buckets[HISTOGRAM_BUCKETS];
 	uint64_t	 count;
+	uint64_t	 sum;
 };
 
 void	 histogram_add(struct histogram *, uint64_t value);
+/* How many samples are at most value (to the bucket: within 12.5%). */
+uint64_t histogram_count_at_most(const struct histogram *, uint64_t value);
 /* The value below which a fraction q (0..1) of the samples fall. */
 uint64_t histogram_quantile(const struct histogram *, double q);
 
