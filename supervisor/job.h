@@ -60,6 +60,11 @@ struct job {
 	uint64_t	 request_id;
 	unsigned char	 wire_header[WIRE_REQUEST_HEADER_MAX];
 	uint8_t		 wire_header_length;
+	double		 handed_at;	/* its last byte went to the worker */
+	/* A worker died holding it and others, and it may have been the
+	 * one running: it goes to the next worker alone, so that if it is
+	 * the culprit, it is blamed exactly. */
+	bool		 suspect;
 };
 
 /* What one plugin made of one job: two strings, or an error. */

@@ -98,9 +98,13 @@ can_take(const struct plugin *p, struct worker_process *w,
 {
 	size_t held;
 
-	if (w == NULL || !worker_process_is_ready(w))
+	if (w == NULL || !worker_process_is_ready(w) ||
+	    worker_process_holds_suspect(w))
 		return false;
 	held = worker_process_in_flight(w);
+	/* A suspect goes alone to an idle worker (job.h). */
+	if (job->suspect)
+		return held == 0;
 	return held == 0 || (held < p->config->pipeline_depth &&
 	    worker_process_in_flight_bytes(w) + job->metadata_length <=
 	    PIPELINE_BYTES);

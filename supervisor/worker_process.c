@@ -81,6 +81,13 @@ struct worker_process {
 	size_t			 in_flight, in_flight_bytes;
 	uint64_t		 next_id;
 	double			 clock_start;	/* see the top of the file */
+	bool			 signalled;	/* SIGALRM sent since then */
+	bool			 rearm;		/* clock_start moved */
+	/* The request running when it said something that ends it (last
+	 * words, a violation report, a protocol error): answers come in
+	 * order, so the oldest unanswered one is the one it was on. */
+	struct job		*blamed;
+	bool			 suspect_held;	/* it holds a suspect job */
 
 	/* What was done to it, and what it said last. */
 	bool			 timed_out, protocol_error, retired;
@@ -150,6 +157,13 @@ stop_io(struct worker_process *w)
 }
 
 static void
+note_running(struct worker_process *w)
+{
+	if (w->blamed == NULL && w->head != NULL && w->head != w->send_next)
+		w->blamed = w->head;
+}
+
+static void
 fail_protocol(struct worker_process *w, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -160,6 +174,7 @@ fail_protocol(struct worker_process *w, const char *format, ...)
 
 	if (w->protocol_error)
 		return;
+	note_running(w);
 	w->protocol_error = true;
 	va_start(ap, format);
 	vsnprintf(w->reason, sizeof(w->reason), format, ap);
@@ -237,8 +252,11 @@ write_requests(struct worker_process *w)
 		}
 		/* The worker took bytes of the request it must run next: it
 		 * cannot be late with a request it does not have yet. */
-		if (head_bytes)
+		if (head_bytes) {
 			w->clock_start = monotonic_seconds();
+			w->signalled = false;
+			w->rearm = true;
+		}
 		for (size_t left = (size_t)n; left > 0;) {
 			size_t rest = frame_length(w->send_next) -
 			    w->send_offset;
@@ -248,6 +266,7 @@ write_requests(struct worker_process *w)
 				break;
 			}
 			left -= rest;
+			w->send_next->handed_at = monotonic_seconds();
 			w->send_next = w->send_next->queue_next;
 			w->send_offset = 0;
 		}
@@ -258,10 +277,18 @@ write_requests(struct worker_process *w)
 static void
 flush_output(struct worker_process *w)
 {
+	bool all_written;
+
 	ev_prepare_stop(w->loop, &w->flusher);
 	if (w->spawned.to_worker < 0)
 		return;
-	if (!write_control(w) || !write_requests(w)) {
+	all_written = write_control(w) && write_requests(w);
+	/* The head's clock moved: its timer follows. */
+	if (w->rearm) {
+		w->rearm = false;
+		arm_deadline(w);
+	}
+	if (!all_written) {
 		ev_io_start(w->loop, &w->writer);
 		return;
 	}
@@ -312,8 +339,10 @@ pop_head(struct worker_process *w)
 }
 
 static void
-handle_answer(struct worker_process *w, uint64_t id, struct outcome *outcome)
+handle_answer(struct worker_process *w, uint64_t id, uint64_t claimed_us,
+    struct outcome *outcome)
 {
+	uint64_t observed;
 	struct job *job;
 	double now;
 
@@ -334,10 +363,19 @@ handle_answer(struct worker_process *w, uint64_t id, struct outcome *outcome)
 		return;
 	}
 	now = monotonic_seconds();
-	outcome->latency_us = now > w->clock_start ?
-	    (uint64_t)((now - w->clock_start) * 1e6) : 0;
+	/* What the worker says the call took, but never more than the
+	 * supervisor saw pass since the worker had the request: a lying or
+	 * broken worker can make it smaller, never absurd. */
+	observed = now > w->head->handed_at ? (uint64_t)((now -
+	    w->head->handed_at) * 1e6) : 0;
+	outcome->latency_us = claimed_us < observed ? claimed_us : observed;
 	job = pop_head(w);
+	if (job->suspect) {
+		job->suspect = false;
+		w->suspect_held = false;
+	}
 	w->clock_start = now;
+	w->signalled = false;
 	arm_deadline(w);
 	w->events->answered(w, job, outcome, w->arg);
 }
@@ -368,7 +406,7 @@ handle_reply(struct worker_process *w, const struct wire_message *m)
 	outcome.type_length = m->u.reply.type.length;
 	outcome.name = m->u.reply.name.bytes;
 	outcome.name_length = m->u.reply.name.length;
-	handle_answer(w, m->u.reply.id, &outcome);
+	handle_answer(w, m->u.reply.id, m->u.reply.micros, &outcome);
 }
 
 static void
@@ -383,6 +421,7 @@ handle_error(struct worker_process *w, const struct wire_message *m)
 		/* About the worker itself, just before it exits: it words
 		 * the verdict, the exit status decides it. */
 		w->last_words = true;
+		note_running(w);
 		snprintf(w->said, sizeof(w->said), "%.*s",
 		    (int)m->u.error.message.length, m->u.error.message.bytes);
 		return;
@@ -398,7 +437,7 @@ handle_error(struct worker_process *w, const struct wire_message *m)
 	memset(&outcome, 0, sizeof(outcome));
 	outcome.kind = (enum error_kind)kind;
 	outcome.message = message;
-	handle_answer(w, m->u.error.id, &outcome);
+	handle_answer(w, m->u.error.id, m->u.error.micros, &outcome);
 }
 
 /* Whether a message of this type belongs to the worker's state. */
@@ -608,10 +647,27 @@ time_left(const struct worker_process *w, double now)
 	return HUGE_VAL;
 }
 
+/* Seconds until a serving worker that may be late gets SIGALRM, which
+ * arms its hook (call.c): a grace before the limit, so the hook is already
+ * watching when the call's own deadline passes, and a grace before the
+ * kill at the limit plus the grace.  HUGE_VAL when none is due. */
+static double
+signal_left(const struct worker_process *w, double now)
+{
+	uint32_t limit = call_timeout(w), grace = kill_grace_ms(limit);
+
+	if ((w->state != W_READY && w->state != W_CLOSING) || w->head == NULL ||
+	    w->head == w->send_next || limit == 0 || w->signalled)
+		return HUGE_VAL;
+	return w->clock_start + (limit > grace ? limit - grace : 0) / 1000.0 -
+	    now;
+}
+
 static void
 on_deadline(struct ev_loop *loop, ev_timer *timer, int events)
 {
 	struct worker_process *w = timer->data;
+	double now;
 
 	(void)loop;
 	(void)events;
@@ -623,7 +679,12 @@ on_deadline(struct ev_loop *loop, ev_timer *timer, int events)
 	read_replies(w, READ_BUDGET);
 	if (w->protocol_error || w->state == W_GONE)
 		return;
-	if (time_left(w, monotonic_seconds()) > 0) {
+	now = monotonic_seconds();
+	if (signal_left(w, now) <= 0 && !w->reaped) {
+		w->signalled = true;
+		kill(w->spawned.pid, SIGALRM);
+	}
+	if (time_left(w, now) > 0) {
 		arm_deadline(w);
 		return;
 	}
@@ -636,9 +697,12 @@ on_deadline(struct ev_loop *loop, ev_timer *timer, int events)
 static void
 arm_deadline(struct worker_process *w)
 {
-	double after = time_left(w, monotonic_seconds());
+	double now = monotonic_seconds();
+	double after = time_left(w, now), signal = signal_left(w, now);
 
 	ev_timer_stop(w->loop, &w->deadline);
+	if (signal < after)
+		after = signal;
 	if (after == HUGE_VAL)
 		return;
 	/* At least a millisecond: an overdue worker is judged from the
@@ -668,7 +732,7 @@ static void
 finish(struct worker_process *w, int status)
 {
 	struct worker_death death;
-	struct job *culprit = w->head, **link;
+	struct job *culprit, **link;
 	struct death_facts facts = {
 		.status = status,
 		.loading = !w->ever_ready,
@@ -683,17 +747,35 @@ finish(struct worker_process *w, int status)
 	};
 	double now = monotonic_seconds();
 
-	/* The request it named when the filter trapped it, if it holds
-	 * one by that id; a claim about another is not believed. */
+	size_t handed = 0;
+
+	/* Who was running?  The one it was on when it said something that
+	 * ends it (w->blamed), or the only whole request it held.  Otherwise
+	 * answers come in batches, so when it held several whole requests
+	 * any of them may have been: none is blamed, and each goes to the
+	 * replacement alone (job->suspect), where the culprit, if it is one,
+	 * fails again and is blamed exactly.  The request it named when the
+	 * filter trapped it is believed only if it holds one by that id. */
+	for (struct job *j = w->head; j != NULL && j != w->send_next;
+	    j = j->queue_next)
+		handed++;
+	culprit = w->blamed != NULL ? w->blamed : handed == 1 ? w->head :
+	    NULL;
 	if (w->violated && w->violation_id != 0)
-		for (struct job *j = w->head; j != NULL; j = j->queue_next)
+		for (struct job *j = w->head; j != NULL && j != w->send_next;
+		    j = j->queue_next)
 			if (j->request_id == w->violation_id)
 				culprit = j;
 	memset(&death, 0, sizeof(death));
 	death_classify(&facts, &death.verdict);
 	death.culprit = death.verdict.type == DEATH_FAILED ? culprit : NULL;
-	death.culprit_latency_us = now > w->clock_start ?
-	    (uint64_t)((now - w->clock_start) * 1e6) : 0;
+	if (death.verdict.type == DEATH_FAILED && death.culprit == NULL)
+		for (struct job *j = w->head; j != NULL && j != w->send_next;
+		    j = j->queue_next)
+			j->suspect = true;
+	death.culprit_latency_us = death.culprit != NULL &&
+	    now > death.culprit->handed_at ? (uint64_t)((now -
+	    death.culprit->handed_at) * 1e6) : 0;
 	death.peak_rss_kib = w->peak_rss_kib;
 	link = &death.requeue;
 	for (struct job *j = w->head, *next; j != NULL; j = next) {
@@ -794,9 +876,17 @@ worker_process_send(struct worker_process *w, struct job *job)
 	}
 	w->in_flight++;
 	w->in_flight_bytes += job->metadata_length;
+	if (job->suspect)
+		w->suspect_held = true;
 	if (w->head == job)
 		arm_deadline(w);
 	schedule_flush(w);
+}
+
+bool
+worker_process_holds_suspect(const struct worker_process *w)
+{
+	return w->suspect_held;
 }
 
 size_t

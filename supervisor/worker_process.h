@@ -59,6 +59,8 @@ void		 worker_process_free(struct worker_process *);
 /* Queues a request; the worker must be ready. */
 void		 worker_process_send(struct worker_process *, struct job *);
 size_t		 worker_process_in_flight(const struct worker_process *);
+/* Whether it holds a suspect job (job.h): then it is sent nothing else. */
+bool		 worker_process_holds_suspect(const struct worker_process *);
 /* The metadata bytes of the requests it holds. */
 size_t		 worker_process_in_flight_bytes(const struct worker_process *);
 bool		 worker_process_is_ready(const struct worker_process *);

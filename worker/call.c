@@ -1,17 +1,26 @@
 /*
- * The limits inside the worker.  A count hook fires every HOOK_INTERVAL VM
- * instructions (in every coroutine: new threads inherit the hook) and raises
- * a timeout once the deadline has passed; from then on it fires on every
- * instruction, so a plugin that catches the error with pcall is interrupted
- * again at once, outside its pcall, until the call returns.  The supervisor's
- * own timer covers the cases the hook cannot see (a long C function such as a
- * pattern match).  Memory is capped by the allocator (luaenv.c).
+ * The limits inside the worker.  A call runs with no hook at all: in Lua
+ * 5.4 any count hook sends every instruction through the debug path, a
+ * sixth of a call's cost.  The deadline is armed the way lua.c handles
+ * SIGINT: when a call is late by the supervisor's clock, the supervisor
+ * sends SIGALRM, and the handler only installs a hook.  The hook first
+ * writes the answers the worker holds (so the supervisor sees how far it
+ * got), then raises a timeout once this call's own deadline has passed, or
+ * keeps checking every HOOK_INTERVAL instructions until it has; from then
+ * on it fires on every instruction, so a plugin that catches the error with
+ * pcall is interrupted again at once, outside its pcall, until the call
+ * returns.  Coroutines carry a count hook from birth (a signal reaches only
+ * the main thread); a plugin's top level runs with the count hook too.  The
+ * supervisor's kill covers what no hook can see (a long C function such as
+ * a pattern match).  Memory is capped by the allocator (luaenv.c).
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <lauxlib.h>
+#include <lualib.h>
 
 #include "call.h"
 #include "channel.h"
@@ -24,33 +33,107 @@
 static uint64_t deadline = UINT64_MAX;
 static bool timed_out;
 static uint32_t call_timeout_ms, load_timeout_ms;
+static lua_State *main_state;
+/* A SIGALRM arrived: the hook's first act is to write what is done. */
+static volatile sig_atomic_t signalled;
 
 static void
 deadline_hook(lua_State *L, lua_Debug *unused)
 {
 	(void)unused;
-	if (monotonic_ms() < deadline)
+	if (signalled) {
+		signalled = 0;
+		(void)channel_flush();
+	}
+	if (monotonic_ms() < deadline) {
+		/* Early, or a signal meant for a call that has ended: keep
+		 * watching this call (cheaply) until its deadline. */
+		lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
 		return;
+	}
 	timed_out = true;
 	lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 1);
 	luaL_error(L, "timeout");
 }
 
+/* Only arms the hook: lua_sethook is safe in a signal handler (lua.c). */
+static void
+on_deadline_signal(int signal_number)
+{
+	(void)signal_number;
+	signalled = 1;
+	if (main_state != NULL)
+		lua_sethook(main_state, deadline_hook, LUA_MASKCALL |
+		    LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+/* coroutine.create and coroutine.wrap: a new thread takes the hook of the
+ * thread that creates it, so the creator wears the count hook for that
+ * moment.  The argument is checked here, so errors read as the
+ * original's. */
+static int
+hooked_thread(lua_State *L)
+{
+	lua_Hook old = lua_gethook(L);
+	int mask = lua_gethookmask(L), count = lua_gethookcount(L);
+
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_settop(L, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+	lua_call(L, 1, 1);
+	lua_sethook(L, old, mask, count);
+	return 1;
+}
+
+static void
+hook_coroutines(lua_State *L)
+{
+	static const char *const creators[] = { "create", "wrap" };
+
+	if (lua_getglobal(L, LUA_COLIBNAME) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(creators) / sizeof(creators[0]); i++) {
+		lua_getfield(L, -1, creators[i]);
+		lua_pushcclosure(L, hooked_thread, 1);
+		lua_setfield(L, -2, creators[i]);
+	}
+	lua_pop(L, 1);
+}
+
 void
 call_init(lua_State *L, const struct wire_load *settings)
 {
+	struct sigaction action;
+
 	call_timeout_ms = settings->call_timeout_ms;
 	load_timeout_ms = settings->load_timeout_ms;
-	lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+	main_state = L;
+	hook_coroutines(L);
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = on_deadline_signal;
+	action.sa_flags = SA_RESTART;
+	sigemptyset(&action.sa_mask);
+	if (sigaction(SIGALRM, &action, NULL) == -1)
+		channel_fatal(WIRE_EXIT_SETUP, "sandbox", "sigaction(SIGALRM) "
+		    "for the deadline");
 }
 
-/* Starts the deadline of a call begun at now_us. */
+/* Starts the deadline of a call begun at now_us: with the count hook for a
+ * plugin's top level, with none (until the supervisor's signal) for a
+ * call. */
 static void
-arm(lua_State *L, uint32_t timeout_ms, uint64_t now_us)
+arm(lua_State *L, uint32_t timeout_ms, uint64_t now_us, bool hooked)
 {
 	timed_out = false;
 	deadline = timeout_ms == 0 ? UINT64_MAX : now_us / 1000 + timeout_ms;
-	lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+	if (hooked && timeout_ms != 0)
+		lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+	else
+		lua_sethook(L, NULL, 0, 0);
 	(void)luaenv_take_refusal();
 }
 
@@ -93,6 +176,7 @@ end_call(lua_State *L, int status, char *message, size_t size,
 	if (status != LUA_OK && !timed_out)
 		describe_error(L, message, size);
 	deadline = UINT64_MAX;
+	lua_sethook(L, NULL, 0, 0);
 	refused = luaenv_take_refusal();
 	if (timed_out) {
 		snprintf(message, size, "did not finish within %u ms",
@@ -135,7 +219,7 @@ call_load_plugin(lua_State *L, const struct wire_load *settings, char *error,
 	/* Compiling returns its status (it never raises), so a syntax error
 	 * and a compiler out of memory are told from a failing top level
 	 * without any state of their own. */
-	arm(L, load_timeout_ms, monotonic_us());
+	arm(L, load_timeout_ms, monotonic_us(), true);
 	status = luaL_loadbufferx(L, settings->source.bytes,
 	    settings->source.length, chunkname, "t");
 	if ((kind = end_call(L, status, message, sizeof(message),
@@ -148,7 +232,7 @@ call_load_plugin(lua_State *L, const struct wire_load *settings, char *error,
 	}
 	lua_pushcfunction(L, run_top_level);
 	lua_insert(L, 1);
-	arm(L, load_timeout_ms, monotonic_us());
+	arm(L, load_timeout_ms, monotonic_us(), true);
 	status = lua_pcall(L, 1, 1, 0);
 	if ((kind = end_call(L, status, message, sizeof(message),
 	    load_timeout_ms)) != NULL) {
@@ -206,7 +290,7 @@ call_request(lua_State *L, uint64_t id, struct wire_string metadata)
 	lua_pushcfunction(L, run_request);
 	lua_pushlightuserdata(L, &metadata);
 	started = monotonic_us();
-	arm(L, call_timeout_ms, started);
+	arm(L, call_timeout_ms, started, false);
 	status = lua_pcall(L, 1, 2, 0);
 	kind = end_call(L, status, message, sizeof(message),
 	    call_timeout_ms);

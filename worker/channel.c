@@ -6,12 +6,18 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "log.h"
 
 #define READ_CHUNK	(64 * 1024)
+/* Answers held back while more requests wait: at most this long or this
+ * much (the supervisor's kill grace is longer, see channel.h). */
+#define FLUSH_INTERVAL_US	2000
+#define FLUSH_BYTES		(64 * 1024)
 
 static struct buffer input, output;
 static struct wire_decoder *decoder;
 static size_t pending_frame;	/* bytes of the frame last returned */
+static uint64_t flushed_at;	/* monotonic_us() of the last flush */
 
 struct buffer *
 channel_output(void)
@@ -20,8 +26,24 @@ channel_output(void)
 }
 
 int
+channel_flush_if_due(void)
+{
+	uint64_t now = monotonic_us();
+
+	if (buffer_length(&output) == 0) {
+		flushed_at = now;
+		return 0;
+	}
+	if (buffer_length(&output) < FLUSH_BYTES &&
+	    now - flushed_at < FLUSH_INTERVAL_US)
+		return 0;
+	return channel_flush();
+}
+
+int
 channel_flush(void)
 {
+	flushed_at = monotonic_us();
 	while (buffer_length(&output) > 0) {
 		ssize_t n = write(1, buffer_bytes(&output),
 		    buffer_length(&output));

@@ -19,6 +19,10 @@ struct buffer *channel_output(void);
 
 /* Writes everything buffered; returns -1 when the supervisor is gone. */
 int	 channel_flush(void);
+/* Writes the answers held back if they are old enough (a couple of ms) or
+ * many enough; the worker calls it before each call, so that answers leave
+ * in batches while the supervisor never waits long for one. */
+int	 channel_flush_if_due(void);
 
 /* Ends the worker after telling the supervisor why, best effort. */
 void	 channel_fatal(int status, const char *kind, const char *format, ...)

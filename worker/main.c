@@ -54,11 +54,11 @@ serve_requests(lua_State *L)
 		if (message.type != WIRE_REQUEST)
 			channel_fatal(WIRE_EXIT_PROTOCOL, "error", "unexpected "
 			    "%s message", wire_type_name(message.type));
-		/* Answers already made go out before a call that may stall:
-		 * the supervisor blames the oldest unanswered request, and
-		 * its clock for this one starts when the last answer
-		 * arrives. */
-		if (channel_flush() == -1)
+		/* Answers leave in batches: every one is written before the
+		 * worker waits for input (channel_receive), and before a call
+		 * once they are a couple of ms old, so the supervisor's clock
+		 * for this call never starts much before it does. */
+		if (channel_flush_if_due() == -1)
 			break;
 		sandbox_set_current_request(message.u.request.id);
 		call_request(L, message.u.request.id,
