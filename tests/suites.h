@@ -16,7 +16,8 @@
 	X(hostile) X(hostile_tamper) X(hostile_output) \
 	X(limits) X(chaos) X(check_command) X(selftest) X(cli) \
 	X(worker_faults) X(run_edges) X(worker_direct) \
-	X(store) X(store_damage) X(control) X(control_hostile)
+	X(store) X(store_damage) X(store_crash) X(control) \
+	X(control_limits) X(control_hostile)
 
 /* No suite can drop out of the count unnoticed: one listed here without
  * its file fails to link, and a file not listed here fails to compile

@@ -37,7 +37,8 @@ text(struct wire_string s)
 
 	if (copy == NULL)
 		abort();
-	memcpy(copy, s.bytes, s.length);
+	if (s.length > 0)	/* msgpack-c gives "" no memory */
+		memcpy(copy, s.bytes, s.length);
 	copy[s.length] = '\0';
 	return copy;
 }
