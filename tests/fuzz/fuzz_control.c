@@ -170,7 +170,8 @@ same(const struct control_message *a, const struct control_message *b)
 		return a->u.done.status == b->u.done.status &&
 		    a->u.done.records == b->u.done.records;
 	case CONTROL_STATS_REPLY:
-		return same_string(a->u.stats_reply.text, b->u.stats_reply.text);
+		return same_string(a->u.stats_reply.text,
+		    b->u.stats_reply.text);
 	}
 	return false;
 }
