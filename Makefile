@@ -57,6 +57,7 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/sanitize.c supervisor/json_tree.c supervisor/owner.c \
 		   supervisor/deepflow_argument.c \
 		   supervisor/store.c supervisor/store_format.c supervisor/store_io.c \
+		   supervisor/store_scan.c \
 		   $(CONTROL_SOURCES)
 # The control socket's codec: the daemon's and its clients', not the worker's.
 CONTROL_SOURCES	 = ipc/control_encode.c ipc/control_decode.c

@@ -5,10 +5,9 @@
  * A change writes the new plugin file (if any) under a name no other file
  * has, then the new manifest; renaming the manifest into place commits it.
  * Files the manifest does not name are leftovers of a change that never
- * committed, removed when the directory is next read.
+ * committed, removed when the directory is next read (store_scan.c).
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,6 +23,7 @@
 #include "store.h"
 #include "store_format.h"
 #include "store_io.h"
+#include "store_scan.h"
 
 /* Whatever the store holds can be created and listed over the control
  * socket, and a position received casts to the store's. */
@@ -36,18 +36,12 @@ _Static_assert(STORE_MAX_PLUGINS <= CONTROL_MAX_PLUGINS &&
     (int)STORE_AFTER == (int)CONTROL_POSITION_AFTER,
     "store and control disagree");
 
-struct item {
-	struct store_ref	 ref;
-	struct store_entry	 entry;
-	char			*source;
-};
-
 struct store {
-	char		*dir;
-	int		 dirfd;		/* holds the directory's lock */
-	struct item	**items;	/* chain order */
-	size_t		 count;
-	uint64_t	 next_generation;
+	char			*dir;
+	int			 dirfd;		/* holds the lock */
+	struct store_item	**items;	/* chain order */
+	size_t			 count;
+	uint64_t		 next_generation;
 };
 
 static int
@@ -65,58 +59,13 @@ fail(char *error, size_t error_size, const char *format, ...)
 	return -1;
 }
 
-static void
-item_free(struct item *item)
-{
-	if (item == NULL)
-		return;
-	free(item->source);
-	free(item);
-}
-
-/* Frees the first count items, not the array. */
-static void
-items_clear(struct item **items, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		item_free(items[i]);
-		items[i] = NULL;
-	}
-}
-
-static void
-items_free(struct item **items, size_t count)
-{
-	items_clear(items, count);
-	free(items);
-}
-
-/* An item owning a copy of source. */
-static struct item *
-item_new(const struct store_ref *ref, const char *source)
-{
-	struct item *item = calloc(1, sizeof(*item));
-
-	if (item == NULL || (item->source = malloc(ref->length + 1)) == NULL) {
-		free(item);
-		return NULL;
-	}
-	item->ref = *ref;
-	if (ref->length > 0)
-		memcpy(item->source, source, ref->length);
-	item->source[ref->length] = '\0';
-	item->entry = (struct store_entry){ item->ref.name, item->source,
-	    ref->length, item->ref.sha256, ref->created };
-	return item;
-}
-
 /*
  * Writes the manifest for items[0..count): the commit point.  Once its
  * rename is done the change stands (it is what a restart finds); a failed
  * fsync of the directory after it is reported but does not undo it.
  */
 static enum store_result
-commit(struct store *s, struct item **items, size_t count,
+commit(struct store *s, struct store_item **items, size_t count,
     uint64_t next_generation, char *error, size_t error_size)
 {
 	const struct store_ref *refs[STORE_MAX_PLUGINS];
@@ -144,307 +93,23 @@ commit(struct store *s, struct item **items, size_t count,
 	return STORE_OK;
 }
 
-/*
- * Loads the file of version generation of name into *item.  With want
- * (the manifest's record), the file must agree with it.  Returns 0; 1
- * when the file is missing or damaged (to be skipped); -1 when the system
- * failed (memory, I/O: the file may be sound, so nothing is decided).
- */
+/* Reads the directory; a rebuilt chain is committed at once, so that the
+ * next start finds it. */
 static int
-load_version(struct store *s, const char *name, uint64_t generation,
-    const struct store_ref *want, struct item **item, char *error,
-    size_t error_size)
-{
-	char file[STORE_FILE_NAME_SIZE], why[256];
-	const char *source;
-	struct store_ref ref;
-	size_t length;
-	char *data;
-
-	*item = NULL;
-	store_file_name(file, name, generation);
-	switch (store_read_at(s->dirfd, file,
-	    STORE_HEADER_MAX + STORE_MAX_SOURCE, &data, &length, why,
-	    sizeof(why))) {
-	case STORE_READ_OK:
-		break;
-	case STORE_READ_MISSING:
-		fail(error, error_size, "%s is missing", file);
-		return 1;
-	case STORE_READ_UNUSABLE:
-		fail(error, error_size, "%s: %s", file, why);
-		return 1;
-	case STORE_READ_ERROR:
-		return fail(error, error_size, "cannot read %s/%s: %s", s->dir,
-		    file, why);
-	}
-	if (store_parse_plugin(data, length, &ref, &source, why,
-	    sizeof(why)) == -1) {
-		fail(error, error_size, "%s: %s", file, why);
-		free(data);
-		return 1;
-	}
-	if (strcmp(ref.name, name) != 0 || ref.generation != generation ||
-	    (want != NULL && (ref.created != want->created ||
-	    ref.length != want->length ||
-	    strcmp(ref.sha256, want->sha256) != 0))) {
-		fail(error, error_size, "%s: its header does not match %s",
-		    file, want != NULL ? "the manifest" : "its file name");
-		free(data);
-		return 1;
-	}
-	*item = item_new(&ref, source);
-	free(data);
-	if (*item == NULL)
-		return fail(error, error_size, "out of memory");
-	return 0;
-}
-
-/* Plugin files found in the directory. */
-struct found {
-	char		 name[STORE_MAX_NAME + 1];
-	uint64_t	 generation;
-	bool		 used;		/* named by the manifest */
-};
-
-/*
- * Lists the directory: removes temporary files left over, reports
- * foreign files, and returns the plugin files.
- */
-static int
-list_files(struct store *s, struct found **found, size_t *count,
-    char *error, size_t error_size)
-{
-	struct found *list = NULL;
-	size_t n = 0, capacity = 0;
-	struct dirent *d;
-	DIR *dir;
-	int fd;
-
-	if ((fd = dup(s->dirfd)) == -1 || (dir = fdopendir(fd)) == NULL) {
-		fail(error, error_size, "cannot list %s: %s", s->dir,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	rewinddir(dir);
-	while ((errno = 0, d = readdir(dir)) != NULL) {
-		struct found f = { .used = false };
-
-		if (strcmp(d->d_name, ".") == 0 ||
-		    strcmp(d->d_name, "..") == 0 ||
-		    strcmp(d->d_name, STORE_MANIFEST) == 0 ||
-		    strcmp(d->d_name, STORE_MANIFEST_CORRUPT) == 0)
-			continue;
-		if (strncmp(d->d_name, STORE_TEMP_PREFIX,
-		    strlen(STORE_TEMP_PREFIX)) == 0) {
-			if (unlinkat(s->dirfd, d->d_name, 0) == 0)
-				log_info("%s: removed %s, left by an "
-				    "interrupted change", s->dir, d->d_name);
-			else
-				log_warn("%s: cannot remove %s", s->dir,
-				    d->d_name);
-			continue;
-		}
-		if (store_parse_file_name(d->d_name, f.name,
-		    &f.generation) == -1) {
-			log_warnx("%s: skipping %s: not a file of the store",
-			    s->dir, d->d_name);
-			continue;
-		}
-		if (n == capacity) {
-			size_t c = capacity ? 2 * capacity : 64;
-			struct found *grown = reallocarray(list, c,
-			    sizeof(*list));
-
-			if (grown == NULL) {
-				errno = ENOMEM;
-				break;
-			}
-			list = grown;
-			capacity = c;
-		}
-		list[n++] = f;
-	}
-	if (errno != 0) {
-		fail(error, error_size, "cannot list %s: %s", s->dir,
-		    strerror(errno));
-		closedir(dir);
-		free(list);
-		return -1;
-	}
-	closedir(dir);
-	*found = list;
-	*count = n;
-	return 0;
-}
-
-static int
-by_creation(const void *a, const void *b)
-{
-	const struct store_ref *x = &(*(struct item *const *)a)->ref;
-	const struct store_ref *y = &(*(struct item *const *)b)->ref;
-
-	if (x->created != y->created)
-		return x->created < y->created ? -1 : 1;
-	return x->generation < y->generation ? -1 :
-	    x->generation > y->generation;
-}
-
-static int
-by_name_newest_first(const void *a, const void *b)
-{
-	const struct found *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	if (c != 0)
-		return c;
-	return x->generation > y->generation ? -1 :
-	    x->generation < y->generation;
-}
-
-/*
- * Without a usable manifest: the newest version of each plugin that
- * loads, in order of creation.  Returns 0, or -1 when the system failed.
- */
-static int
-rebuild(struct store *s, struct found *found, size_t found_count,
-    struct item **items, size_t *count, char *error, size_t error_size)
-{
-	const char *have = NULL;	/* the name last loaded */
-	char why[512];
-	size_t n = 0;
-	int r;
-
-	if (found_count > 0)
-		qsort(found, found_count, sizeof(*found),
-		    by_name_newest_first);
-	for (size_t i = 0; i < found_count; i++) {
-		struct item *item;
-
-		if (have != NULL && strcmp(have, found[i].name) == 0)
-			continue;
-		r = load_version(s, found[i].name, found[i].generation, NULL,
-		    &item, why, sizeof(why));
-		if (r == -1) {
-			items_clear(items, n);
-			return fail(error, error_size, "%s", why);
-		}
-		if (r == 1) {
-			log_warnx("%s: skipping %s", s->dir, why);
-			continue;	/* an older version may load */
-		}
-		have = found[i].name;
-		if (n == STORE_MAX_PLUGINS) {
-			log_warnx("%s: skipping %s: more than %d plugins",
-			    s->dir, found[i].name, STORE_MAX_PLUGINS);
-			item_free(item);
-			continue;
-		}
-		items[n++] = item;
-	}
-	qsort(items, n, sizeof(*items), by_creation);
-	*count = n;
-	return 0;
-}
-
-/*
- * Reads the directory into items (STORE_MAX_PLUGINS slots), with the
- * reports and repairs store.h promises.  Returns 0, or -1 when the
- * directory or its manifest cannot be read at all.
- */
-static int
-scan(struct store *s, struct item **items, size_t *count,
+load(struct store *s, struct store_item **items, size_t *count,
     uint64_t *next_generation, char *error, size_t error_size)
 {
-	struct store_ref *refs = NULL;
-	struct found *found = NULL;
-	size_t ref_count = 0, found_count = 0, n = 0, length;
-	enum store_read read;
-	uint64_t next = 1;
-	char why[512], *data;
-	bool usable = false;
+	char why[512];
+	bool rebuilt;
 
-	read = store_read_at(s->dirfd, STORE_MANIFEST, STORE_MANIFEST_MAX,
-	    &data, &length, why, sizeof(why));
-	if (read == STORE_READ_ERROR)
-		return fail(error, error_size, "cannot read %s/%s: %s", s->dir,
-		    STORE_MANIFEST, why);
-	if (read == STORE_READ_OK)
-		usable = store_parse_manifest(data, length, &refs, &ref_count,
-		    &next, why, sizeof(why)) == 0;
-	free(data);
-	if (list_files(s, &found, &found_count, error, error_size) == -1) {
-		free(refs);
+	if (store_scan(s->dirfd, s->dir, items, count, next_generation,
+	    &rebuilt, error, error_size) == -1)
 		return -1;
-	}
-	for (size_t i = 0; i < found_count; i++)
-		if (found[i].generation >= next)
-			next = found[i].generation + 1;
-	if (usable) {
-		for (size_t i = 0; i < ref_count; i++) {
-			struct item *item;
-			int r = load_version(s, refs[i].name,
-			    refs[i].generation, &refs[i], &item, why,
-			    sizeof(why));
-
-			if (r == -1) {
-				items_clear(items, n);
-				fail(error, error_size, "%s", why);
-				goto failed;
-			}
-			if (r == 1)
-				log_warnx("%s: plugin %s skipped: %s", s->dir,
-				    refs[i].name, why);
-			else
-				items[n++] = item;
-			for (size_t j = 0; j < found_count; j++)
-				if (found[j].generation == refs[i].generation &&
-				    strcmp(found[j].name, refs[i].name) == 0)
-					found[j].used = true;
-		}
-		for (size_t j = 0; j < found_count; j++) {
-			char file[STORE_FILE_NAME_SIZE];
-
-			if (found[j].used)
-				continue;
-			store_file_name(file, found[j].name,
-			    found[j].generation);
-			if (unlinkat(s->dirfd, file, 0) == 0)
-				log_info("%s: removed %s, left by an "
-				    "interrupted change", s->dir, file);
-		}
-	} else {
-		if (read != STORE_READ_MISSING) {
-			log_warnx("%s: the manifest is unusable (%s); it is "
-			    "kept as %s", s->dir, why, STORE_MANIFEST_CORRUPT);
-			if (renameat(s->dirfd, STORE_MANIFEST, s->dirfd,
-			    STORE_MANIFEST_CORRUPT) == -1)
-				log_warn("%s: cannot rename %s", s->dir,
-				    STORE_MANIFEST);
-		}
-		if (found_count > 0)
-			log_warnx("%s: no usable manifest: rebuilding the "
-			    "chain from %zu plugin files in order of creation "
-			    "(any order set with before/after is lost)",
-			    s->dir, found_count);
-		if (rebuild(s, found, found_count, items, &n, error,
-		    error_size) == -1)
-			goto failed;
-		if (commit(s, items, n, next, why, sizeof(why)) != STORE_OK)
-			log_warnx("%s (the chain is rebuilt again at the next "
-			    "start)", why);
-	}
-	free(found);
-	free(refs);
-	*count = n;
-	*next_generation = next;
+	if (rebuilt && commit(s, items, *count, *next_generation, why,
+	    sizeof(why)) != STORE_OK)
+		log_warnx("%s (the chain is rebuilt again at the next start)",
+		    why);
 	return 0;
-failed:
-	free(found);
-	free(refs);
-	return -1;
 }
 
 struct store *
@@ -463,7 +128,7 @@ store_open(const char *dir, char *error, size_t error_size)
 		goto bad;
 	}
 	if ((s->dirfd = store_open_dir(dir, error, error_size)) == -1 ||
-	    scan(s, s->items, &s->count, &s->next_generation, error,
+	    load(s, s->items, &s->count, &s->next_generation, error,
 	    error_size) == -1)
 		goto bad;
 	return s;
@@ -478,7 +143,7 @@ store_free(struct store *s)
 	if (s == NULL)
 		return;
 	if (s->items != NULL)
-		items_free(s->items, s->count);
+		store_items_free(s->items, s->count);
 	if (s->dirfd != -1)
 		close(s->dirfd);
 	free(s->dir);
@@ -488,17 +153,17 @@ store_free(struct store *s)
 int
 store_reload(struct store *s, char *error, size_t error_size)
 {
-	struct item **items = calloc(STORE_MAX_PLUGINS, sizeof(*items));
+	struct store_item **items = calloc(STORE_MAX_PLUGINS, sizeof(*items));
 	uint64_t next;
 	size_t count;
 
 	if (items == NULL)
 		return fail(error, error_size, "out of memory");
-	if (scan(s, items, &count, &next, error, error_size) == -1) {
+	if (load(s, items, &count, &next, error, error_size) == -1) {
 		free(items);
 		return -1;
 	}
-	items_free(s->items, s->count);
+	store_items_free(s->items, s->count);
 	s->items = items;
 	s->count = count;
 	s->next_generation = next;
@@ -578,7 +243,7 @@ store_put(struct store *s, const char *name, const char *source,
     const char *anchor, char *error, size_t error_size)
 {
 	char header[STORE_HEADER_MAX], file[STORE_FILE_NAME_SIZE];
-	struct item **order, *item;
+	struct store_item **order, *item;
 	struct store_ref ref;
 	enum store_result r;
 	size_t dest = 0, n = 0;
@@ -608,10 +273,10 @@ store_put(struct store *s, const char *name, const char *source,
 	ref.created = (int64_t)time(NULL);
 	ref.length = length;
 	store_sha256(source, length, ref.sha256);
-	item = item_new(&ref, source);
+	item = store_item_new(&ref, source);
 	order = calloc(STORE_MAX_PLUGINS, sizeof(*order));
 	if (item == NULL || order == NULL) {
-		item_free(item);
+		store_item_free(item);
 		free(order);
 		return result(STORE_NO_MEMORY, error, error_size, "out of "
 		    "memory");
@@ -641,7 +306,7 @@ store_put(struct store *s, const char *name, const char *source,
 	if (at >= 0) {
 		store_file_name(file, name, s->items[at]->ref.generation);
 		unlinkat(s->dirfd, file, 0);
-		item_free(s->items[at]);
+		store_item_free(s->items[at]);
 	}
 	free(s->items);
 	s->items = order;
@@ -651,7 +316,7 @@ store_put(struct store *s, const char *name, const char *source,
 remove:
 	unlinkat(s->dirfd, file, 0);
 undo:
-	item_free(item);
+	store_item_free(item);
 	free(order);
 	return r;
 }
@@ -661,7 +326,7 @@ store_delete(struct store *s, const char *name, char *error,
     size_t error_size)
 {
 	char file[STORE_FILE_NAME_SIZE];
-	struct item **order;
+	struct store_item **order;
 	enum store_result r;
 	size_t n = 0;
 	ssize_t at;
@@ -685,7 +350,7 @@ store_delete(struct store *s, const char *name, char *error,
 	}
 	store_file_name(file, name, s->items[at]->ref.generation);
 	unlinkat(s->dirfd, file, 0);
-	item_free(s->items[at]);
+	store_item_free(s->items[at]);
 	free(s->items);
 	s->items = order;
 	s->count = n;

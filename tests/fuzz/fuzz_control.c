@@ -37,7 +37,8 @@ text(struct wire_string s)
 
 	if (copy == NULL)
 		abort();
-	memcpy(copy, s.bytes, s.length);
+	if (s.length > 0)	/* msgpack-c gives "" no memory */
+		memcpy(copy, s.bytes, s.length);
 	copy[s.length] = '\0';
 	return copy;
 }
@@ -169,7 +170,8 @@ same(const struct control_message *a, const struct control_message *b)
 		return a->u.done.status == b->u.done.status &&
 		    a->u.done.records == b->u.done.records;
 	case CONTROL_STATS_REPLY:
-		return same_string(a->u.stats_reply.text, b->u.stats_reply.text);
+		return same_string(a->u.stats_reply.text,
+		    b->u.stats_reply.text);
 	}
 	return false;
 }
