@@ -129,7 +129,7 @@ value_begin(struct reader *r, unsigned char c)
 	r->scalar_slot = -1;
 	if (d == 0) {
 		r->top_object = c == '{';
-		r->poisoned = r->list = r->in_items = false;
+		r->poisoned = r->list = r->in_items = r->item_layout = false;
 		r->top_line = r->line;
 		r->top_column = r->offset - r->line_start + 1;
 		return reader_record_begin(r, c);
@@ -189,13 +189,35 @@ container_open(struct reader *r, unsigned char c)
 	level->continued = level->flat = false;
 	level->indent = r->line_indent;
 	level->line = r->line;
+	if (r->depth == 1 || (r->depth == 3 && r->in_items))
+		r->watch_line = r->line;
+}
+
+/*
+ * Whether the lines of the value opened at level were laid out for the
+ * scanner to trust: its bracket began its line, and either more followed
+ * on that line (JSON Lines) or no line inside it began no deeper (indented
+ * JSON).
+ */
+bool
+reader_laid_out(const struct level *level)
+{
+	return level->leading && (level->continued || !level->flat);
 }
 
 static void
 container_close(struct reader *r, unsigned char c)
 {
-	unsigned char role = r->stack[r->depth].role;
+	const struct level *closing = &r->stack[r->depth];
+	unsigned char role = closing->role;
 
+	if (r->depth == 1 && reader_laid_out(closing)) {
+		r->top_layout = true;
+		r->top_indent = closing->indent;
+	} else if (r->depth == 3 && r->in_items && reader_laid_out(closing)) {
+		r->item_layout = true;
+		r->item_indent = closing->indent;
+	}
 	reader_capture_byte(r, (char)c);
 	r->depth--;
 	if (r->in_record)
@@ -310,7 +332,8 @@ lex_structure(struct reader *r, unsigned char c)
  * (reader_resync.c), from the bytes that parse: byte c is accepted at
  * depth d.  More on the line that opened one makes it "continued" (JSON
  * Lines); a line inside it that starts no deeper than that line, and not
- * with a closer, makes it "flat" (JSON printed without indentation).
+ * with a closer or comma, makes it "flat" (JSON printed without
+ * indentation).
  */
 static void
 note_layout(struct reader *r, unsigned char c, unsigned d, bool leading)
@@ -324,10 +347,13 @@ note_layout(struct reader *r, unsigned char c, unsigned d, bool leading)
 			break;
 		if (level->line == r->line)
 			level->continued = true;
-		else if (leading && c != '}' && c != ']' &&
+		else if (leading && c != '}' && c != ']' && c != ',' &&
 		    r->line_indent <= level->indent)
 			level->flat = true;
 	}
+	/* Nothing more to learn on this line, unless c opened a value. */
+	if (r->depth <= d)
+		r->watch_line = 0;
 }
 
 size_t
@@ -378,21 +404,35 @@ reader_feed(struct reader *r, const char *data, size_t length,
 				r->lexer = LEX_NONE;
 			break;
 		case LEX_NONE:
-			if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+			if (c == ' ' || c == '\t') {
+				/* Indentation comes in runs. */
+				size_t run = 1;
+
+				while (i + run < length && (p[i + run] == ' ' ||
+				    p[i + run] == '\t'))
+					run++;
+				r->offset += run;
+				r->after_cr = false;
+				if (r->at_line_start)
+					r->line_indent = run > UINT32_MAX -
+					    r->line_indent ? UINT32_MAX :
+					    r->line_indent + (uint32_t)run;
+				i += run;
+				continue;
+			}
+			if (c == '\n' || c == '\r')
 				break;
-			if (r->depth > 0) {
+			{
 				unsigned d = r->depth;
 				bool leading = r->at_line_start;
 
 				lex_structure(r, c);
 				if (r->lexer == LEX_RESYNC)
 					continue;
-				note_layout(r, c, d, leading);
-				break;
+				if (d > 0 && (leading || r->line ==
+				    r->watch_line))
+					note_layout(r, c, d, leading);
 			}
-			lex_structure(r, c);
-			if (r->lexer == LEX_RESYNC)
-				continue;
 			break;
 		}
 		reader_advance(r, c);

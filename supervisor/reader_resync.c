@@ -46,6 +46,7 @@ reader_resync_start(struct reader *r, bool in_string)
 	r->skip_escape = false;
 	r->skip_exact = true;
 	r->skip_key = r->skip_key_ready = false;
+	r->skip_colon = r->skip_after_colon = false;
 	r->capturing = false;
 	r->scalar_slot = -1;
 }
@@ -77,15 +78,18 @@ in_items(const struct reader *r)
 }
 
 /* Whether a '{' first on its line starts the next value after the one
- * opened at level. */
+ * opened at level (1, the top-level value, or 3, a List item). */
 static bool
 starts_next(const struct reader *r, unsigned level)
 {
 	const struct level *l = &r->stack[level];
 
-	return level <= r->limits.max_depth && r->skip_depth >= level &&
-	    l->leading && (l->continued || !l->flat) &&
-	    l->indent == r->line_indent;
+	if (level > r->limits.max_depth || r->skip_depth < level)
+		return false;
+	if (level == 1 ? r->top_layout && r->top_indent == r->line_indent :
+	    r->item_layout && r->item_indent == r->line_indent)
+		return true;
+	return reader_laid_out(l) && l->indent == r->line_indent;
 }
 
 static void
@@ -208,7 +212,7 @@ skip_plain(struct reader *r, const unsigned char *p, size_t n)
 		r->offset += i;
 		r->after_cr = false;
 		if (!blank)
-			r->skip_key_ready = false;
+			r->skip_key_ready = r->skip_after_colon = false;
 	}
 	return i;
 }
@@ -241,11 +245,12 @@ reader_resync(struct reader *r, const unsigned char *p, size_t n)
 		}
 		switch (c) {
 		case ' ': case '\t': case '\n': case '\r':
-			break;
+			reader_advance(r, c);
+			i++;
+			continue;
 		case '"':
 			r->skip_string = true;
 			r->skip_key = in_top_members(r);
-			r->skip_key_ready = false;
 			r->key_length = 0;
 			r->key_long = false;
 			break;
@@ -262,8 +267,10 @@ reader_resync(struct reader *r, const unsigned char *p, size_t n)
 				resume(r, 0, EXPECT_VALUE);
 				return i;
 			}
+			/* Not a member's value ("key": {) in the items. */
 			if ((r->skip_depth == 0 && r->limits.max_depth > 0) ||
-			    (in_items(r) && r->limits.max_depth > 2)) {
+			    (in_items(r) && r->limits.max_depth > 2 &&
+			    !r->skip_after_colon)) {
 				resume(r, (unsigned)r->skip_depth,
 				    EXPECT_VALUE);
 				return i;
@@ -271,15 +278,16 @@ reader_resync(struct reader *r, const unsigned char *p, size_t n)
 			/* FALLTHROUGH */
 		case '[':
 			open_container(r, c, leading);
-			r->skip_key_ready = false;
 			break;
 		case '}':
 		case ']':
 			close_container(r, c, leading);
-			r->skip_key_ready = false;
 			break;
 		case ',':
-			if (in_items(r) || in_top_members(r)) {
+			/* Not between an object's members, in the items of a
+			 * List whose item lost its '{'. */
+			if ((in_items(r) && !r->skip_colon) ||
+			    in_top_members(r)) {
 				reader_advance(r, c);
 				resume(r, (unsigned)r->skip_depth,
 				    in_items(r) ? EXPECT_VALUE : EXPECT_KEY);
@@ -294,12 +302,12 @@ reader_resync(struct reader *r, const unsigned char *p, size_t n)
 				resume(r, 1, EXPECT_VALUE);
 				return i + 1;
 			}
-			r->skip_key_ready = false;
-			break;
-		default:
-			r->skip_key_ready = false;
+			if (in_items(r))
+				r->skip_colon = true;
 			break;
 		}
+		r->skip_key_ready = false;
+		r->skip_after_colon = c == ':';
 		reader_advance(r, c);
 		i++;
 	}

@@ -130,12 +130,17 @@ struct reader {
 	bool		 after_cr;	/* the last byte was a CR */
 	bool		 at_line_start;	/* nothing but blanks on this line yet */
 	uint32_t	 line_indent;	/* blanks at the start of this line */
+	uint64_t	 watch_line;	/* a value opened on it may continue */
 
 	/* the top-level value */
 	bool		 top_object;	/* it is an object */
 	bool		 poisoned;	/* its invalid record is out */
 	uint64_t	 top_line, top_column;
 	bool		 list, in_items;
+	/* The layout of the last top-level value and List item whose lines
+	 * were laid out for the scanner to trust (see note_layout). */
+	bool		 top_layout, item_layout;
+	uint32_t	 top_indent, item_indent;
 
 	/* the record being assembled: the top-level value, or an item */
 	bool		 in_record;
@@ -151,6 +156,7 @@ struct reader {
 	bool		 skip_string, skip_escape;
 	bool		 skip_exact;	/* skip_depth is known, not guessed */
 	bool		 skip_key, skip_key_ready;
+	bool		 skip_colon, skip_after_colon;	/* in a List's items */
 
 	/* the record handed out */
 	struct record	*out;
@@ -185,21 +191,20 @@ static inline void
 reader_advance(struct reader *r, unsigned char c)
 {
 	r->offset++;
-	if (c == '\n' || c == '\r') {
+	if (c <= '\r' && (c == '\n' || c == '\r')) {
 		if (c == '\r' || !r->after_cr)
 			r->line++;
 		r->line_start = r->offset;
 		r->after_cr = c == '\r';
 		r->at_line_start = true;
 		r->line_indent = 0;
-		return;
-	}
-	r->after_cr = false;
-	if (r->at_line_start) {
-		if ((c == ' ' || c == '\t') && r->line_indent < UINT32_MAX)
-			r->line_indent++;
-		else if (c != ' ' && c != '\t')
+	} else if (r->at_line_start) {
+		/* (A CR is always followed by a line start.) */
+		r->after_cr = false;
+		if (c != ' ' && c != '\t')
 			r->at_line_start = false;
+		else if (r->line_indent < UINT32_MAX)
+			r->line_indent++;
 	}
 }
 
@@ -208,6 +213,7 @@ void	 reader_syntax_error(struct reader *, const char *, ...)
 	     __attribute__((format(printf, 2, 3)));
 void	 reader_value_end(struct reader *);
 void	 reader_top_end(struct reader *);
+bool	 reader_laid_out(const struct level *);
 const char *reader_describe_byte(unsigned char, char *, size_t);
 
 /* reader_record.c */

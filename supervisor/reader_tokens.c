@@ -39,19 +39,22 @@ reader_key_lookup(const char *key, size_t length, bool too_long)
 {
 	static const struct {
 		const char *name;
+		size_t length;
 		enum key key;
 	} keys[] = {
-		{ "items", KEY_ITEMS }, { "metadata", KEY_METADATA },
-		{ "uid", KEY_UID }, { "namespace", KEY_NAMESPACE },
-		{ "name", KEY_NAME }, { "type", KEY_TYPE },
-		{ "object", KEY_OBJECT }, { "code", KEY_CODE },
-		{ "reason", KEY_REASON }, { "message", KEY_MESSAGE },
+#define KEY(name, key) { name, sizeof(name) - 1, key }
+		KEY("items", KEY_ITEMS), KEY("metadata", KEY_METADATA),
+		KEY("uid", KEY_UID), KEY("namespace", KEY_NAMESPACE),
+		KEY("name", KEY_NAME), KEY("type", KEY_TYPE),
+		KEY("object", KEY_OBJECT), KEY("code", KEY_CODE),
+		KEY("reason", KEY_REASON), KEY("message", KEY_MESSAGE),
+#undef KEY
 	};
 
 	if (too_long)
 		return KEY_OTHER;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strlen(keys[i].name) == length &&
+		if (keys[i].length == length &&
 		    memcmp(keys[i].name, key, length) == 0)
 			return keys[i].key;
 	return KEY_OTHER;
