@@ -8,7 +8,10 @@
  * is kept.  Parsing resumes:
  *   - at the top level, at the next '{';
  *   - in a List's items array, after the next ',' at its level, at a '{'
- *     at its level, or once its ']' closes it (then in the List's members);
+ *     at its level, or once its ']' closes it (then in the List's
+ *     members).  Not at a '{' that follows a ':', nor at a ',' once a ':'
+ *     was seen at that level: those are the members of an item that lost
+ *     its '{', and none of them may become a record;
  *   - in a top-level object's members, after a ',' or at a key (a string
  *     then ':'), so that an error before a List's "items" loses none of
  *     them; only while the bracket count is exact (no rule below has had
@@ -22,16 +25,17 @@
  *     pretty printers align them;
  *   - otherwise a closer closes the innermost container if it is of its
  *     kind, and is a stray, ignored, if not;
- *   - a '{' that is first on its line, indented like the opening line of
- *     the List item or top-level value being skipped (whose bracket began
- *     that line too), starts the next one: the skipped value was cut short
- *     (a truncated line of JSON Lines, a pretty-printed value missing its
- *     closers).  Not for a value whose opening line held only its bracket
- *     and which has a line inside that began no deeper than it: JSON
- *     printed without indentation, whose nested objects start lines at
- *     column 1 too.  Valid JSON never gets here: a truncated line whose
- *     next line is a valid continuation (`{"a":[` then `{"b":1}`) is one
- *     value until the error shows, and that next line is part of it.
+ *   - a '{' that is first on its line starts the next List item or
+ *     top-level value (the skipped one was cut short: a truncated line of
+ *     JSON Lines, a pretty-printed value missing its closers) when it is
+ *     indented like the opening line of the one being skipped, or of the
+ *     last one read whole, if that line was laid out to be trusted: its
+ *     bracket began it, and either more followed on it (JSON Lines) or no
+ *     line inside began no deeper (indented JSON; JSON printed without
+ *     indentation starts nested objects at column 1 too).
+ * Valid JSON never gets here: a truncated line whose next line is a valid
+ * continuation (`{"a":[` then `{"b":1}`) is one value until the error
+ * shows, and that next line is part of it.
  */
 #include <stdbool.h>
 
