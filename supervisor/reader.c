@@ -300,8 +300,8 @@ lex_structure(struct reader *r, unsigned char c)
 		if (c == '"')
 			reader_string_open(r, true);
 		else
-			reader_syntax_error(r, "expected a string key, found %s",
-			    reader_describe_byte(c, what, sizeof(what)));
+			reader_syntax_error(r, "expected a string key, found "
+			    "%s", reader_describe_byte(c, what, sizeof(what)));
 		return;
 	case EXPECT_COLON:
 		if (c == ':') {
@@ -397,7 +397,8 @@ reader_feed(struct reader *r, const char *data, size_t length,
 			break;
 		case LEX_BOM:
 			if (c != (r->bom_at == 1 ? 0xbb : 0xbf)) {
-				reader_syntax_error(r, "invalid byte order mark");
+				reader_syntax_error(r, "invalid byte order "
+				    "mark");
 				continue;
 			}
 			if (++r->bom_at == 3)
@@ -461,10 +462,11 @@ reader_finish(struct reader *r, struct record *record)
 	else if (r->in_record || (r->list && !r->poisoned)) {
 		uint64_t line = r->in_record ? r->record_line : r->top_line;
 
-		reader_emit_invalid(r, line, "%s: line %llu (byte offset %llu): "
-		    "the input ends inside the value that starts at line %llu, "
-		    "column %llu", r->source, (unsigned long long)r->line,
-		    (unsigned long long)r->offset, (unsigned long long)line,
+		reader_emit_invalid(r, line, "%s: line %llu (byte offset "
+		    "%llu): the input ends inside the value that starts at "
+		    "line %llu, column %llu", r->source,
+		    (unsigned long long)r->line, (unsigned long long)r->offset,
+		    (unsigned long long)line,
 		    (unsigned long long)(r->in_record ? r->record_column :
 		    r->top_column));
 	} else if (!r->poisoned)

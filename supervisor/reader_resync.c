@@ -300,8 +300,9 @@ reader_resync(struct reader *r, const unsigned char *p, size_t n)
 			break;
 		case ':':
 			if (r->skip_key_ready && in_top_members(r)) {
-				r->stack[1].key = (unsigned char)reader_key_lookup(
-				    r->key, r->key_length, r->key_long);
+				r->stack[1].key = (unsigned char)
+				    reader_key_lookup(r->key, r->key_length,
+				    r->key_long);
 				reader_advance(r, c);
 				resume(r, 1, EXPECT_VALUE);
 				return i + 1;

@@ -128,7 +128,7 @@ struct reader {
 	/* where the input is: line, column and the line's layout */
 	uint64_t	 offset, line, line_start;
 	bool		 after_cr;	/* the last byte was a CR */
-	bool		 at_line_start;	/* nothing but blanks on this line yet */
+	bool		 at_line_start;	/* only blanks on this line so far */
 	uint32_t	 line_indent;	/* blanks at the start of this line */
 	uint64_t	 watch_line;	/* a value opened on it may continue */
 
@@ -152,7 +152,7 @@ struct reader {
 	struct span	 spans[SLOT_COUNT];
 
 	/* resynchronisation (reader_resync.c) */
-	uint64_t	 skip_depth;	/* open containers, may pass max_depth */
+	uint64_t	 skip_depth;	/* open containers, even too deep */
 	bool		 skip_string, skip_escape;
 	bool		 skip_exact;	/* skip_depth is known, not guessed */
 	bool		 skip_key, skip_key_ready;

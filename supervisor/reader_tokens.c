@@ -88,8 +88,8 @@ reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 
 		if (r->utf8_need > 0) {
 			if (c < r->utf8_low || c > r->utf8_high) {
-				reader_syntax_error(r, "invalid UTF-8 in a string "
-				    "(unexpected byte 0x%02x)", c);
+				reader_syntax_error(r, "invalid UTF-8 in a "
+				    "string (unexpected byte 0x%02x)", c);
 				return i;
 			}
 			r->utf8_need--;
@@ -107,8 +107,9 @@ reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 			} else {
 				char what[16];
 
-				reader_syntax_error(r, "invalid escape: backslash "
-				    "followed by %s", reader_describe_byte(c, what,
+				reader_syntax_error(r, "invalid escape: "
+				    "backslash followed by %s",
+				    reader_describe_byte(c, what,
 				    sizeof(what)));
 				return i;
 			}
@@ -116,8 +117,8 @@ reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 			int v = json_hex_value(c);
 
 			if (v < 0) {
-				reader_syntax_error(r, "\\u must be followed by "
-				    "four hexadecimal digits");
+				reader_syntax_error(r, "\\u must be followed "
+				    "by four hexadecimal digits");
 				return i;
 			}
 			r->hex = r->hex << 4 | (uint32_t)v;
@@ -153,8 +154,8 @@ reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 			if (c == '\\')
 				r->escape = 1;
 			else if (c < 0x20) {
-				reader_syntax_error(r, "control byte 0x%02x inside "
-				    "a string (it must be escaped)", c);
+				reader_syntax_error(r, "control byte 0x%02x "
+				    "inside a string (it must be escaped)", c);
 				return i;
 			} else {
 				r->utf8_low = 0x80;
@@ -174,8 +175,8 @@ reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 					else if (c == 0xf4)
 						r->utf8_high = 0x8f;
 				} else {
-					reader_syntax_error(r, "invalid UTF-8 in a "
-					    "string (byte 0x%02x)", c);
+					reader_syntax_error(r, "invalid UTF-8 "
+					    "in a string (byte 0x%02x)", c);
 					return i;
 				}
 				r->key_long = true;
@@ -209,7 +210,8 @@ reader_lex_number(struct reader *r, unsigned char c)
 		break;
 	case NUM_ZERO:
 		if (is_digit(c)) {
-			reader_syntax_error(r, "numbers cannot have leading zeros");
+			reader_syntax_error(r, "numbers cannot have leading "
+			    "zeros");
 			return false;
 		}
 		/* FALLTHROUGH */
@@ -260,8 +262,8 @@ reader_lex_number(struct reader *r, unsigned char c)
 need_digit: {
 		char what[16];
 
-		reader_syntax_error(r, "malformed number: expected a digit, found "
-		    "%s", reader_describe_byte(c, what, sizeof(what)));
+		reader_syntax_error(r, "malformed number: expected a digit, "
+		    "found %s", reader_describe_byte(c, what, sizeof(what)));
 		return false;
 	}
 end:

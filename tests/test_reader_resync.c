@@ -26,7 +26,7 @@
 #include "reader_support.h"
 #include "suites.h"
 
-/* --- the six-Pod List ---------------------------------------------------- */
+/* --- the six-Pod List ----------------------------------------------------- */
 
 static const char *const pod_names[6] = {
 	"ogtest-0", "ogtest-1", "ogtest-2", "nginx-7c5ddbdf54-x8k2p",
@@ -311,7 +311,7 @@ START_TEST(test_a_nested_object_never_becomes_a_record)
 }
 END_TEST
 
-/* --- pretty-printed top-level values ----------------------------------- */
+/* --- pretty-printed top-level values -------------------------------------- */
 
 /* Pods p0.. pN-1 printed as kubectl does, one after the other. */
 static char *
@@ -356,7 +356,8 @@ START_TEST(test_broken_pretty_top_level_values)
 		{ "cut in the ownerReference", "                \"name\"",
 		    NULL },
 		{ "the last '}' missing", "    }\n}\n", "    }\n" },
-		{ "an unterminated string", "\"ReplicaSet\",", "\"ReplicaSet," },
+		{ "an unterminated string", "\"ReplicaSet\",",
+		    "\"ReplicaSet," },
 		{ "a stray ']' line", "    },\n", "    },\n    ]\n" },
 		{ "metadata closed by ']'", "        ]\n    },",
 		    "        ]\n    ]," },
@@ -388,7 +389,7 @@ START_TEST(test_broken_pretty_top_level_values)
 }
 END_TEST
 
-/* --- deep nesting ---------------------------------------------------------- */
+/* --- deep nesting --------------------------------------------------------- */
 
 /* depth levels of open, pretty-printed (indent 2), closed again. */
 static char *
@@ -501,7 +502,7 @@ START_TEST(test_depth_limit_below_a_list_item)
 }
 END_TEST
 
-/* --- JSON Lines ------------------------------------------------------------ */
+/* --- JSON Lines ----------------------------------------------------------- */
 
 /* Broken lines that give exactly one invalid record and nothing else. */
 static const char *const broken_lines[] = {
@@ -623,7 +624,7 @@ START_TEST(test_json_lines_truncated_line_continued_by_the_next)
 }
 END_TEST
 
-/* --- line ends ------------------------------------------------------------- */
+/* --- line ends ------------------------------------------------------------ */
 
 /* text with every "\n" made to. */
 static char *
@@ -701,7 +702,7 @@ START_TEST(test_pretty_list_with_bare_cr_gives_six_records)
 }
 END_TEST
 
-/* --- the List's own members ---------------------------------------------- */
+/* --- the List's own members ----------------------------------------------- */
 
 START_TEST(test_second_items_array_is_read_too)
 {
@@ -906,7 +907,8 @@ reader_resync_suite(void)
 
 	tcase_set_timeout(lines, 120);
 	tcase_add_test(lines, test_json_lines_with_one_broken_line);
-	tcase_add_test(lines, test_json_lines_broken_list_keeps_its_whole_items);
+	tcase_add_test(lines,
+	    test_json_lines_broken_list_keeps_its_whole_items);
 	tcase_add_test(lines,
 	    test_json_lines_garbage_then_a_broken_value_are_two_errors);
 	tcase_add_test(lines, test_json_lines_value_then_a_stray_closer);

@@ -156,7 +156,8 @@ START_TEST(test_error_event_with_part_of_a_status)
 		{ "{\"code\":500}", "watch ERROR event: 500" },
 		{ "{\"reason\":\"Gone\"}", "watch ERROR event: Gone" },
 		{ "{\"message\":\"m\"}", "watch ERROR event: m" },
-		{ "{\"code\":410,\"message\":\"m\"}", "watch ERROR event: 410: m" },
+		{ "{\"code\":410,\"message\":\"m\"}", "watch ERROR event: "
+		    "410: m" },
 		{ "{\"code\":\"410\",\"reason\":\"Expired\"}", "watch ERROR "
 		    "event: 410 Expired" },
 		{ "{}", "watch ERROR event (its Status object has no code, "
@@ -400,7 +401,8 @@ reader_watch_suite(void)
 	    test_event_object_without_metadata_is_bare_metadata);
 	tcase_add_test(events, test_event_identity_is_the_objects_only);
 	tcase_add_test(events, test_last_type_and_object_count);
-	tcase_add_test(events, test_values_that_are_not_events_keep_their_meaning);
+	tcase_add_test(events,
+	    test_values_that_are_not_events_keep_their_meaning);
 	tcase_add_test(events, test_broken_event_is_one_invalid_record);
 	tcase_add_test(events, test_event_is_held_to_the_record_limit);
 	suite_add_tcase(s, events);
