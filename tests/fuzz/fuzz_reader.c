@@ -10,7 +10,8 @@
  *   - reader_feed consumes at most what it is given, and makes progress;
  *   - a valid record's metadata is one JSON object in compact form (no
  *     insignificant white space), no larger than the limit;
- *   - an invalid record has a non-empty error and no metadata or identity;
+ *   - an invalid record has an error naming the source and a line, and no
+ *     metadata or identity;
  *   - the identity fields and the event type are valid UTF-8;
  *   - lines are 1-based, and there are no more records than input bytes;
  *   - the records (validity, metadata, identity, event, error, line) are
@@ -268,7 +269,8 @@ add(struct recs *recs, const struct record *r, size_t max_record)
 	CHECK(valid_utf8(r->name, r->name_length));
 	CHECK(valid_utf8(r->event, r->event_length));
 	if (r->invalid) {
-		CHECK(r->error != NULL && r->error[0] != '\0');
+		CHECK(r->error != NULL &&
+		    strncmp(r->error, "fuzz: line ", 11) == 0);
 		CHECK(r->metadata_length == 0 && r->uid_length == 0 &&
 		    r->namespace_length == 0 && r->name_length == 0);
 	} else {
