@@ -39,6 +39,7 @@ WORKER_SOURCES	+= worker/dkjson_native.c
 # Everything of the supervisor but main.c, so the tests link it too.
 CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/reader_tokens.c supervisor/job.c supervisor/result.c supervisor/plugins.c \
+		   supervisor/reader_record.c supervisor/reader_resync.c \
 		   supervisor/policy.c supervisor/policy_parse.c \
 		   supervisor/spawn.c supervisor/spawn_child.c \
 		   supervisor/worker_uids.c supervisor/worker_seen.c \

@@ -6,11 +6,17 @@
  * own, so the List itself is never held in memory.
  *
  * Roles by depth (depth = number of open containers):
- *   depth 0      a top-level value: a record, or a List
+ *   depth 0      a top-level value: a record (Pod, watch event, bare
+ *                metadata), or a List
  *   depth 1      members of a top-level object; "items": [ makes it a List
  *   depth 2      in a List's items array: each value is a record
- *   record+0/1   members of the record object and of its "metadata" object,
- *                watched for metadata, uid, namespace and name
+ *   in a record  each object's role (its metadata, a watch event's object)
+ *                is kept on the stack: reader_record.c
+ *
+ * A syntax error emits the invalid record of the value it is in and hands
+ * the rest of that value to the resynchronising scanner (reader_resync.c),
+ * which gives control back at a point where parsing can go on.  The byte
+ * that revealed the error is not consumed: the scanner looks at it again.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,7 +39,8 @@ reader_new(const struct reader_limits *limits, const char *source)
 	r->stack = xcalloc(limits->max_depth + 1, sizeof(*r->stack));
 	r->stack[0].expect = EXPECT_VALUE;
 	r->line = 1;
-	r->string_field = -1;
+	r->at_line_start = true;
+	r->scalar_slot = -1;
 	return r;
 }
 
@@ -57,30 +64,8 @@ reset_structure(struct reader *r)
 	r->lexer = LEX_NONE;
 	r->escape = r->utf8_need = 0;
 	r->in_record = r->capturing = false;
-	r->list = r->in_items = r->items_done = false;
-	r->metadata_open = false;
-	r->string_field = -1;
-}
-
-static void
-emit_invalid(struct reader *r, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-emit_invalid(struct reader *r, const char *format, ...)
-{
-	va_list ap;
-
-	va_start(ap, format);
-	vsnprintf(r->error, sizeof(r->error), format, ap);
-	va_end(ap);
-	memset(r->out, 0, sizeof(*r->out));
-	r->out->invalid = true;
-	r->out->error = r->error;
-	r->out->uid = r->out->namespace = r->out->name = "";
-	r->out->metadata = "";
-	r->out->line = r->in_record ? r->record_line : r->line;
-	*r->ready = true;
+	r->list = r->in_items = r->poisoned = r->top_object = false;
+	r->scalar_slot = -1;
 }
 
 const char *
@@ -93,151 +78,77 @@ reader_describe_byte(unsigned char c, char *buffer, size_t size)
 	return buffer;
 }
 
-/* A syntax error at byte c: one invalid record, then skip to the next line
- * (unless c is the newline itself). */
+/*
+ * A syntax error at the byte at r->offset, which is left unconsumed.  One
+ * invalid record for the value it is in: the List item being read, else
+ * the top-level value (once: a value whose record is out stays quiet),
+ * else the bytes between values.  Then the scanner takes over.
+ */
 void
-reader_syntax_error(struct reader *r, unsigned char c, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-void
-reader_syntax_error(struct reader *r, unsigned char c, const char *format, ...)
+reader_syntax_error(struct reader *r, const char *format, ...)
 {
 	char message[256];
 	va_list ap;
+	bool item = r->in_record && r->record_depth > 1;
+	bool top = !item && (r->in_record || r->depth > 0);
 
 	va_start(ap, format);
 	vsnprintf(message, sizeof(message), format, ap);
 	va_end(ap);
-	emit_invalid(r, "%s: line %llu, column %llu (byte offset %llu): %s",
-	    r->source, (unsigned long long)r->line,
-	    (unsigned long long)(r->offset - r->line_start + 1),
-	    (unsigned long long)r->offset, message);
-	reset_structure(r);
-	r->lexer = c == '\n' ? LEX_NONE : LEX_SKIP_LINE;
-}
-
-static void
-emit_record(struct reader *r)
-{
-	struct record *out = r->out;
-	const struct span *fields;
-	size_t offsets[FIELD_COUNT], lengths[FIELD_COUNT];
-	const char *base;
-
-	if (r->not_object != NULL) {
-		emit_invalid(r, "%s: line %llu, column %llu (byte offset %llu): "
-		    "the value is %s, not an object", r->source,
-		    (unsigned long long)r->record_line,
-		    (unsigned long long)r->record_column,
-		    (unsigned long long)r->record_offset, r->not_object);
-		goto done;
-	}
-	if (r->overflow) {
-		emit_invalid(r, "%s: line %llu, column %llu (byte offset %llu): "
-		    "the record is larger than the limit of %zu bytes",
-		    r->source, (unsigned long long)r->record_line,
-		    (unsigned long long)r->record_column,
-		    (unsigned long long)r->record_offset,
-		    r->limits.max_record);
-		goto done;
-	}
-	memset(out, 0, sizeof(*out));
-	base = buffer_bytes(&r->capture);
-	if (r->have_metadata) {
-		out->metadata = base + r->metadata.start;
-		out->metadata_length = r->metadata.end - r->metadata.start;
-		fields = r->fields[LEVEL_METADATA];
-	} else {
-		out->metadata = base;
-		out->metadata_length = buffer_length(&r->capture);
-		fields = r->fields[LEVEL_RECORD];
-	}
-	buffer_clear(&r->identity);
-	for (int f = 0; f < FIELD_COUNT; f++) {
-		offsets[f] = buffer_length(&r->identity);
-		if (fields[f].set && json_append_unescaped(&r->identity,
-		    base + fields[f].start + 1,
-		    fields[f].end - fields[f].start - 2) == -1)
-			r->out_of_memory = true;
-		lengths[f] = buffer_length(&r->identity) - offsets[f];
-		if (buffer_append(&r->identity, "", 1) == -1)
-			r->out_of_memory = true;
-	}
-	if (r->out_of_memory)
-		return;
-	out->uid = r->identity.data + offsets[FIELD_UID];
-	out->uid_length = lengths[FIELD_UID];
-	out->namespace = r->identity.data + offsets[FIELD_NAMESPACE];
-	out->namespace_length = lengths[FIELD_NAMESPACE];
-	out->name = r->identity.data + offsets[FIELD_NAME];
-	out->name_length = lengths[FIELD_NAME];
-	out->line = r->record_line;
-	*r->ready = true;
-done:
+	if (!top || !r->poisoned)
+		reader_emit_invalid(r, item ? r->record_line : top ?
+		    r->top_line : r->line, "%s: line %llu, column %llu (byte "
+		    "offset %llu): %s", r->source, (unsigned long long)r->line,
+		    (unsigned long long)(r->offset - r->line_start + 1),
+		    (unsigned long long)r->offset, message);
+	if (top)
+		r->poisoned = true;
 	r->in_record = false;
-	r->capturing = false;
+	reader_resync_start(r, r->lexer == LEX_STRING);
 }
 
-/* A value that starts with byte c inside the container at r->depth. */
-static void
+/* The top-level value has ended (or been given up): its record, if it is
+ * one and whole. */
+void
+reader_top_end(struct reader *r)
+{
+	bool emit = r->in_record && r->record_depth == 1;
+
+	r->list = r->in_items = r->poisoned = r->top_object = false;
+	if (emit)
+		reader_emit_record(r);
+}
+
+/* A value that starts with byte c inside the container at r->depth:
+ * returns the role of the object it opens in the record, if any. */
+static unsigned char
 value_begin(struct reader *r, unsigned char c)
 {
 	unsigned d = r->depth;
 
-	r->string_field = -1;
-	if (d == 0 || (r->in_items && d == 2)) {
-		r->in_record = true;
-		r->record_line = r->line;
-		r->record_column = r->offset - r->line_start + 1;
-		r->record_offset = r->offset;
-		r->record_depth = d + 1;
+	r->scalar_slot = -1;
+	if (d == 0) {
+		r->top_object = c == '{';
+		r->poisoned = r->list = r->in_items = r->item_layout = false;
+		r->top_line = r->line;
+		r->top_column = r->offset - r->line_start + 1;
+		return reader_record_begin(r, c);
+	}
+	if (d == 2 && r->in_items)
+		return reader_record_begin(r, c);
+	if (d == 1 && r->top_object && r->stack[1].key == KEY_ITEMS &&
+	    c == '[') {
+		/* A List: checked before the other forms, so its own metadata
+		 * never counts; the object itself is not a record.  Every
+		 * "items" array is read: none may vanish unread. */
+		r->list = r->in_items = true;
+		r->in_record = r->capturing = false;
 		buffer_clear(&r->capture);
-		r->overflow = false;
-		r->metadata_open = r->have_metadata = false;
-		memset(r->fields, 0, sizeof(r->fields));
-		r->capturing = c == '{';
-		r->not_object = c == '{' ? NULL : c == '[' ? "an array" :
-		    c == '"' ? "a string" : c == 't' || c == 'f' ? "a boolean" :
-		    c == 'n' ? "null" : "a number";
-		return;
+		return ROLE_NONE;
 	}
 	if (!r->in_record || r->not_object != NULL)
-		return;
-	if (d == r->record_depth) {
-		switch (r->stack[d].key) {
-		case KEY_METADATA:
-			if (c == '{') {
-				r->metadata_open = true;
-				r->metadata.start = buffer_length(&r->capture);
-				memset(r->fields[LEVEL_METADATA], 0,
-				    sizeof(r->fields[LEVEL_METADATA]));
-			} else
-				r->have_metadata = false;
-			break;
-		case KEY_ITEMS:
-			/* A List: checked before Pod, so its own metadata
-			 * never counts; the object itself is not a record. */
-			if (d == 1 && c == '[' && !r->items_done) {
-				/* Its items will overwrite record_line. */
-				r->list_line = r->record_line;
-				r->list_column = r->record_column;
-				r->list = r->in_items = true;
-				r->in_record = r->capturing = false;
-				buffer_clear(&r->capture);
-			}
-			break;
-		case KEY_UID: case KEY_NAMESPACE: case KEY_NAME:
-			if (c == '"') {
-				r->string_field = r->stack[d].key - KEY_UID;
-				r->string_level = LEVEL_RECORD;
-			}
-			break;
-		}
-	} else if (r->metadata_open && d == r->record_depth + 1 &&
-	    r->stack[d].key >= KEY_UID && c == '"') {
-		r->string_field = r->stack[d].key - KEY_UID;
-		r->string_level = LEVEL_METADATA;
-	}
+		return ROLE_NONE;
+	return reader_role_begin(r, c);
 }
 
 /* A value has just ended inside the container at r->depth. */
@@ -247,51 +158,74 @@ reader_value_end(struct reader *r)
 	unsigned d = r->depth;
 
 	r->stack[d].expect = d == 0 ? EXPECT_VALUE : EXPECT_COMMA_OR_END;
-	if (d == 0 && r->list) {
-		r->list = r->in_items = r->items_done = false;
-		return;
+	if (r->scalar_slot >= 0) {
+		struct span *span = &r->spans[r->scalar_slot];
+
+		span->start = r->scalar_start;
+		span->end = buffer_length(&r->capture);
+		span->set = true;
+		r->scalar_slot = -1;
 	}
-	if (d == 0 || (r->in_items && d == 2))
-		emit_record(r);
+	if (d == 0)
+		reader_top_end(r);
+	else if (d == 2 && r->in_items && r->in_record)
+		reader_emit_record(r);
 }
 
 static void
 container_open(struct reader *r, unsigned char c)
 {
+	unsigned char role = value_begin(r, c);
 	struct level *level;
 
-	value_begin(r, c);
+	reader_role_open(r, role);
 	reader_capture_byte(r, (char)c);
 	level = &r->stack[++r->depth];
 	level->object = c == '{';
 	level->expect = c == '{' ? EXPECT_KEY_OR_END : EXPECT_VALUE_OR_END;
 	level->key = KEY_OTHER;
+	level->role = role;
+	level->leading = r->at_line_start;
+	level->continued = level->flat = false;
+	level->indent = r->line_indent;
+	level->line = r->line;
+	if (r->depth == 1 || (r->depth == 3 && r->in_items))
+		r->watch_line = r->line;
+}
+
+/*
+ * Whether the lines of the value opened at level were laid out for the
+ * scanner to trust: its bracket began its line, and either more followed
+ * on that line (JSON Lines) or no line inside it began no deeper (indented
+ * JSON).
+ */
+bool
+reader_laid_out(const struct level *level)
+{
+	return level->leading && (level->continued || !level->flat);
 }
 
 static void
 container_close(struct reader *r, unsigned char c)
 {
+	const struct level *closing = &r->stack[r->depth];
+	unsigned char role = closing->role;
+
+	if (r->depth == 1 && reader_laid_out(closing)) {
+		r->top_layout = true;
+		r->top_indent = closing->indent;
+	} else if (r->depth == 3 && r->in_items && reader_laid_out(closing)) {
+		r->item_layout = true;
+		r->item_indent = closing->indent;
+	}
 	reader_capture_byte(r, (char)c);
 	r->depth--;
-	if (r->metadata_open && r->depth == r->record_depth) {
-		r->metadata.end = buffer_length(&r->capture);
-		r->metadata_open = false;
-		r->have_metadata = true;
-	}
-	if (r->in_items && r->depth == 1) {
+	if (r->in_record)
+		reader_role_close(r, role);
+	if (r->in_items && r->depth == 1)
 		r->in_items = false;
-		r->items_done = true;
-	}
 	reader_value_end(r);
 }
-
-
-
-
-
-
-
-
 
 static void
 value_start(struct reader *r, unsigned char c)
@@ -302,8 +236,8 @@ value_start(struct reader *r, unsigned char c)
 	case '{':
 	case '[':
 		if (r->depth >= r->limits.max_depth) {
-			reader_syntax_error(r, c, "values nested deeper than %u levels "
-			    "are not accepted", r->limits.max_depth);
+			reader_syntax_error(r, "values nested deeper than %u "
+			    "levels are not accepted", r->limits.max_depth);
 			return;
 		}
 		container_open(r, c);
@@ -330,7 +264,7 @@ value_start(struct reader *r, unsigned char c)
 		r->number = c == '-' ? NUM_SIGN : c == '0' ? NUM_ZERO : NUM_INT;
 		return;
 	}
-	reader_syntax_error(r, c, "expected a JSON value, found %s",
+	reader_syntax_error(r, "expected a JSON value, found %s",
 	    reader_describe_byte(c, what, sizeof(what)));
 }
 
@@ -366,16 +300,17 @@ lex_structure(struct reader *r, unsigned char c)
 		if (c == '"')
 			reader_string_open(r, true);
 		else
-			reader_syntax_error(r, c, "expected a string key, found %s",
-			    reader_describe_byte(c, what, sizeof(what)));
+			reader_syntax_error(r, "expected a string key, found "
+			    "%s", reader_describe_byte(c, what, sizeof(what)));
 		return;
 	case EXPECT_COLON:
 		if (c == ':') {
 			reader_capture_byte(r, ':');
 			level->expect = EXPECT_VALUE;
 		} else
-			reader_syntax_error(r, c, "expected ':' after an object key, "
-			    "found %s", reader_describe_byte(c, what, sizeof(what)));
+			reader_syntax_error(r, "expected ':' after an object "
+			    "key, found %s", reader_describe_byte(c, what,
+			    sizeof(what)));
 		return;
 	case EXPECT_COMMA_OR_END:
 		if (c == ',') {
@@ -385,11 +320,40 @@ lex_structure(struct reader *r, unsigned char c)
 		} else if (c == (level->object ? '}' : ']'))
 			container_close(r, c);
 		else
-			reader_syntax_error(r, c, "expected ',' or '%c', found %s",
+			reader_syntax_error(r, "expected ',' or '%c', found %s",
 			    level->object ? '}' : ']',
 			    reader_describe_byte(c, what, sizeof(what)));
 		return;
 	}
+}
+
+/*
+ * The layout of the top-level value and of a List item, for the scanner
+ * (reader_resync.c), from the bytes that parse: byte c is accepted at
+ * depth d.  More on the line that opened one makes it "continued" (JSON
+ * Lines); a line inside it that starts no deeper than that line, and not
+ * with a closer or comma, makes it "flat" (JSON printed without
+ * indentation).
+ */
+static void
+note_layout(struct reader *r, unsigned char c, unsigned d, bool leading)
+{
+	static const unsigned levels[] = { 1, 3 };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct level *level = &r->stack[levels[i]];
+
+		if (d < levels[i] || (levels[i] == 3 && !r->in_items))
+			break;
+		if (level->line == r->line)
+			level->continued = true;
+		else if (leading && c != '}' && c != ']' && c != ',' &&
+		    r->line_indent <= level->indent)
+			level->flat = true;
+	}
+	/* Nothing more to learn on this line, unless c opened a value. */
+	if (r->depth <= d)
+		r->watch_line = 0;
 }
 
 size_t
@@ -406,21 +370,9 @@ reader_feed(struct reader *r, const char *data, size_t length,
 		unsigned char c = p[i];
 
 		switch (r->lexer) {
-		case LEX_SKIP_LINE: {
-			const unsigned char *newline = memchr(p + i, '\n',
-			    length - i);
-			size_t skip = newline != NULL ?
-			    (size_t)(newline - (p + i)) : length - i;
-
-			r->offset += skip;
-			i += skip;
-			if (newline != NULL) {
-				reader_advance(r, '\n');
-				i++;
-				r->lexer = LEX_NONE;
-			}
+		case LEX_RESYNC:
+			i += reader_resync(r, p + i, length - i);
 			continue;
-		}
 		case LEX_STRING:
 			i += reader_lex_string(r, p + i, length - i);
 			continue;
@@ -430,9 +382,9 @@ reader_feed(struct reader *r, const char *data, size_t length,
 			break;
 		case LEX_LITERAL:
 			if (c != (unsigned char)r->literal[r->literal_at]) {
-				reader_syntax_error(r, c, "invalid literal (expected "
-				    "%s)", r->literal);
-				break;
+				reader_syntax_error(r, "invalid literal "
+				    "(expected %s)", r->literal);
+				continue;
 			}
 			reader_capture_byte(r, (char)c);
 			if (r->literal[++r->literal_at] == '\0') {
@@ -444,15 +396,44 @@ reader_feed(struct reader *r, const char *data, size_t length,
 			}
 			break;
 		case LEX_BOM:
-			if (c != (r->bom_at == 1 ? 0xbb : 0xbf))
-				reader_syntax_error(r, c, "invalid byte order mark");
-			else if (++r->bom_at == 3)
+			if (c != (r->bom_at == 1 ? 0xbb : 0xbf)) {
+				reader_syntax_error(r, "invalid byte order "
+				    "mark");
+				continue;
+			}
+			if (++r->bom_at == 3)
 				r->lexer = LEX_NONE;
 			break;
 		case LEX_NONE:
-			if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+			if (c == ' ' || c == '\t') {
+				/* Indentation comes in runs. */
+				size_t run = 1;
+
+				while (i + run < length && (p[i + run] == ' ' ||
+				    p[i + run] == '\t'))
+					run++;
+				r->offset += run;
+				r->after_cr = false;
+				if (r->at_line_start)
+					r->line_indent = run > UINT32_MAX -
+					    r->line_indent ? UINT32_MAX :
+					    r->line_indent + (uint32_t)run;
+				i += run;
+				continue;
+			}
+			if (c == '\n' || c == '\r')
 				break;
-			lex_structure(r, c);
+			{
+				unsigned d = r->depth;
+				bool leading = r->at_line_start;
+
+				lex_structure(r, c);
+				if (r->lexer == LEX_RESYNC)
+					continue;
+				if (d > 0 && (leading || r->line ==
+				    r->watch_line))
+					note_layout(r, c, d, leading);
+			}
 			break;
 		}
 		reader_advance(r, c);
@@ -475,22 +456,22 @@ reader_finish(struct reader *r, struct record *record)
 	    r->number == NUM_FRAC || r->number == NUM_EXP_DIGITS)) {
 		r->lexer = LEX_NONE;
 		reader_value_end(r);
-	} else if (r->lexer == LEX_SKIP_LINE ||
+	} else if (r->lexer == LEX_RESYNC ||
 	    (r->lexer == LEX_NONE && r->depth == 0))
-		;
-	else if (r->in_record || r->list) {
-		uint64_t line = r->in_record ? r->record_line : r->list_line;
+		;	/* nothing unfinished, or its error is out */
+	else if (r->in_record || (r->list && !r->poisoned)) {
+		uint64_t line = r->in_record ? r->record_line : r->top_line;
 
-		emit_invalid(r, "%s: line %llu (byte offset %llu): the input "
-		    "ends inside the value that starts at line %llu, column "
-		    "%llu", r->source, (unsigned long long)r->line,
-		    (unsigned long long)r->offset, (unsigned long long)line,
+		reader_emit_invalid(r, line, "%s: line %llu (byte offset "
+		    "%llu): the input ends inside the value that starts at "
+		    "line %llu, column %llu", r->source,
+		    (unsigned long long)r->line, (unsigned long long)r->offset,
+		    (unsigned long long)line,
 		    (unsigned long long)(r->in_record ? r->record_column :
-		    r->list_column));
-		record->line = line;
-	} else
-		emit_invalid(r, "%s: line %llu (byte offset %llu): the input "
-		    "ends inside a value", r->source,
+		    r->top_column));
+	} else if (!r->poisoned)
+		reader_emit_invalid(r, r->line, "%s: line %llu (byte offset "
+		    "%llu): the input ends inside a value", r->source,
 		    (unsigned long long)r->line,
 		    (unsigned long long)r->offset);
 	reset_structure(r);

@@ -1,7 +1,8 @@
 /*
- * The reader's state, shared by its two files: reader.c (structure, record
- * roles, emission) and reader_tokens.c (strings, numbers).  Not for use
- * outside the reader.
+ * The reader's state, shared by its files: reader.c (structure, feeding),
+ * reader_record.c (record roles, emission, watch events), reader_tokens.c
+ * (strings, numbers) and reader_resync.c (recovery after a syntax error).
+ * Not for use outside the reader.
  */
 #ifndef LUAWARD_SUPERVISOR_READER_STATE_H
 #define LUAWARD_SUPERVISOR_READER_STATE_H
@@ -18,7 +19,7 @@ enum lexer {
 	LEX_STRING,
 	LEX_NUMBER,
 	LEX_LITERAL,		/* true, false, null */
-	LEX_SKIP_LINE,		/* after an error, up to the next newline */
+	LEX_RESYNC,		/* after a syntax error: reader_resync.c */
 	LEX_BOM,		/* a UTF-8 byte order mark at the start */
 };
 
@@ -36,17 +37,63 @@ enum number_state {
 	NUM_EXP_DIGITS,
 };
 
+/* The object keys the reader cares about; KEY_UID..KEY_NAME in the order
+ * of enum field. */
 enum key {
 	KEY_OTHER, KEY_ITEMS, KEY_METADATA, KEY_UID, KEY_NAMESPACE, KEY_NAME,
+	KEY_TYPE, KEY_OBJECT, KEY_CODE, KEY_REASON, KEY_MESSAGE,
+};
+
+/* What an object inside the record being assembled is to it. */
+enum role {
+	ROLE_NONE,
+	ROLE_RECORD,		/* the record's own object */
+	ROLE_METADATA,		/* its "metadata" object (a Pod) */
+	ROLE_OBJECT,		/* a watch event's "object" */
+	ROLE_OBJECT_METADATA,	/* that object's "metadata" */
+	ROLE_COUNT
 };
 
 enum field { FIELD_UID, FIELD_NAMESPACE, FIELD_NAME, FIELD_COUNT };
-enum { LEVEL_RECORD, LEVEL_METADATA };
+
+/* Where the parts of a record are in its captured text. */
+enum slot {
+	/* uid, namespace and name of each role from ROLE_RECORD on */
+	SLOT_FIELDS = 0,
+	/* the objects of ROLE_METADATA, ROLE_OBJECT, ROLE_OBJECT_METADATA */
+	SLOT_CONTAINERS = SLOT_FIELDS + (ROLE_COUNT - 1) * FIELD_COUNT,
+	/* a watch event's type, and its Status object's members */
+	SLOT_TYPE = SLOT_CONTAINERS + ROLE_COUNT - 2,
+	SLOT_CODE, SLOT_REASON, SLOT_MESSAGE,
+	SLOT_COUNT
+};
+
+static inline int
+slot_field(unsigned role, unsigned field)
+{
+	return SLOT_FIELDS + (int)((role - ROLE_RECORD) * FIELD_COUNT + field);
+}
+
+static inline int
+slot_container(unsigned role)
+{
+	return SLOT_CONTAINERS + (int)(role - ROLE_METADATA);
+}
 
 struct level {
 	bool		 object;
 	unsigned char	 expect;
 	unsigned char	 key;		/* the member being read */
+	unsigned char	 role;		/* enum role */
+	/*
+	 * The layout around its opening bracket, for resynchronisation:
+	 * whether the bracket began its line, whether more followed it on
+	 * that line, whether a later line inside it began no deeper, that
+	 * line's indentation and number.
+	 */
+	bool		 leading, continued, flat;
+	uint32_t	 indent;
+	uint64_t	 line;
 };
 
 struct span {
@@ -69,28 +116,47 @@ struct reader {
 	char		 key[16];
 	size_t		 key_length;
 	bool		 key_long;
-	size_t		 string_start;
-	int		 string_field, string_level;
+	/* a scalar whose span is kept (enum slot, or -1) */
+	int		 scalar_slot;
+	size_t		 scalar_start;
 	/* inside a number or literal */
 	enum number_state number;
 	const char	*literal;
 	unsigned	 literal_at;
 	unsigned	 bom_at;
 
+	/* where the input is: line, column and the line's layout */
 	uint64_t	 offset, line, line_start;
+	bool		 after_cr;	/* the last byte was a CR */
+	bool		 at_line_start;	/* only blanks on this line so far */
+	uint32_t	 line_indent;	/* blanks at the start of this line */
+	uint64_t	 watch_line;	/* a value opened on it may continue */
 
-	/* the record being assembled */
+	/* the top-level value */
+	bool		 top_object;	/* it is an object */
+	bool		 poisoned;	/* its invalid record is out */
+	uint64_t	 top_line, top_column;
+	bool		 list, in_items;
+	/* The layout of the last top-level value and List item whose lines
+	 * were laid out for the scanner to trust (see note_layout). */
+	bool		 top_layout, item_layout;
+	uint32_t	 top_indent, item_indent;
+
+	/* the record being assembled: the top-level value, or an item */
 	bool		 in_record;
 	uint64_t	 record_line, record_column, record_offset;
-	unsigned	 record_depth;
+	unsigned	 record_depth;	/* depth of the record's members */
 	const char	*not_object;	/* what the record value is instead */
 	struct buffer	 capture;
 	bool		 capturing, overflow, out_of_memory;
-	bool		 list, in_items, items_done;
-	uint64_t	 list_line, list_column;	/* where the List starts */
-	bool		 metadata_open, have_metadata;
-	struct span	 metadata;
-	struct span	 fields[2][FIELD_COUNT];
+	struct span	 spans[SLOT_COUNT];
+
+	/* resynchronisation (reader_resync.c) */
+	uint64_t	 skip_depth;	/* open containers, even too deep */
+	bool		 skip_string, skip_escape;
+	bool		 skip_exact;	/* skip_depth is known, not guessed */
+	bool		 skip_key, skip_key_ready;
+	bool		 skip_colon, skip_after_colon;	/* in a List's items */
 
 	/* the record handed out */
 	struct record	*out;
@@ -99,8 +165,7 @@ struct reader {
 	char		 error[512];
 };
 
-
-/* Called for every byte of the input by both files: inline. */
+/* Called for every byte of the input by all the files: inline. */
 static inline void
 reader_capture(struct reader *r, const void *bytes, size_t length)
 {
@@ -120,25 +185,54 @@ reader_capture_byte(struct reader *r, char c)
 	reader_capture(r, &c, 1);
 }
 
+/* Past byte c: the offset, and line ends (LF, CR, or CRLF counted once)
+ * with the new line's indentation. */
 static inline void
 reader_advance(struct reader *r, unsigned char c)
 {
 	r->offset++;
-	if (c == '\n') {
-		r->line++;
+	if (c <= '\r' && (c == '\n' || c == '\r')) {
+		if (c == '\r' || !r->after_cr)
+			r->line++;
 		r->line_start = r->offset;
+		r->after_cr = c == '\r';
+		r->at_line_start = true;
+		r->line_indent = 0;
+	} else if (r->at_line_start) {
+		/* (A CR is always followed by a line start.) */
+		r->after_cr = false;
+		if (c != ' ' && c != '\t')
+			r->at_line_start = false;
+		else if (r->line_indent < UINT32_MAX)
+			r->line_indent++;
 	}
 }
 
 /* reader.c */
-void	 reader_syntax_error(struct reader *, unsigned char, const char *, ...)
-	     __attribute__((format(printf, 3, 4)));
+void	 reader_syntax_error(struct reader *, const char *, ...)
+	     __attribute__((format(printf, 2, 3)));
 void	 reader_value_end(struct reader *);
+void	 reader_top_end(struct reader *);
+bool	 reader_laid_out(const struct level *);
 const char *reader_describe_byte(unsigned char, char *, size_t);
+
+/* reader_record.c */
+unsigned char reader_record_begin(struct reader *, unsigned char);
+unsigned char reader_role_begin(struct reader *, unsigned char);
+void	 reader_role_open(struct reader *, unsigned char role);
+void	 reader_role_close(struct reader *, unsigned char role);
+void	 reader_emit_record(struct reader *);
+void	 reader_emit_invalid(struct reader *, uint64_t line, const char *, ...)
+	     __attribute__((format(printf, 3, 4)));
 
 /* reader_tokens.c */
 void	 reader_string_open(struct reader *, bool is_key);
 size_t	 reader_lex_string(struct reader *, const unsigned char *, size_t);
 bool	 reader_lex_number(struct reader *, unsigned char);
+enum key reader_key_lookup(const char *, size_t, bool);
+
+/* reader_resync.c */
+void	 reader_resync_start(struct reader *, bool in_string);
+size_t	 reader_resync(struct reader *, const unsigned char *, size_t);
 
 #endif

@@ -18,7 +18,6 @@ reader_string_open(struct reader *r, bool is_key)
 	r->escape = r->utf8_need = 0;
 	r->key_length = 0;
 	r->key_long = false;
-	r->string_start = buffer_length(&r->capture);
 	reader_capture_byte(r, '"');
 }
 
@@ -35,23 +34,28 @@ key_add(struct reader *r, const char *bytes, size_t length)
 	r->key_length += length;
 }
 
-static enum key
-key_lookup(const struct reader *r)
+enum key
+reader_key_lookup(const char *key, size_t length, bool too_long)
 {
 	static const struct {
 		const char *name;
+		size_t length;
 		enum key key;
 	} keys[] = {
-		{ "items", KEY_ITEMS }, { "metadata", KEY_METADATA },
-		{ "uid", KEY_UID }, { "namespace", KEY_NAMESPACE },
-		{ "name", KEY_NAME },
+#define KEY(name, key) { name, sizeof(name) - 1, key }
+		KEY("items", KEY_ITEMS), KEY("metadata", KEY_METADATA),
+		KEY("uid", KEY_UID), KEY("namespace", KEY_NAMESPACE),
+		KEY("name", KEY_NAME), KEY("type", KEY_TYPE),
+		KEY("object", KEY_OBJECT), KEY("code", KEY_CODE),
+		KEY("reason", KEY_REASON), KEY("message", KEY_MESSAGE),
+#undef KEY
 	};
 
-	if (r->key_long)
+	if (too_long)
 		return KEY_OTHER;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strlen(keys[i].name) == r->key_length &&
-		    memcmp(keys[i].name, r->key, r->key_length) == 0)
+		if (keys[i].length == length &&
+		    memcmp(keys[i].name, key, length) == 0)
 			return keys[i].key;
 	return KEY_OTHER;
 }
@@ -62,22 +66,16 @@ string_close(struct reader *r)
 	reader_capture_byte(r, '"');
 	r->lexer = LEX_NONE;
 	if (r->string_is_key) {
-		r->stack[r->depth].key = (unsigned char)key_lookup(r);
+		r->stack[r->depth].key = (unsigned char)reader_key_lookup(
+		    r->key, r->key_length, r->key_long);
 		r->stack[r->depth].expect = EXPECT_COLON;
 		return;
-	}
-	if (r->string_field >= 0) {
-		struct span *span = &r->fields[r->string_level][r->string_field];
-
-		span->start = r->string_start;
-		span->end = buffer_length(&r->capture);
-		span->set = true;
-		r->string_field = -1;
 	}
 	reader_value_end(r);
 }
 
-/* Consumes string bytes; returns how many. */
+/* Consumes string bytes; returns how many.  A syntax error leaves its
+ * byte unconsumed, for the scanner. */
 size_t
 reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 {
@@ -90,10 +88,9 @@ reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 
 		if (r->utf8_need > 0) {
 			if (c < r->utf8_low || c > r->utf8_high) {
-				reader_syntax_error(r, c, "invalid UTF-8 in a string "
-				    "(unexpected byte 0x%02x)", c);
-				reader_advance(r, c);
-				return i + 1;
+				reader_syntax_error(r, "invalid UTF-8 in a "
+				    "string (unexpected byte 0x%02x)", c);
+				return i;
 			}
 			r->utf8_need--;
 			r->utf8_low = 0x80;
@@ -110,20 +107,19 @@ reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 			} else {
 				char what[16];
 
-				reader_syntax_error(r, c, "invalid escape: backslash "
-				    "followed by %s", reader_describe_byte(c, what,
+				reader_syntax_error(r, "invalid escape: "
+				    "backslash followed by %s",
+				    reader_describe_byte(c, what,
 				    sizeof(what)));
-				reader_advance(r, c);
-				return i + 1;
+				return i;
 			}
 		} else if (r->escape >= 2) {
 			int v = json_hex_value(c);
 
 			if (v < 0) {
-				reader_syntax_error(r, c, "\\u must be followed by "
-				    "four hexadecimal digits");
-				reader_advance(r, c);
-				return i + 1;
+				reader_syntax_error(r, "\\u must be followed "
+				    "by four hexadecimal digits");
+				return i;
 			}
 			r->hex = r->hex << 4 | (uint32_t)v;
 			if (++r->escape == 6) {
@@ -158,10 +154,9 @@ reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 			if (c == '\\')
 				r->escape = 1;
 			else if (c < 0x20) {
-				reader_syntax_error(r, c, "control byte 0x%02x inside "
-				    "a string (it must be escaped)", c);
-				reader_advance(r, c);
-				return i + 1;
+				reader_syntax_error(r, "control byte 0x%02x "
+				    "inside a string (it must be escaped)", c);
+				return i;
 			} else {
 				r->utf8_low = 0x80;
 				r->utf8_high = 0xbf;
@@ -180,10 +175,9 @@ reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 					else if (c == 0xf4)
 						r->utf8_high = 0x8f;
 				} else {
-					reader_syntax_error(r, c, "invalid UTF-8 in a "
-					    "string (byte 0x%02x)", c);
-					reader_advance(r, c);
-					return i + 1;
+					reader_syntax_error(r, "invalid UTF-8 "
+					    "in a string (byte 0x%02x)", c);
+					return i;
 				}
 				r->key_long = true;
 			}
@@ -201,7 +195,8 @@ is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-/* One number byte.  Returns false when c ends the number (not consumed). */
+/* One number byte.  Returns false when c is not consumed: it ends the
+ * number, or it is a syntax error. */
 bool
 reader_lex_number(struct reader *r, unsigned char c)
 {
@@ -215,8 +210,9 @@ reader_lex_number(struct reader *r, unsigned char c)
 		break;
 	case NUM_ZERO:
 		if (is_digit(c)) {
-			reader_syntax_error(r, c, "numbers cannot have leading zeros");
-			return true;
+			reader_syntax_error(r, "numbers cannot have leading "
+			    "zeros");
+			return false;
 		}
 		/* FALLTHROUGH */
 	case NUM_INT:
@@ -266,9 +262,9 @@ reader_lex_number(struct reader *r, unsigned char c)
 need_digit: {
 		char what[16];
 
-		reader_syntax_error(r, c, "malformed number: expected a digit, found "
-		    "%s", reader_describe_byte(c, what, sizeof(what)));
-		return true;
+		reader_syntax_error(r, "malformed number: expected a digit, "
+		    "found %s", reader_describe_byte(c, what, sizeof(what)));
+		return false;
 	}
 end:
 	r->lexer = LEX_NONE;

@@ -32,6 +32,8 @@ struct rec {
 	size_t		 metadata_length;
 	char		*uid, *namespace, *name;
 	size_t		 uid_length, namespace_length, name_length;
+	char		*event;
+	size_t		 event_length;
 	char		*error;
 	uint64_t	 line;
 };
@@ -65,11 +67,12 @@ recs_add(struct recs *recs, const struct record *record)
 	}
 	/* What every record promises, valid or not. */
 	REQUIRE(record->metadata != NULL && record->uid != NULL &&
-	    record->namespace != NULL && record->name != NULL,
-	    "a record with a NULL field");
+	    record->namespace != NULL && record->name != NULL &&
+	    record->event != NULL, "a record with a NULL field");
 	REQUIRE(!record->invalid || (record->error != NULL &&
 	    record->metadata_length == 0 && record->uid_length == 0 &&
-	    record->namespace_length == 0 && record->name_length == 0),
+	    record->namespace_length == 0 && record->name_length == 0 &&
+	    record->error[0] != '\0'),
 	    "an invalid record without an error, or with data");
 	REQUIRE(record->line >= 1, "line numbers are 1-based");
 	rec = &recs->v[recs->n++];
@@ -83,6 +86,8 @@ recs_add(struct recs *recs, const struct record *record)
 	rec->namespace_length = record->namespace_length;
 	rec->name = copy_bytes(record->name, record->name_length);
 	rec->name_length = record->name_length;
+	rec->event = copy_bytes(record->event, record->event_length);
+	rec->event_length = record->event_length;
 	rec->error = record->invalid ? copy_bytes(record->error,
 	    strlen(record->error)) : NULL;
 	rec->line = record->line;
@@ -96,6 +101,7 @@ recs_free(struct recs *recs)
 		free(recs->v[i].uid);
 		free(recs->v[i].namespace);
 		free(recs->v[i].name);
+		free(recs->v[i].event);
 		free(recs->v[i].error);
 	}
 	free(recs->v);
@@ -233,6 +239,17 @@ expect_identity(const struct recs *recs, size_t i, const char *uid,
 	ck_assert_str_eq(rec->name, name);
 }
 
+/* Record i comes from a watch event of this type ("" for none). */
+static inline void
+expect_event(const struct recs *recs, size_t i, const char *event)
+{
+	const struct rec *rec = &recs->v[i];
+
+	ck_assert_uint_lt(i, recs->n);
+	ck_assert_uint_eq(rec->event_length, strlen(event));
+	ck_assert_str_eq(rec->event, event);
+}
+
 /* Record i is invalid with exactly this error; frees error. */
 static inline void
 expect_invalid(const struct recs *recs, size_t i, char *error, uint64_t line)
@@ -259,6 +276,8 @@ rec_equal(const struct rec *a, const struct rec *b)
 	    memcmp(a->namespace, b->namespace, a->namespace_length) == 0 &&
 	    a->name_length == b->name_length &&
 	    memcmp(a->name, b->name, a->name_length) == 0 &&
+	    a->event_length == b->event_length &&
+	    memcmp(a->event, b->event, a->event_length) == 0 &&
 	    (a->error == NULL) == (b->error == NULL) &&
 	    (a->error == NULL || strcmp(a->error, b->error) == 0);
 }
@@ -274,6 +293,29 @@ require_same(const struct recs *got, const struct recs *whole,
 		    "%zu differs: %s / %s", how, at, i, got->v[i].invalid ?
 		    got->v[i].error : got->v[i].metadata, whole->v[i].invalid ?
 		    whole->v[i].error : whole->v[i].metadata);
+}
+
+/*
+ * The records of input do not depend on how it is cut: fed one byte at a
+ * time, in chunks of a few sizes, they are those of the whole input.  For
+ * inputs too long to cut at every byte.  Returns the whole input's
+ * records.
+ */
+static inline struct recs
+read_chunked_ways(const struct reader_limits *limits, const char *input,
+    size_t length)
+{
+	static const size_t chunks[] = { 1, 2, 3, 7, 64, 4096 };
+	struct recs whole = read_chunks(limits, input, length, 0);
+
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		struct recs got = read_chunks(limits, input, length,
+		    chunks[i]);
+
+		require_same(&got, &whole, "chunks of", chunks[i]);
+		recs_free(&got);
+	}
+	return whole;
 }
 
 /*

@@ -334,21 +334,25 @@ END_TEST
 
 START_TEST(test_byte_order_mark_elsewhere_is_an_error)
 {
+	/* The stray bytes are one error; the value after them is read. */
 	struct recs r = read_text("{\"uid\":\"a\"}\n"
 	    "\xef\xbb\xbf{\"uid\":\"b\"}\n{\"uid\":\"c\"}\n");
 
-	expect_count(&r, 3);
+	expect_count(&r, 4);
 	expect_record(&r, 0, "{\"uid\":\"a\"}", 1);
 	expect_invalid(&r, 1, error_at(2, 1, 12, "expected a JSON value, "
 	    "found byte 0xef"), 2);
-	expect_record(&r, 2, "{\"uid\":\"c\"}", 3);
+	expect_record(&r, 2, "{\"uid\":\"b\"}", 2);
+	expect_record(&r, 3, "{\"uid\":\"c\"}", 3);
 	recs_free(&r);
 
-	/* Half a byte order mark: the third byte is wrong. */
+	/* Half a byte order mark: the third byte is wrong, and is the
+	 * start of the first value. */
 	r = read_text("\xef\xbb{\"uid\":\"a\"}\n{\"uid\":\"b\"}\n");
-	expect_count(&r, 2);
+	expect_count(&r, 3);
 	expect_invalid(&r, 0, error_at(1, 3, 2, "invalid byte order mark"), 1);
-	expect_record(&r, 1, "{\"uid\":\"b\"}", 2);
+	expect_record(&r, 1, "{\"uid\":\"a\"}", 1);
+	expect_record(&r, 2, "{\"uid\":\"b\"}", 2);
 	recs_free(&r);
 }
 END_TEST

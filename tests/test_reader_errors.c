@@ -1,8 +1,10 @@
 /*
  * The record reader (supervisor/reader.h) on invalid input: every kind of
  * malformed JSON gives exactly one invalid record with the position of
- * the offending byte, and the reader resynchronises at the next line;
- * values that are not objects, truncated input, empty input.  Each input
+ * the offending byte, and reading resumes at the next value; values that
+ * are not objects, truncated input, empty input.  Recovery from broken
+ * brackets, in Lists and pretty-printed input, is in
+ * test_reader_resync.c.  Each input
  * is also read one byte at a time and split at every byte.
  *
  * Every expected value is worked out by hand from the resolve contract
@@ -32,7 +34,7 @@ struct bad_line {
 /*
  * Each bad line sits between two good ones: it gives exactly one invalid
  * record, with the position of the offending byte, and the lines around it
- * come out (the reader resynchronises at the next line).  Line 1 is
+ * come out (reading resumes at the next value).  Line 1 is
  * {"uid":"a"} and its newline, 12 bytes, so a column c of line 2 is byte
  * offset 11 + c.  Each input is also read one byte at a time and split
  * at every byte, with the same records.
@@ -92,8 +94,8 @@ START_TEST(test_structural_errors)
 		/* JSON white space is space, tab, CR and LF only. */
 		{ "{\"a\":\f1}", 6, "expected a JSON value, found byte 0x0c" },
 		{ "{\"a\":1\f}", 7, "expected ',' or '}', found byte 0x0c" },
-		{ "\v{}", 1, "expected a JSON value, found byte 0x0b" },
-		{ "\xc2\xa0{}", 1, "expected a JSON value, found byte 0xc2" },
+		{ "\v", 1, "expected a JSON value, found byte 0x0b" },
+		{ "\xc2\xa0", 1, "expected a JSON value, found byte 0xc2" },
 	};
 
 	CHECK_BAD_LINES(cases);
@@ -183,8 +185,6 @@ START_TEST(test_control_bytes_in_strings)
 		    "(it must be escaped)" },
 		{ "{\"a\":\"\x1f\"}", 7, "control byte 0x1f inside a string "
 		    "(it must be escaped)" },
-		{ "{\"a\":\"x\ry\"}", 8, "control byte 0x0d inside a string "
-		    "(it must be escaped)" },
 		{ "{\"a\x02\":1}", 4, "control byte 0x02 inside a string (it "
 		    "must be escaped)" },
 		/* An unterminated string: the newline is the error, and the
@@ -254,56 +254,90 @@ START_TEST(test_invalid_utf8_in_strings)
 }
 END_TEST
 
-START_TEST(test_error_skips_the_rest_of_its_line)
+START_TEST(test_garbage_before_a_value_is_one_error)
 {
-	/* The good value after the error on line 2 is not read. */
-	const char input[] = "{\"uid\":\"a\"}\n{\"a\":x} {\"uid\":"
-	    "\"skipped\"} [\n{\"uid\":\"c\"}";
+	/* Bytes that start no value are one error, however many; the value
+	 * after them on the same line is read. */
+	struct recs r = READ_EVERY_WAY("\v{}\n\xc2\xa0 x:y, ]] {\"uid\":\"b\"}"
+	    "\n{\"uid\":\"c\"}\n");
+
+	expect_count(&r, 5);
+	expect_invalid(&r, 0, error_at(1, 1, 0, "expected a JSON value, found "
+	    "byte 0x0b"), 1);
+	expect_record(&r, 1, "{}", 1);
+	expect_invalid(&r, 2, error_at(2, 1, 4, "expected a JSON value, found "
+	    "byte 0xc2"), 2);
+	expect_record(&r, 3, "{\"uid\":\"b\"}", 2);
+	expect_record(&r, 4, "{\"uid\":\"c\"}", 3);
+	recs_free(&r);
+}
+END_TEST
+
+START_TEST(test_error_resumes_at_the_next_value)
+{
+	/* The value after the broken one, on the same line, is read; what
+	 * follows the broken value up to the next '{' is skipped with it. */
+	const char input[] = "{\"uid\":\"a\"}\n{\"a\":x} 42 ] {\"uid\":"
+	    "\"next\"}\n{\"uid\":\"c\"}";
 	struct recs r = read_every_way(input, sizeof(input) - 1);
 
-	expect_count(&r, 3);
+	expect_count(&r, 4);
 	expect_record(&r, 0, "{\"uid\":\"a\"}", 1);
 	expect_invalid(&r, 1, error_at(2, 6, 17, "expected a JSON value, "
 	    "found 'x'"), 2);
-	expect_record(&r, 2, "{\"uid\":\"c\"}", 3);
+	expect_record(&r, 2, "{\"uid\":\"next\"}", 2);
+	expect_record(&r, 3, "{\"uid\":\"c\"}", 3);
+	recs_free(&r);
+}
+END_TEST
+
+START_TEST(test_control_byte_cr_in_a_string_ends_its_line)
+{
+	/* A raw CR in a string is the error, and a line end: the record
+	 * after it is on line 4. */
+	struct recs r = READ_EVERY_WAY("{\"uid\":\"a\"}\n{\"a\":\"x\ry\"}\n"
+	    "{\"uid\":\"c\"}\n");
+
+	expect_count(&r, 3);
+	expect_record(&r, 0, "{\"uid\":\"a\"}", 1);
+	expect_invalid(&r, 1, error_at(2, 8, 19, "control byte 0x0d inside a "
+	    "string (it must be escaped)"), 2);
+	expect_record(&r, 2, "{\"uid\":\"c\"}", 4);
 	recs_free(&r);
 }
 END_TEST
 
 START_TEST(test_error_in_a_pretty_printed_value)
 {
-	/*
-	 * The error names its own line; the record, the line its value
-	 * starts on.  Resynchronising at the next line makes the value's
-	 * closing brace a stray of its own; the value after it is whole.
-	 */
+	/* The error names its own line; the record, the line its value
+	 * starts on.  The rest of the value, its closing brace included, is
+	 * skipped: the value after it is whole. */
 	struct recs r = READ_EVERY_WAY("{\n  \"a\": 1,\n  \"b\": x\n}\n"
 	    "{\n  \"name\": \"next\"\n}\n");
 
-	expect_count(&r, 3);
+	expect_count(&r, 2);
 	expect_invalid(&r, 0, error_at(3, 8, 19, "expected a JSON value, "
 	    "found 'x'"), 1);
-	expect_invalid(&r, 1, error_at(4, 1, 21, "expected a JSON value, "
-	    "found '}'"), 4);
-	expect_record(&r, 2, "{\"name\":\"next\"}", 5);
-	expect_identity(&r, 2, "", "", "next");
+	expect_record(&r, 1, "{\"name\":\"next\"}", 5);
+	expect_identity(&r, 1, "", "", "next");
 	recs_free(&r);
 }
 END_TEST
 
 START_TEST(test_error_in_a_list_item)
 {
-	/* JSON Lines of Lists: the broken List's later items are on its
-	 * line and skipped; the next line is whole. */
+	/* The broken item is one invalid record; the List's later items
+	 * and the next line are whole. */
 	const char input[] = "{\"items\":[{\"uid\":\"1\"},{\"uid\":2x},"
 	    "{\"uid\":\"3\"}]}\n{\"items\":[{\"uid\":\"4\"}]}\n";
 	struct recs r = read_every_way(input, sizeof(input) - 1);
 
-	expect_count(&r, 3);
+	expect_count(&r, 4);
 	expect_record(&r, 0, "{\"uid\":\"1\"}", 1);
 	expect_invalid(&r, 1, error_at(1, 31, 30, "expected ',' or '}', "
 	    "found 'x'"), 1);
-	expect_record(&r, 2, "{\"uid\":\"4\"}", 2);
+	expect_record(&r, 2, "{\"uid\":\"3\"}", 1);
+	expect_record(&r, 3, "{\"uid\":\"4\"}", 2);
 	recs_free(&r);
 }
 END_TEST
@@ -468,7 +502,9 @@ reader_errors_suite(void)
 	tcase_add_test(invalid, test_control_bytes_in_strings);
 	tcase_add_test(invalid, test_nul_byte_in_string_is_an_error);
 	tcase_add_test(invalid, test_invalid_utf8_in_strings);
-	tcase_add_test(invalid, test_error_skips_the_rest_of_its_line);
+	tcase_add_test(invalid, test_garbage_before_a_value_is_one_error);
+	tcase_add_test(invalid, test_error_resumes_at_the_next_value);
+	tcase_add_test(invalid, test_control_byte_cr_in_a_string_ends_its_line);
 	tcase_add_test(invalid, test_error_in_a_pretty_printed_value);
 	tcase_add_test(invalid, test_error_in_a_list_item);
 	tcase_add_test(invalid, test_non_object_values_are_invalid);

@@ -340,6 +340,47 @@ START_TEST(test_stats_count_the_run)
 }
 END_TEST
 
+/* One bad value in the third Pod of a pretty-printed List: six lines, the
+ * third invalid (where the error is), the others as without it. */
+START_TEST(test_pretty_list_with_one_bad_value_gives_six_lines)
+{
+	struct run_result r;
+	size_t length;
+	char *pods = read_source_file("tests/data/six-pods.json", &length);
+	char *expected = read_source_file("tests/data/seed-pods.expected",
+	    NULL);
+	char *at = pods, *got, *want;
+
+	for (int i = 0; i < 3; i++) {
+		at = strstr(at + 1, "\"restartPolicy\": \"Always\"");
+		ck_assert_ptr_nonnull(at);
+	}
+	/* "Always" loses its quotes: the input keeps its length. */
+	memcpy(at + strlen("\"restartPolicy\": "), " Always ", 8);
+	run_luaward(&r, pods, length, 60, "resolve", "--plugins", "plugins",
+	    NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	ck_assert_uint_eq(count_lines(r.out), 6);
+	for (size_t i = 0; i < 6; i++) {
+		got = line_of(r.out, i);
+		want = line_of(expected, i);
+		if (i == 2) {
+			ck_assert_ptr_nonnull(strstr(got, "\"status\":"
+			    "\"invalid\""));
+			ck_assert_ptr_nonnull(strstr(got, "\"error\":\"stdin: "
+			    "line 168, column 35 (byte offset 7268): expected a "
+			    "JSON value, found 'A'\""));
+		} else
+			ck_assert_str_eq(got, want);
+		free(got);
+		free(want);
+	}
+	run_result_free(&r);
+	free(expected);
+	free(pods);
+}
+END_TEST
+
 Suite *
 resolve_suite(void)
 {
@@ -356,6 +397,7 @@ resolve_suite(void)
 	tcase_add_test(t, test_io_open_fails_and_the_rest_of_the_chain_runs);
 	tcase_add_test(t, test_ten_thousand_generated_records);
 	tcase_add_test(t, test_stats_count_the_run);
+	tcase_add_test(t, test_pretty_list_with_one_bad_value_gives_six_lines);
 	suite_add_tcase(s, t);
 	return s;
 }
