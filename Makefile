@@ -50,7 +50,8 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/policy_command.c supervisor/trial.c \
 		   supervisor/selftest.c supervisor/check.c \
 		   supervisor/sanitize.c supervisor/json_tree.c supervisor/owner.c \
-		   supervisor/deepflow_argument.c
+		   supervisor/deepflow_argument.c \
+		   supervisor/testfile.c supervisor/test_command.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))
@@ -165,7 +166,7 @@ install: all
 	install -m 0755 $(BUILD)/luaward $(BUILD)/luaward-worker $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/luaward.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 policies/worker.policy $(DESTDIR)$(PREFIX)/share/luaward/
-	install -m 0644 plugins/*.lua plugins/pods.json $(DESTDIR)$(PREFIX)/share/luaward/plugins/
+	install -m 0644 plugins/*.lua plugins/pods.json plugins/tests.jsonl $(DESTDIR)$(PREFIX)/share/luaward/plugins/
 
 clean:
 	rm -rf $(BUILD)

@@ -29,6 +29,8 @@ static const struct command {
 	    "load plugin files in the sandbox and report on them" },
 	{ "selftest", cmd_selftest,
 	    "prove every sandbox layer from inside a worker" },
+	{ "test", cmd_test,
+	    "run plugin test files: expected workload of each pod" },
 };
 
 static void

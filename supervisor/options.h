@@ -20,6 +20,7 @@
 #define FOR_SELFTEST	(1u << 2)
 #define FOR_POLICY	(1u << 3)
 #define FOR_SERVE	(1u << 4)
+#define FOR_TEST	(1u << 5)
 
 struct options {
 	const char	*plugins_dir;
