@@ -162,7 +162,9 @@ resolve_case(struct test_run *run, const struct test_case *c)
 
 	memset(&config, 0, sizeof(config));
 	config.push = true;
-	config.push_name = c->where;
+	/* Positions in a reason are the record's ({"metadata":...}), not
+	 * the test file's: the case's own line is printed beside it. */
+	config.push_name = "the record";
 	config.limits.max_record = run->options->max_record;
 	config.limits.max_depth = run->options->max_depth;
 	config.fd = -1;
@@ -204,9 +206,12 @@ read_output(struct test_run *run, struct got *g, char *error,
 		return -1;
 	}
 	if (newline == NULL || newline != bytes + length - 1) {
+		size_t lines = 0;
+
+		for (const char *p = bytes; p < bytes + length; p++)
+			lines += *p == '\n';
 		snprintf(error, error_size, "the record gave %zu output "
-		    "lines, not one", length == 0 ? 0 : (size_t)1 +
-		    (newline != NULL));
+		    "lines, not one", lines);
 		return -1;
 	}
 	if (json_tree_parse(&g->tree, bytes, length - 1, message,
@@ -382,7 +387,7 @@ compare(const struct test_case *c, const struct got *g, FILE *diff)
 			diff_line(diff, &line);
 		}
 	if (!passed && g->error != JSON_TREE_NONE) {
-		put_string(&line, "record invalid: ");
+		put_string(&line, "invalid: ");
 		put_got(&line, g, g->error);
 		diff_line(diff, &line);
 	}
@@ -415,7 +420,8 @@ run_case(struct test_run *run, const struct test_case *c)
 		sanitize_print(stdout, "ok   %s", c->name);
 	else {
 		sanitize_print(stdout, "FAIL %s", c->name);
-		sanitize_print(stdout, DIFF_INDENT "%s", c->where);
+		if (strcmp(c->name, c->where) != 0)
+			sanitize_print(stdout, DIFF_INDENT "%s", c->where);
 		fwrite(diff_bytes, 1, diff_length, stdout);
 	}
 	free(diff_bytes);

@@ -17,7 +17,8 @@
 	X(limits) X(chaos) X(check_command) X(selftest) X(cli) \
 	X(worker_faults) X(run_edges) X(worker_direct) \
 	X(deadlines) X(claims) X(sanitize) X(plugin_files) \
-	X(owner) X(deepflow_argument) X(worker_uids) X(worker_identity)
+	X(owner) X(deepflow_argument) X(worker_uids) X(worker_identity) \
+	X(testfile) X(plugin_test_command)
 
 /* No suite can drop out of the count unnoticed: one listed here without
  * its file fails to link, and a file not listed here fails to compile
