@@ -197,7 +197,8 @@ read_output(struct test_run *run, struct got *g, char *error,
 {
 	const char *bytes = buffer_bytes(&run->output);
 	size_t length = buffer_length(&run->output);
-	const char *newline = memchr(bytes, '\n', length);
+	const char *newline = length > 0 ? memchr(bytes, '\n', length) :
+	    NULL;
 	char message[256];
 
 	memset(g, 0, sizeof(*g));

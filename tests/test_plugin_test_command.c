@@ -16,7 +16,8 @@
  * owner, then one that fails on purpose for the pods named so. */
 static const char owner_plugin[] =
     "function GetWorkloadTypeAndName(m)\n"
-    "  local kind, name = m:match('\"kind\":\"(%a+)\",\"name\":\"([%w%-]+)\"')\n"
+    "  local kind, name =\n"
+    "    m:match('\"kind\":\"(%a+)\",\"name\":\"([%w%-]+)\"')\n"
     "  if kind == 'ReplicaSet' then\n"
     "    return 'Deployment', (name:gsub('%-%w+$', ''))\n"
     "  end\n"
