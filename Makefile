@@ -59,6 +59,7 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/deepflow_argument.c \
 		   supervisor/store.c supervisor/store_format.c supervisor/store_io.c \
 		   supervisor/store_scan.c \
+		   supervisor/testfile.c supervisor/test_command.c \
 		   $(CONTROL_SOURCES)
 # The control socket's codec: the daemon's and its clients', not the worker's.
 CONTROL_SOURCES	 = ipc/control_encode.c ipc/control_decode.c
@@ -179,7 +180,7 @@ install: all
 	install -m 0755 $(BUILD)/luaward $(BUILD)/luaward-worker $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/luaward.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 policies/worker.policy $(DESTDIR)$(PREFIX)/share/luaward/
-	install -m 0644 plugins/*.lua plugins/pods.json $(DESTDIR)$(PREFIX)/share/luaward/plugins/
+	install -m 0644 plugins/*.lua plugins/pods.json plugins/tests.jsonl $(DESTDIR)$(PREFIX)/share/luaward/plugins/
 
 clean:
 	rm -rf $(BUILD)

@@ -7,6 +7,8 @@
 #include "options.h"
 #include "plugins.h"
 
+struct engine;
+struct ev_loop;
 struct setup;
 
 int	 cmd_resolve(int argc, char **argv);
@@ -17,11 +19,17 @@ int	 cmd_serve(int argc, char **argv);
 int	 cmd_plugin(int argc, char **argv);
 int	 cmd_query(int argc, char **argv);
 int	 cmd_stats(int argc, char **argv);
+int	 cmd_test(int argc, char **argv);
 
 /* A resolve run over inputs (stdin when none) with a loaded setup;
  * returns the exit status. */
 int	 resolve_run(const struct setup *, const struct options *,
 	     const struct plugin_source *, size_t plugin_count,
 	     char *const *inputs, size_t input_count);
+/* The engine of a run of plugins, every one started or failed to load;
+ * exits with status 2 when one cannot run at all. */
+struct engine *resolve_engine_ready(struct ev_loop *, const struct setup *,
+	     const struct options *, const struct plugin_source *,
+	     size_t plugin_count);
 
 #endif

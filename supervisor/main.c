@@ -37,6 +37,8 @@ static const struct command {
 	    "resolve pods with luaward serve's plugins" },
 	{ "stats", cmd_stats,
 	    "print luaward serve's counters" },
+	{ "test", cmd_test,
+	    "run plugin test files: expected workload of each pod" },
 };
 
 static void

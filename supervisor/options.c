@@ -23,7 +23,10 @@ enum option_id {
 	OPT_OUTPUT = 'o', OPT_VERBOSE = 'v', OPT_HELP = 'h',
 };
 
-#define PLUGIN_RUNNERS	(FOR_RESOLVE | FOR_CHECK | FOR_SELFTEST | FOR_SERVE)
+#define PLUGIN_RUNNERS	(FOR_RESOLVE | FOR_CHECK | FOR_SELFTEST | FOR_SERVE | \
+			 FOR_TEST)
+/* The commands that run records through a chain of several plugins. */
+#define RECORD_RUNNERS	(FOR_RESOLVE | FOR_SERVE | FOR_TEST)
 #define ALL_COMMANDS	(PLUGIN_RUNNERS | FOR_POLICY | FOR_CLIENT)
 
 static const struct option_row {
@@ -33,7 +36,7 @@ static const struct option_row {
 	unsigned	 commands;
 	const char	*help;
 } rows[] = {
-	{ OPT_PLUGINS, "plugins", "DIR", FOR_RESOLVE,
+	{ OPT_PLUGINS, "plugins", "DIR", FOR_RESOLVE | FOR_TEST,
 	    "the plugins: every *.lua in DIR, called in file-name order\n"
 	    "(default: the bundled plugins/)" },
 	{ OPT_PODS, "pods", "FILE", FOR_CHECK,
@@ -44,18 +47,18 @@ static const struct option_row {
 	    "time limit of a plugin's top level at load (default 1000)" },
 	{ OPT_MEMORY, "memory", "MB", PLUGIN_RUNNERS,
 	    "memory cap of each worker's Lua state (default 64)" },
-	{ OPT_WORKERS, "workers", "N", FOR_RESOLVE | FOR_SERVE,
+	{ OPT_WORKERS, "workers", "N", RECORD_RUNNERS,
 	    "worker processes per plugin (default 1)" },
-	{ OPT_MAX_RESTARTS, "max-restarts", "N", FOR_RESOLVE | FOR_SERVE,
+	{ OPT_MAX_RESTARTS, "max-restarts", "N", RECORD_RUNNERS,
 	    "quarantine a plugin whose workers fail more than N times\n"
 	    "within the restart window (default 5)" },
-	{ OPT_RESTART_WINDOW, "restart-window", "S", FOR_RESOLVE | FOR_SERVE,
+	{ OPT_RESTART_WINDOW, "restart-window", "S", RECORD_RUNNERS,
 	    "the window for --max-restarts, in seconds (default 10)" },
-	{ OPT_RESTART_DELAY, "restart-delay", "MS", FOR_RESOLVE | FOR_SERVE,
+	{ OPT_RESTART_DELAY, "restart-delay", "MS", RECORD_RUNNERS,
 	    "first restart delay, doubled per failure up to 2 s (default 20)" },
-	{ OPT_MAX_RECORD, "max-record-size", "BYTES", FOR_RESOLVE | FOR_SERVE,
+	{ OPT_MAX_RECORD, "max-record-size", "BYTES", RECORD_RUNNERS,
 	    "largest record accepted, as compact JSON (default 2097152)" },
-	{ OPT_MAX_DEPTH, "max-depth", "N", FOR_RESOLVE | FOR_SERVE,
+	{ OPT_MAX_DEPTH, "max-depth", "N", RECORD_RUNNERS,
 	    "deepest nesting accepted in a record (default 128)" },
 	{ OPT_STATS, "stats", "[=json]", FOR_RESOLVE,
 	    "print statistics to stderr at the end (human or JSON), also\n"
@@ -82,7 +85,7 @@ static const struct option_row {
 	    "Landlock with no filesystem access: auto, require or off\n"
 	    "(default auto)" },
 	{ OPT_ALLOW_INSECURE_PLUGINS, "allow-insecure-plugins", NULL,
-	    FOR_RESOLVE | FOR_CHECK,
+	    FOR_RESOLVE | FOR_CHECK | FOR_TEST,
 	    "use plugin files and directories that another user could\n"
 	    "change (owned by someone else, group- or world-writable)" },
 	{ OPT_STATE_DIR, "state-dir", "DIR", FOR_SERVE,

@@ -21,6 +21,7 @@
 #define FOR_POLICY	(1u << 3)
 #define FOR_SERVE	(1u << 4)
 #define FOR_CLIENT	(1u << 5)	/* plugin, query, stats */
+#define FOR_TEST	(1u << 6)
 
 struct options {
 	const char	*plugins_dir;

@@ -193,6 +193,35 @@ start_engine(struct ev_loop *loop, const struct setup *setup,
 }
 
 /*
+ * The engine of a command that watches no signals of its own (test):
+ * started as resolve starts its own, and waited for until every plugin has
+ * started or failed to load, then its sandbox layers said as resolve says
+ * them.  Exits with status 2 when a plugin cannot run at all.
+ */
+struct engine *
+resolve_engine_ready(struct ev_loop *loop, const struct setup *setup,
+    const struct options *options, const struct plugin_source *plugins,
+    size_t plugin_count)
+{
+	struct engine *engine = start_engine(loop, setup, options, plugins,
+	    plugin_count);
+	char error[1024];
+
+	while (!engine_settled(engine))
+		ev_run(loop, EVRUN_ONCE);
+	if (engine_startup_error(engine) != NULL) {
+		snprintf(error, sizeof(error), "%s",
+		    engine_startup_error(engine));
+		engine_free(engine);
+		fatalx("%s", error);
+	}
+	if (options->verbose)
+		print_layers(engine_chain(engine));
+	warn_skipped_layers(engine_chain(engine), options);
+	return engine;
+}
+
+/*
  * Resolves every record of the inputs with the plugins and writes the lines
  * to stdout; returns the exit status.  Configuration errors end the process
  * with status 2 before any record is read.

@@ -21,7 +21,8 @@
 	X(owner) X(deepflow_argument) X(worker_uids) X(worker_identity) \
 	X(dkjson_native) \
 	X(store) X(store_damage) X(store_crash) X(control) \
-	X(control_limits) X(control_hostile)
+	X(control_limits) X(control_hostile) \
+	X(testfile) X(plugin_test_command)
 
 /* No suite can drop out of the count unnoticed: one listed here without
  * its file fails to link, and a file not listed here fails to compile
