@@ -130,7 +130,8 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/luaward resolve --plugins plugins --stats plugins/pods.json
+	$(BUILD)/luaward resolve --plugins plugins --fallback owner --stats \
+	    plugins/pods.json
 
 test: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/luaward-tests

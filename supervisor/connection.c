@@ -194,6 +194,7 @@ begin_query(struct connection *c, const struct control_message *m)
 	config.push_name = label;
 	config.limits.max_record = c->d->options.max_record;
 	config.limits.max_depth = c->d->options.max_depth;
+	config.deepflow_argument = c->d->options.deepflow_argument;
 	config.fd = -1;
 	config.sink = query_sink;
 	config.done = query_done;

@@ -1,12 +1,15 @@
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dispatch.h"
 #include "log.h"
+#include "owner.h"
 #include "result.h"
 
 struct dispatch {
 	struct dispatch_target target;
+	enum fallback	 fallback;
 };
 
 struct dispatch *
@@ -16,6 +19,12 @@ dispatch_new(const struct dispatch_target *target)
 
 	d->target = *target;
 	return d;
+}
+
+void
+dispatch_set_fallback(struct dispatch *d, enum fallback fallback)
+{
+	d->fallback = fallback;
 }
 
 void
@@ -56,6 +65,28 @@ finish(struct job *job)
 	job->finished(job, job->finished_arg);
 }
 
+/* No plugin decided: the pod's owner may (--fallback owner).  Its line
+ * then says "(owner)" where a plugin's name would be, so that no one takes
+ * it for a plugin's answer.  Metadata the owner rules cannot read leaves
+ * the record unresolved, as it would be without the fallback. */
+static bool
+decide_by_owner(struct job *job)
+{
+	struct owner_answer answer;
+	char error[256];
+
+	if (job->metadata == NULL || owner_resolve(job->metadata,
+	    job->metadata_length, &answer, error, sizeof(error)) != 1)
+		return false;
+	job->type = xstrdup(answer.type);
+	job->type_length = strlen(answer.type);
+	job->workload = xstrndup(answer.name, answer.name_length);
+	job->workload_length = answer.name_length;
+	job->status = answer.supported ? STATUS_RESOLVED : STATUS_UNSUPPORTED;
+	job->decided_by = DECIDED_BY_OWNER;
+	return true;
+}
+
 /* Hands the job to the next plugin that can take it, or ends its chain. */
 static void
 advance(struct dispatch *d, struct job *job)
@@ -80,8 +111,12 @@ advance(struct dispatch *d, struct job *job)
 			return;
 		}
 	}
-	job->status = STATUS_UNRESOLVED;
-	finish(job);
+	if (d->fallback == FALLBACK_OWNER && decide_by_owner(job))
+		finish(job);
+	else {
+		job->status = STATUS_UNRESOLVED;
+		finish(job);
+	}
 }
 
 void

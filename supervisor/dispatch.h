@@ -22,9 +22,16 @@ struct dispatch_target {
 	void		*arg;
 };
 
+/* What answers when no plugin decides (--fallback). */
+enum fallback {
+	FALLBACK_NONE,		/* unresolved */
+	FALLBACK_OWNER,		/* the pod's owner, as owner.h names it */
+};
+
 struct dispatch;
 
 struct dispatch	*dispatch_new(const struct dispatch_target *);
+void		 dispatch_set_fallback(struct dispatch *, enum fallback);
 void		 dispatch_free(struct dispatch *);
 /* The plugins of each job's chain as the target. */
 const struct dispatch_target *dispatch_plugins(void);

@@ -73,6 +73,7 @@ engine_new(struct ev_loop *loop, const struct engine_config *config)
 	e->budget_bytes = config->budget_bytes > 0 ? config->budget_bytes :
 	    ENGINE_DEFAULT_BUDGET;
 	e->dispatch = dispatch_new(dispatch_plugins());
+	dispatch_set_fallback(e->dispatch, config->fallback);
 	e->config.outcome = on_outcome;
 	e->config.gone = on_plugin_gone;
 	e->config.arg = e;

@@ -15,6 +15,7 @@
 #include <ev.h>
 
 #include "chain.h"
+#include "dispatch.h"
 #include "job.h"
 #include "plugin.h"
 
@@ -25,6 +26,7 @@
 struct engine_config {
 	struct plugin_config plugins;	/* outcome, gone, arg: the engine's */
 	size_t		 budget_bytes;
+	enum fallback	 fallback;	/* when no plugin decides */
 };
 
 /* Someone waiting for budget: called once when some is released. */

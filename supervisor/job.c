@@ -39,6 +39,10 @@ job_new(uint64_t seq, const struct record *record)
 	job->namespace_length = record->namespace_length;
 	job->name = copy(record->name, record->name_length);
 	job->name_length = record->name_length;
+	if (record->event_length > 0) {
+		job->event = copy(record->event, record->event_length);
+		job->event_length = record->event_length;
+	}
 	return job;
 }
 
@@ -56,6 +60,7 @@ job_free(struct job *job)
 	free(job->namespace);
 	free(job->name);
 	free(job->invalid_reason);
+	free(job->event);
 	free(job->type);
 	free(job->workload);
 	free(job);

@@ -46,11 +46,14 @@ struct job {
 	char		*uid, *namespace, *name;
 	size_t		 uid_length, namespace_length, name_length;
 	char		*invalid_reason;
+	char		*event;		/* a watch event's type, or NULL */
+	size_t		 event_length;
 
 	size_t		 next_plugin;	/* its link in the chain */
 	char		*type, *workload;	/* the deciding answer */
 	size_t		 type_length, workload_length;
-	size_t		 decided_by;	/* the deciding link */
+	size_t		 decided_by;	/* the deciding link, or ... */
+#define DECIDED_BY_OWNER	((size_t)-1)	/* ... the owner fallback */
 	struct job_error *errors;
 	size_t		 error_count;
 

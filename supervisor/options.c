@@ -20,6 +20,7 @@ enum option_id {
 	OPT_STATE_DIR, OPT_SOCKET, OPT_SOCKET_MODE, OPT_SOCKET_GROUP,
 	OPT_MAX_CONNECTIONS, OPT_CLIENT_TIMEOUT, OPT_METRICS_FILE,
 	OPT_TYPE, OPT_IMAGE, OPT_NAME, OPT_REPLACE, OPT_BEFORE, OPT_AFTER,
+	OPT_FALLBACK, OPT_ARGUMENT,
 	OPT_OUTPUT = 'o', OPT_VERBOSE = 'v', OPT_HELP = 'h',
 };
 
@@ -60,6 +61,15 @@ static const struct option_row {
 	    "largest record accepted, as compact JSON (default 2097152)" },
 	{ OPT_MAX_DEPTH, "max-depth", "N", RECORD_RUNNERS,
 	    "deepest nesting accepted in a record (default 128)" },
+	{ OPT_FALLBACK, "fallback", "MODE", RECORD_RUNNERS,
+	    "when no plugin decides: none (unresolved), or owner: the\n"
+	    "workload the pod's ownerReferences name, marked\n"
+	    "\"plugin\":\"(owner)\" (default none)" },
+	{ OPT_ARGUMENT, "argument", "FORM", RECORD_RUNNERS,
+	    "what plugins get: compact (the metadata as it came, keys in\n"
+	    "input order) or deepflow (exactly the bytes DeepFlow's Go\n"
+	    "controller passes: keys sorted, <>& escaped...) (default\n"
+	    "compact)" },
 	{ OPT_STATS, "stats", "[=json]", FOR_RESOLVE,
 	    "print statistics to stderr at the end (human or JSON), also\n"
 	    "when a signal ends the run" },
@@ -344,6 +354,24 @@ options_parse(struct options *o, unsigned command, const char *name,
 			o->stats_file = optarg;
 			if (o->stats == 0)
 				o->stats = 1;
+			break;
+		case OPT_FALLBACK:
+			if (strcmp(optarg, "owner") == 0)
+				o->fallback_owner = true;
+			else if (strcmp(optarg, "none") == 0)
+				o->fallback_owner = false;
+			else
+				fatalx("--fallback: '%s' is not none or owner",
+				    optarg);
+			break;
+		case OPT_ARGUMENT:
+			if (strcmp(optarg, "deepflow") == 0)
+				o->deepflow_argument = true;
+			else if (strcmp(optarg, "compact") == 0)
+				o->deepflow_argument = false;
+			else
+				fatalx("--argument: '%s' is not compact or "
+				    "deepflow", optarg);
 			break;
 		case OPT_STATE_DIR:
 			o->state_dir = optarg;

@@ -59,6 +59,8 @@ struct options {
 	const char	*before, *after;
 	bool		 output_json;		/* -o json */
 	const char	*stats_file;		/* NULL: stderr */
+	bool		 fallback_owner;	/* --fallback owner */
+	bool		 deepflow_argument;	/* --argument deepflow */
 	bool		 verbose;
 	bool		 allow_insecure_plugins;
 };

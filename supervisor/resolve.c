@@ -254,6 +254,7 @@ resolve_run(const struct setup *setup, const struct options *options,
 	config.path_count = input_count;
 	config.limits.max_record = run.options.max_record;
 	config.limits.max_depth = run.options.max_depth;
+	config.deepflow_argument = run.options.deepflow_argument;
 	config.fd = 1;
 	config.done = on_done;
 	config.failed = on_output_failed;

@@ -53,7 +53,9 @@ result_format(struct buffer *out, const struct job *job)
 	    job->chain->links : NULL;
 	bool decided = job->status == STATUS_RESOLVED ||
 	    job->status == STATUS_UNSUPPORTED;
-	const char *plugin = decided ? links[job->decided_by].name : "";
+	const char *plugin = !decided ? "" :
+	    job->decided_by == DECIDED_BY_OWNER ? "(owner)" :
+	    links[job->decided_by].name;
 	size_t end = out->end - out->start;
 	int failed = 0;
 
@@ -90,6 +92,9 @@ result_format(struct buffer *out, const struct job *job)
 	if (job->status == STATUS_INVALID)
 		failed |= field(out, "error", job->invalid_reason,
 		    strlen(job->invalid_reason));
+	/* A watch event's line says which event it answers. */
+	if (job->event != NULL)
+		failed |= field(out, "event", job->event, job->event_length);
 	failed |= buffer_append(out, "}\n", 2);
 	if (failed) {
 		out->end = out->start + end;

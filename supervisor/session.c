@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "deepflow_argument.h"
 #include "input.h"
 #include "log.h"
 #include "session.h"
@@ -22,6 +23,9 @@ struct session {
 	bool			 started, input_done, output_failed;
 	bool			 done_said;
 	bool			 abandoned;	/* frees itself when done */
+	bool			 warned_anonymous;
+	struct buffer		 argument;	/* --argument deepflow */
+	char			 argument_error[512];
 	ev_idle			 reap;
 	int			 restore_flags;	/* of the output fd, or -1 */
 };
@@ -70,11 +74,63 @@ on_job_finished(struct job *job, void *arg)
 	writer_complete(s->writer, job);
 }
 
+/*
+ * --argument deepflow: the metadata as DeepFlow's Go controller hands it to
+ * a plugin (deepflow_argument.h).  A record it cannot be written for, or
+ * that would grow past what a worker accepts, is invalid, with the reason.
+ */
+static const struct record *
+as_deepflow_argument(struct session *s, const struct record *record,
+    struct record *rewritten)
+{
+	char error[256];
+
+	if (!s->config.deepflow_argument || record->invalid)
+		return record;
+	*rewritten = *record;
+	buffer_clear(&s->argument);
+	if (deepflow_argument(&s->argument, record->metadata,
+	    record->metadata_length, error, sizeof(error)) == -1 ||
+	    buffer_length(&s->argument) > WIRE_MAX_METADATA) {
+		if (buffer_length(&s->argument) > WIRE_MAX_METADATA)
+			snprintf(error, sizeof(error), "%zu bytes, more than "
+			    "the %u a plugin may get", buffer_length(
+			    &s->argument), WIRE_MAX_METADATA);
+		snprintf(s->argument_error, sizeof(s->argument_error), "line "
+		    "%llu: the metadata cannot be written as DeepFlow writes "
+		    "it: %s", (unsigned long long)record->line, error);
+		rewritten->invalid = true;
+		rewritten->error = s->argument_error;
+		return rewritten;
+	}
+	rewritten->metadata = buffer_bytes(&s->argument);
+	rewritten->metadata_length = buffer_length(&s->argument);
+	return rewritten;
+}
+
+static void
+warn_anonymous(struct session *s, const struct record *record)
+{
+	if (s->warned_anonymous || record->invalid ||
+	    record->uid_length > 0 || record->name_length > 0)
+		return;
+	s->warned_anonymous = true;
+	log_warnx("%s, line %llu: a record with neither metadata.name nor uid; "
+	    "it is almost certainly not pod metadata (--stats counts "
+	    "every one)", s->config.push ? s->config.push_name : "the input",
+	    (unsigned long long)record->line);
+}
+
 static void
 on_record(const struct record *record, void *arg)
 {
 	struct session *s = arg;
-	struct job *job = writer_admit(s->writer, record);
+	struct record rewritten;
+	struct job *job;
+
+	warn_anonymous(s, record);
+	job = writer_admit(s->writer, as_deepflow_argument(s, record,
+	    &rewritten));
 
 	engine_budget_take(s->engine, job->metadata_length);
 	job->chain = chain_ref(engine_chain(s->engine));
@@ -242,6 +298,7 @@ session_free(struct session *s)
 	}
 	writer_free(s->writer);
 	input_free(s->input);
+	buffer_free(&s->argument);
 	if (s->restore_flags != -1)
 		(void)fcntl(s->config.fd, F_SETFL, s->restore_flags);
 	free(s);

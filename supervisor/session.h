@@ -26,6 +26,8 @@ struct session_config {
 	bool		 push;
 	const char	*push_name;
 	struct reader_limits limits;
+	/* Plugins get the metadata as DeepFlow's controller writes it. */
+	bool		 deepflow_argument;
 
 	/* Output: a descriptor (made non-blocking for the session when it
 	 * is a pipe or socket), or with fd -1 the sink (writer.h). */

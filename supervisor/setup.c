@@ -189,4 +189,5 @@ setup_engine_config(const struct setup *s, const struct options *o,
 	c->max_restarts = o->max_restarts;
 	c->restart_window_s = o->restart_window_s;
 	config->budget_bytes = ENGINE_DEFAULT_BUDGET;
+	config->fallback = o->fallback_owner ? FALLBACK_OWNER : FALLBACK_NONE;
 }

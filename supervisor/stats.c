@@ -107,6 +107,8 @@ print_json(FILE *out, const struct run_stats *run,
 	for (int s = STATUS_RESOLVED; s <= STATUS_INVALID; s++)
 		fprintf(out, ",\"%s\":%llu", job_status_name((enum job_status)s),
 		    (unsigned long long)run->by_status[s]);
+	fprintf(out, ",\"without_name_or_uid\":%llu",
+	    (unsigned long long)run->anonymous);
 	fprintf(out, ",\"plugins\":[");
 	for (size_t i = 0; i < count; i++) {
 		const struct plugin_stats *p = &plugins[i];
@@ -155,6 +157,10 @@ stats_print(FILE *out, bool json, const struct run_stats *run,
 	    (unsigned long long)run->by_status[STATUS_UNRESOLVED],
 	    (unsigned long long)run->by_status[STATUS_UNSUPPORTED],
 	    (unsigned long long)run->by_status[STATUS_INVALID]);
+	if (run->anonymous > 0)
+		fprintf(out, "luaward: warning: %llu records with neither "
+		    "metadata.name nor uid (probably not pod metadata)\n",
+		    (unsigned long long)run->anonymous);
 	fprintf(out, "luaward: peak memory: supervisor %ld KiB, largest worker "
 	    "%ld KiB\n", supervisor_kib, worker_kib);
 	for (size_t i = 0; i < count; i++) {

@@ -40,6 +40,9 @@ struct plugin_stats {
 struct run_stats {
 	uint64_t	 records;
 	uint64_t	 by_status[STATUS_INVALID + 1];
+	/* Records with neither metadata.name nor uid: almost certainly not
+	 * pod metadata (a watch event or a Status read as metadata...). */
+	uint64_t	 anonymous;
 };
 
 /* Human summary or one JSON object, for --stats / --stats=json. */

@@ -167,6 +167,7 @@ resolve_case(struct test_run *run, const struct test_case *c)
 	config.push_name = "the record";
 	config.limits.max_record = run->options->max_record;
 	config.limits.max_depth = run->options->max_depth;
+	config.deepflow_argument = run->options->deepflow_argument;
 	config.fd = -1;
 	config.sink = on_sink;
 	config.done = on_done;

@@ -92,6 +92,9 @@ writer_admit(struct writer *w, const struct record *record)
 	w->next_seq++;
 	w->held_bytes += job->metadata_length;
 	w->stats.records++;
+	if (!record->invalid && record->uid_length == 0 &&
+	    record->name_length == 0)
+		w->stats.anonymous++;
 	return job;
 }
 
