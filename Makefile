@@ -127,7 +127,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/luaward resolve --plugins plugins --stats plugins/pods.json
+	$(BUILD)/luaward resolve --plugins plugins --stats examples/pods.json
 
 test: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/luaward-tests
@@ -173,11 +173,12 @@ deepflow-argument-data:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/luaward/plugins \
-	    $(DESTDIR)$(PREFIX)/share/man/man1
+	    $(DESTDIR)$(PREFIX)/share/luaward/examples $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/luaward $(BUILD)/luaward-worker $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/luaward.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 policies/worker.policy $(DESTDIR)$(PREFIX)/share/luaward/
-	install -m 0644 plugins/*.lua plugins/pods.json $(DESTDIR)$(PREFIX)/share/luaward/plugins/
+	install -m 0644 plugins/*.lua $(DESTDIR)$(PREFIX)/share/luaward/plugins/
+	install -m 0644 examples/pods.json $(DESTDIR)$(PREFIX)/share/luaward/examples/
 
 clean:
 	rm -rf $(BUILD)

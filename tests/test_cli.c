@@ -161,7 +161,7 @@ START_TEST(test_unreadable_input_file)
 {
 	struct run_result r;
 
-	run_luaward(&r, NULL, 0, 30, "resolve", "plugins/pods.json",
+	run_luaward(&r, NULL, 0, 30, "resolve", "examples/pods.json",
 	    "/nonexistent/pods.json", NULL);
 	expect_usage_error(&r, "cannot read /nonexistent/pods.json: No such "
 	    "file or directory");
