@@ -14,13 +14,22 @@ DEBIAN_PACKAGES	 = gcc make pkg-config liblua5.4-dev libseccomp-dev \
 		   libmsgpack-dev libev-dev check lua-dkjson \
 		   libmd-dev
 
-WARNINGS	 = -Wall -Wextra -Werror -Wshadow -Wconversion \
+# A warning fails `make test`, `make test-fast`, `make sanitize` and CI
+# (they set WERROR), never a packager's plain `make` or `make install`.
+WERROR		?=
+WARNINGS	 = -Wall -Wextra $(WERROR) -Wshadow -Wconversion \
 		   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 # Third-party headers are system headers: their inline code is theirs.
 DEP_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags lua5.4 libseccomp msgpack 2>/dev/null | sed 's/-I/-isystem /g')
+# CPPFLAGS, CFLAGS and LDFLAGS are the packager's (dpkg-buildflags): they
+# come after the project's own, so theirs win; _FORTIFY_SOURCE is set only
+# when they do not set it.
 CFLAGS		?= -O2 -g
-ALL_CFLAGS	 = -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) -D_FORTIFY_SOURCE=2 \
-		   -fstack-protector-strong $(CFLAGS)
+FORTIFY		 = $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2)
+ALL_CFLAGS	 = -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) $(FORTIFY) \
+		   -fstack-protector-strong $(CPPFLAGS) $(CFLAGS)
+# Relocations read-only once resolved, all of them at start.
+ALL_LDFLAGS	 = -Wl,-z,relro,-z,now $(CFLAGS) $(LDFLAGS)
 
 SUPERVISOR_LIBS	 = -lev $(shell $(PKG_CONFIG) --libs libseccomp msgpack 2>/dev/null) -lmd
 # The worker is static: from its first instruction it needs no file, not
@@ -81,16 +90,16 @@ $(1)/%.o: %.c $$(wildcard */*.h)
 	$$(CC) $$(ALL_CFLAGS) $(2) -c -o $$@ $$<
 
 $(1)/luaward: $$(call objects,$(1),supervisor/main.c $$(CORE_SOURCES) $$(IPC_SOURCES))
-	$$(CC) $(2) -o $$@ $$^ $$(SUPERVISOR_LIBS)
+	$$(CC) $$(ALL_LDFLAGS) $(2) -o $$@ $$^ $$(SUPERVISOR_LIBS)
 
 $(1)/luaward-worker: $$(call objects,$(1),$$(WORKER_SOURCES) $$(IPC_SOURCES))
-	$$(CC) $(2) $(3) -o $$@ $$^ $(4)
+	$$(CC) $$(ALL_LDFLAGS) $(2) $(3) -o $$@ $$^ $(4)
 
 $(1)/luaward-tests: $$(call objects,$(1),$$(TEST_SOURCES) $$(CORE_SOURCES) $$(IPC_SOURCES)) $(1)/fake-worker
-	$$(CC) $(2) -o $$@ $$(filter %.o,$$^) $$(SUPERVISOR_LIBS) $$(CHECK_LIBS)
+	$$(CC) $$(ALL_LDFLAGS) $(2) -o $$@ $$(filter %.o,$$^) $$(SUPERVISOR_LIBS) $$(CHECK_LIBS)
 
 $(1)/fake-worker: $$(call objects,$(1),tests/fake_worker.c $$(IPC_SOURCES))
-	$$(CC) $(2) -o $$@ $$^ -lmsgpackc
+	$$(CC) $$(ALL_LDFLAGS) $(2) -o $$@ $$^ -lmsgpackc
 endef
 
 SANITIZE_FLAGS	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -101,6 +110,10 @@ $(eval $(call binaries,$(BUILD),,$(WORKER_LDFLAGS),$(WORKER_LIBS)))
 $(eval $(call binaries,$(ASAN_BUILD),$(SANITIZE_FLAGS),,-llua5.4 -lmsgpackc -lm))
 
 sanitize: $(ASAN_BUILD)/luaward $(ASAN_BUILD)/luaward-worker $(ASAN_BUILD)/luaward-tests
+
+# The developer's builds fail on a warning (a target's variables reach
+# what it builds).
+sanitize test-fast: WERROR = -Werror
 
 # --- set-up -------------------------------------------------------------------
 
@@ -130,8 +143,8 @@ run: deps
 	$(BUILD)/luaward resolve --plugins plugins --stats examples/pods.json
 
 test: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/luaward-tests
-	@$(MAKE) --no-print-directory sanitize
+	@$(MAKE) --no-print-directory WERROR=-Werror all $(BUILD)/luaward-tests
+	@$(MAKE) --no-print-directory WERROR=-Werror sanitize
 	@echo "== tests (optimised build) =="
 	LUAWARD_BUILD=$(BUILD) $(BUILD)/luaward-tests
 	@echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer) =="
@@ -148,7 +161,7 @@ bench: deps
 
 $(BUILD)/genpods: bench/genpods.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 # The bytes Go's encoding/json makes of the deepflow_argument corpus, as
 # DeepFlow's controller does (go-simplejson over encoding/json): checked in,
