@@ -1,4 +1,5 @@
-# luaward: make, make run, make test, make bench, make clean.
+# luaward: make, make run, make test, make bench, make clean,
+# make install, make uninstall.
 #
 # `make run` and `make test` first make sure the Debian build dependencies
 # are installed (installing them with apt-get when run as root).
@@ -6,6 +7,16 @@
 PREFIX		?= /usr/local
 BUILD		?= build
 ASAN_BUILD	 = $(BUILD)/sanitize
+
+# Where `make install` puts luaward; DESTDIR stages the files elsewhere
+# (a package's tree).  BINDIR, LIBEXECDIR and DATADIR are compiled into
+# luaward (supervisor/paths.h), DESTDIR never is: run from a staged tree,
+# luaward finds its worker and data in that tree (supervisor/setup.c).
+BINDIR		 = $(PREFIX)/bin
+LIBEXECDIR	 = $(PREFIX)/libexec/luaward
+DATADIR		 = $(PREFIX)/share/luaward
+MANDIR		 = $(PREFIX)/share/man
+DOCDIR		 = $(PREFIX)/share/doc/luaward
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -26,8 +37,11 @@ DEP_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags lua5.4 libseccomp msgpack 2>/dev/nu
 # when they do not set it.
 CFLAGS		?= -O2 -g
 FORTIFY		 = $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2)
+PATH_DEFINES	 = -DLUAWARD_BINDIR='"$(BINDIR)"' \
+		   -DLUAWARD_LIBEXECDIR='"$(LIBEXECDIR)"' \
+		   -DLUAWARD_DATADIR='"$(DATADIR)"'
 ALL_CFLAGS	 = -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) $(FORTIFY) \
-		   -fstack-protector-strong $(CPPFLAGS) $(CFLAGS)
+		   -fstack-protector-strong $(PATH_DEFINES) $(CPPFLAGS) $(CFLAGS)
 # Relocations read-only once resolved, all of them at start.
 ALL_LDFLAGS	 = -Wl,-z,relro,-z,now $(CFLAGS) $(LDFLAGS)
 
@@ -76,7 +90,8 @@ CHECK_LIBS	+= $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null) -lm
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))
 
-.PHONY: all run test test-fast bench clean deps install sanitize
+.PHONY: all run test test-fast bench clean deps install uninstall sanitize
+.PHONY: FORCE
 .PHONY: deepflow-argument-data
 .DELETE_ON_ERROR:
 
@@ -100,7 +115,19 @@ $(1)/luaward-tests: $$(call objects,$(1),$$(TEST_SOURCES) $$(CORE_SOURCES) $$(IP
 
 $(1)/fake-worker: $$(call objects,$(1),tests/fake_worker.c $$(IPC_SOURCES))
 	$$(CC) $$(ALL_LDFLAGS) $(2) -o $$@ $$^ -lmsgpackc
+
+$$(call objects,$(1),$$(PATH_USERS)): $(BUILD)/paths
 endef
+
+# The objects that compile the installation paths in are built again when
+# the paths change (`make`, then `make install PREFIX=/usr`).
+PATH_USERS	 = supervisor/setup.c supervisor/options.c tests/test_install.c
+
+$(BUILD)/paths: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(BINDIR)' '$(LIBEXECDIR)' '$(DATADIR)' | \
+	    cmp -s - $@ || printf '%s\n' '$(BINDIR)' '$(LIBEXECDIR)' \
+	    '$(DATADIR)' > $@
 
 SANITIZE_FLAGS	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer -DLUAWARD_SANITIZE
@@ -184,14 +211,39 @@ deepflow-argument-data:
 		    > $(DEEPFLOW_DATA)/$$c.expected || exit 1; \
 	done
 
+# --- install ------------------------------------------------------------------
+
+# What earlier versions installed where it no longer belongs: the worker
+# among the commands, the sample pods among the plugins.
+OLD_FILES	 = $(BINDIR)/luaward-worker $(DATADIR)/plugins/pods.json
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/luaward/plugins \
-	    $(DESTDIR)$(PREFIX)/share/luaward/examples $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(BUILD)/luaward $(BUILD)/luaward-worker $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 docs/luaward.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 0644 policies/worker.policy $(DESTDIR)$(PREFIX)/share/luaward/
-	install -m 0644 plugins/*.lua $(DESTDIR)$(PREFIX)/share/luaward/plugins/
-	install -m 0644 examples/pods.json $(DESTDIR)$(PREFIX)/share/luaward/examples/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(DATADIR)/plugins $(DESTDIR)$(DATADIR)/examples \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
+	rm -f $(addprefix $(DESTDIR),$(OLD_FILES))
+	install -m 0755 $(BUILD)/luaward $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/luaward-worker $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 policies/worker.policy $(DESTDIR)$(DATADIR)/
+	install -m 0644 plugins/*.lua $(DESTDIR)$(DATADIR)/plugins/
+	install -m 0644 examples/pods.json $(DESTDIR)$(DATADIR)/examples/
+	install -m 0644 docs/luaward.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+# Only what install put there, and the directories that are luaward's
+# alone once empty; never the state directory /var/lib/luaward.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/luaward \
+	    $(DESTDIR)$(LIBEXECDIR)/luaward-worker \
+	    $(DESTDIR)$(DATADIR)/worker.policy \
+	    $(addprefix $(DESTDIR)$(DATADIR)/,$(wildcard plugins/*.lua)) \
+	    $(DESTDIR)$(DATADIR)/examples/pods.json \
+	    $(DESTDIR)$(MANDIR)/man1/luaward.1 \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,README.md $(notdir $(wildcard docs/*.md))) \
+	    $(addprefix $(DESTDIR),$(OLD_FILES))
+	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/plugins \
+	    $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf $(BUILD)
