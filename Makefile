@@ -17,6 +17,7 @@ LIBEXECDIR	 = $(PREFIX)/libexec/luaward
 DATADIR		 = $(PREFIX)/share/luaward
 MANDIR		 = $(PREFIX)/share/man
 DOCDIR		 = $(PREFIX)/share/doc/luaward
+SYSTEMD_UNITDIR	 = $(PREFIX)/lib/systemd/system
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -213,14 +214,18 @@ deepflow-argument-data:
 
 # --- install ------------------------------------------------------------------
 
+$(BUILD)/luaward.service: dist/luaward.service.in $(BUILD)/paths
+	sed -e 's|@BINDIR@|$(BINDIR)|g' $< > $@
+
 # What earlier versions installed where it no longer belongs: the worker
 # among the commands, the sample pods among the plugins.
 OLD_FILES	 = $(BINDIR)/luaward-worker $(DATADIR)/plugins/pods.json
 
-install: all
+install: all $(BUILD)/luaward.service
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
 	    $(DESTDIR)$(DATADIR)/plugins $(DESTDIR)$(DATADIR)/examples \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(SYSTEMD_UNITDIR)
 	rm -f $(addprefix $(DESTDIR),$(OLD_FILES))
 	install -m 0755 $(BUILD)/luaward $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILD)/luaward-worker $(DESTDIR)$(LIBEXECDIR)/
@@ -229,6 +234,7 @@ install: all
 	install -m 0644 examples/pods.json $(DESTDIR)$(DATADIR)/examples/
 	install -m 0644 docs/luaward.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(BUILD)/luaward.service $(DESTDIR)$(SYSTEMD_UNITDIR)/
 
 # Only what install put there, and the directories that are luaward's
 # alone once empty; never the state directory /var/lib/luaward.
@@ -240,6 +246,7 @@ uninstall:
 	    $(DESTDIR)$(DATADIR)/examples/pods.json \
 	    $(DESTDIR)$(MANDIR)/man1/luaward.1 \
 	    $(addprefix $(DESTDIR)$(DOCDIR)/,README.md $(notdir $(wildcard docs/*.md))) \
+	    $(DESTDIR)$(SYSTEMD_UNITDIR)/luaward.service \
 	    $(addprefix $(DESTDIR),$(OLD_FILES))
 	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/plugins \
 	    $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR) \
