@@ -1,4 +1,5 @@
-# luaward: make, make run, make test, make bench, make clean.
+# luaward: make, make run, make test, make bench, make clean,
+# make install, make uninstall.
 #
 # `make run` and `make test` first make sure the Debian build dependencies
 # are installed (installing them with apt-get when run as root).
@@ -7,6 +8,17 @@ PREFIX		?= /usr/local
 BUILD		?= build
 ASAN_BUILD	 = $(BUILD)/sanitize
 
+# Where `make install` puts luaward; DESTDIR stages the files elsewhere
+# (a package's tree).  BINDIR, LIBEXECDIR and DATADIR are compiled into
+# luaward (supervisor/paths.h), DESTDIR never is: run from a staged tree,
+# luaward finds its worker and data in that tree (supervisor/setup.c).
+BINDIR		 = $(PREFIX)/bin
+LIBEXECDIR	 = $(PREFIX)/libexec/luaward
+DATADIR		 = $(PREFIX)/share/luaward
+MANDIR		 = $(PREFIX)/share/man
+DOCDIR		 = $(PREFIX)/share/doc/luaward
+SYSTEMD_UNITDIR	 = $(PREFIX)/lib/systemd/system
+
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 
@@ -14,13 +26,25 @@ DEBIAN_PACKAGES	 = gcc make pkg-config liblua5.4-dev libseccomp-dev \
 		   libmsgpack-dev libev-dev check lua-dkjson \
 		   libmd-dev
 
-WARNINGS	 = -Wall -Wextra -Werror -Wshadow -Wconversion \
+# A warning fails `make test`, `make test-fast`, `make sanitize` and CI
+# (they set WERROR), never a packager's plain `make` or `make install`.
+WERROR		?=
+WARNINGS	 = -Wall -Wextra $(WERROR) -Wshadow -Wconversion \
 		   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 # Third-party headers are system headers: their inline code is theirs.
 DEP_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags lua5.4 libseccomp msgpack 2>/dev/null | sed 's/-I/-isystem /g')
+# CPPFLAGS, CFLAGS and LDFLAGS are the packager's (dpkg-buildflags): they
+# come after the project's own, so theirs win; _FORTIFY_SOURCE is set only
+# when they do not set it.
 CFLAGS		?= -O2 -g
-ALL_CFLAGS	 = -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) -D_FORTIFY_SOURCE=2 \
-		   -fstack-protector-strong $(CFLAGS)
+FORTIFY		 = $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2)
+PATH_DEFINES	 = -DLUAWARD_BINDIR='"$(BINDIR)"' \
+		   -DLUAWARD_LIBEXECDIR='"$(LIBEXECDIR)"' \
+		   -DLUAWARD_DATADIR='"$(DATADIR)"'
+ALL_CFLAGS	 = -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) $(FORTIFY) \
+		   -fstack-protector-strong $(PATH_DEFINES) $(CPPFLAGS) $(CFLAGS)
+# Relocations read-only once resolved, all of them at start.
+ALL_LDFLAGS	 = -Wl,-z,relro,-z,now $(CFLAGS) $(LDFLAGS)
 
 SUPERVISOR_LIBS	 = -lev $(shell $(PKG_CONFIG) --libs libseccomp msgpack 2>/dev/null) -lmd
 # The worker is static: from its first instruction it needs no file, not
@@ -70,7 +94,8 @@ CHECK_LIBS	+= $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null) -lm
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))
 
-.PHONY: all run test test-fast test-slow bench clean deps install sanitize
+.PHONY: all run test test-fast test-slow bench clean deps install uninstall sanitize
+.PHONY: FORCE
 .PHONY: deepflow-argument-data
 .DELETE_ON_ERROR:
 
@@ -84,17 +109,29 @@ $(1)/%.o: %.c $$(wildcard */*.h)
 	$$(CC) $$(ALL_CFLAGS) $(2) -c -o $$@ $$<
 
 $(1)/luaward: $$(call objects,$(1),supervisor/main.c $$(CORE_SOURCES) $$(IPC_SOURCES))
-	$$(CC) $(2) -o $$@ $$^ $$(SUPERVISOR_LIBS)
+	$$(CC) $$(ALL_LDFLAGS) $(2) -o $$@ $$^ $$(SUPERVISOR_LIBS)
 
 $(1)/luaward-worker: $$(call objects,$(1),$$(WORKER_SOURCES) $$(IPC_SOURCES))
-	$$(CC) $(2) $(3) -o $$@ $$^ $(4)
+	$$(CC) $$(ALL_LDFLAGS) $(2) $(3) -o $$@ $$^ $(4)
 
 $(1)/luaward-tests: $$(call objects,$(1),$$(TEST_SOURCES) $$(CORE_SOURCES) $$(IPC_SOURCES)) $(1)/fake-worker
-	$$(CC) $(2) -o $$@ $$(filter %.o,$$^) $$(SUPERVISOR_LIBS) $$(CHECK_LIBS)
+	$$(CC) $$(ALL_LDFLAGS) $(2) -o $$@ $$(filter %.o,$$^) $$(SUPERVISOR_LIBS) $$(CHECK_LIBS)
 
 $(1)/fake-worker: $$(call objects,$(1),tests/fake_worker.c $$(IPC_SOURCES))
-	$$(CC) $(2) -o $$@ $$^ -lmsgpackc
+	$$(CC) $$(ALL_LDFLAGS) $(2) -o $$@ $$^ -lmsgpackc
+
+$$(call objects,$(1),$$(PATH_USERS)): $(BUILD)/paths
 endef
+
+# The objects that compile the installation paths in are built again when
+# the paths change (`make`, then `make install PREFIX=/usr`).
+PATH_USERS	 = supervisor/setup.c supervisor/options.c tests/test_install.c
+
+$(BUILD)/paths: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(BINDIR)' '$(LIBEXECDIR)' '$(DATADIR)' | \
+	    cmp -s - $@ || printf '%s\n' '$(BINDIR)' '$(LIBEXECDIR)' \
+	    '$(DATADIR)' > $@
 
 SANITIZE_FLAGS	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer -DLUAWARD_SANITIZE
@@ -104,6 +141,10 @@ $(eval $(call binaries,$(BUILD),,$(WORKER_LDFLAGS),$(WORKER_LIBS)))
 $(eval $(call binaries,$(ASAN_BUILD),$(SANITIZE_FLAGS),,-llua5.4 -lmsgpackc -lm))
 
 sanitize: $(ASAN_BUILD)/luaward $(ASAN_BUILD)/luaward-worker $(ASAN_BUILD)/luaward-tests
+
+# The developer's builds fail on a warning (a target's variables reach
+# what it builds).
+sanitize test-fast: WERROR = -Werror
 
 # --- set-up -------------------------------------------------------------------
 
@@ -131,7 +172,7 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/luaward resolve --plugins plugins --fallback owner --stats \
-	    plugins/pods.json
+	    examples/pods.json
 
 # Both passes always run, and the end says how each went: a failure in the
 # first must not hide what the second would have found.  The slowest cases
@@ -140,8 +181,8 @@ SANITIZER_ENV	 = LUAWARD_BUILD=$(ASAN_BUILD) ASAN_OPTIONS=detect_leaks=1 \
 		   UBSAN_OPTIONS=print_stacktrace=1
 
 test: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/luaward-tests
-	@$(MAKE) --no-print-directory sanitize
+	@$(MAKE) --no-print-directory WERROR=-Werror all $(BUILD)/luaward-tests
+	@$(MAKE) --no-print-directory WERROR=-Werror sanitize
 	@optimised=passed; sanitized=passed; \
 	echo "== tests (optimised build) =="; \
 	LUAWARD_BUILD=$(BUILD) $(BUILD)/luaward-tests || optimised=FAILED; \
@@ -153,7 +194,7 @@ test: deps
 
 # The sanitizer pass of the cases `make test` leaves out for time.
 test-slow: deps
-	@$(MAKE) --no-print-directory sanitize
+	@$(MAKE) --no-print-directory WERROR=-Werror sanitize
 	CK_INCLUDE_TAGS=slow $(SANITIZER_ENV) $(ASAN_BUILD)/luaward-tests
 
 # Only the optimised build: quicker, for the edit-compile-test loop.
@@ -166,7 +207,7 @@ bench: deps
 
 $(BUILD)/genpods: bench/genpods.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 # The bytes Go's encoding/json makes of the deepflow_argument corpus, as
 # DeepFlow's controller does (go-simplejson over encoding/json): checked in,
@@ -189,13 +230,46 @@ deepflow-argument-data:
 		    > $(DEEPFLOW_DATA)/$$c.expected || exit 1; \
 	done
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/luaward/plugins \
-	    $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(BUILD)/luaward $(BUILD)/luaward-worker $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 docs/luaward.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 0644 policies/worker.policy $(DESTDIR)$(PREFIX)/share/luaward/
-	install -m 0644 plugins/*.lua plugins/pods.json plugins/tests.jsonl $(DESTDIR)$(PREFIX)/share/luaward/plugins/
+# --- install ------------------------------------------------------------------
+
+$(BUILD)/luaward.service: dist/luaward.service.in $(BUILD)/paths
+	sed -e 's|@BINDIR@|$(BINDIR)|g' $< > $@
+
+# What earlier versions installed where it no longer belongs: the worker
+# among the commands, the sample pods among the plugins.
+OLD_FILES	 = $(BINDIR)/luaward-worker $(DATADIR)/plugins/pods.json
+
+install: all $(BUILD)/luaward.service
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(DATADIR)/plugins $(DESTDIR)$(DATADIR)/examples \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(SYSTEMD_UNITDIR)
+	rm -f $(addprefix $(DESTDIR),$(OLD_FILES))
+	install -m 0755 $(BUILD)/luaward $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/luaward-worker $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 policies/worker.policy $(DESTDIR)$(DATADIR)/
+	install -m 0644 plugins/*.lua plugins/tests.jsonl $(DESTDIR)$(DATADIR)/plugins/
+	install -m 0644 examples/pods.json $(DESTDIR)$(DATADIR)/examples/
+	install -m 0644 docs/luaward.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(BUILD)/luaward.service $(DESTDIR)$(SYSTEMD_UNITDIR)/
+
+# Only what install put there, and the directories that are luaward's
+# alone once empty; never the state directory /var/lib/luaward.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/luaward \
+	    $(DESTDIR)$(LIBEXECDIR)/luaward-worker \
+	    $(DESTDIR)$(DATADIR)/worker.policy \
+	    $(addprefix $(DESTDIR)$(DATADIR)/,$(wildcard plugins/*.lua)) \
+	    $(DESTDIR)$(DATADIR)/plugins/tests.jsonl \
+	    $(DESTDIR)$(DATADIR)/examples/pods.json \
+	    $(DESTDIR)$(MANDIR)/man1/luaward.1 \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,README.md $(notdir $(wildcard docs/*.md))) \
+	    $(DESTDIR)$(SYSTEMD_UNITDIR)/luaward.service \
+	    $(addprefix $(DESTDIR),$(OLD_FILES))
+	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/plugins \
+	    $(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf $(BUILD)

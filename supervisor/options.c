@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "options.h"
+#include "paths.h"
 #include "reader.h"
 #include "worker_uids.h"
 
@@ -39,7 +40,8 @@ static const struct option_row {
 } rows[] = {
 	{ OPT_PLUGINS, "plugins", "DIR", FOR_RESOLVE | FOR_TEST,
 	    "the plugins: every *.lua in DIR, called in file-name order\n"
-	    "(default: the bundled plugins/)" },
+	    "(default: plugins/ in the build tree, else\n"
+	    LUAWARD_DATADIR "/plugins)" },
 	{ OPT_PODS, "pods", "FILE", FOR_CHECK,
 	    "also run each plugin on the pods in FILE and print the results" },
 	{ OPT_TIMEOUT, "timeout", "MS", PLUGIN_RUNNERS,
@@ -77,10 +79,11 @@ static const struct option_row {
 	    "write the statistics to PATH instead of stderr (implies\n"
 	    "--stats)" },
 	{ OPT_POLICY, "policy", "FILE", ALL_COMMANDS,
-	    "the seccomp policy (default: policies/worker.policy beside\n"
-	    "the binary, or PREFIX/share/luaward/worker.policy)" },
+	    "the seccomp policy (default: policies/worker.policy in the\n"
+	    "build tree, else " LUAWARD_DATADIR "/worker.policy)" },
 	{ OPT_WORKER, "worker", "PATH", PLUGIN_RUNNERS,
-	    "the worker binary (default: luaward-worker beside luaward)" },
+	    "the worker binary (default: luaward-worker beside luaward\n"
+	    "in the build tree, else in " LUAWARD_LIBEXECDIR ")" },
 	{ OPT_USER, "user", "NAME", PLUGIN_RUNNERS,
 	    "when started as root, the user workers run as when the\n"
 	    "--worker-uids range cannot be used or is off (default nobody)" },

@@ -1,12 +1,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "paths.h"
 #include "setup.h"
 
 /* Address space beyond the Lua cap: the binary, stacks, the message
@@ -31,33 +33,137 @@ setup_binary_dir(void)
 	return dir;
 }
 
+/*
+ * Where luaward runs from decides where its worker and data are (the
+ * binary's directory from /proc/self/exe, links resolved):
+ *
+ *   installed   the binary is ROOT/BINDIR/luaward: the worker is
+ *               ROOT/LIBEXECDIR/luaward-worker, the data ROOT/DATADIR/...
+ *               ROOT is "" once installed, or the directory a tree was
+ *               staged in (make install DESTDIR=ROOT), so that a staged
+ *               tree runs as its installed copy will.  Nothing else is
+ *               looked at: not a worker beside the binary (where an older
+ *               install put one), nor a source tree, nor another install.
+ *   tree        the binary is one to three levels below a source tree
+ *               (build/, build/sanitize/, build/NAME/sanitize/): the worker
+ *               beside it, the data from the tree.
+ *   elsewhere   a copy of the binary: LIBEXECDIR and DATADIR as built.
+ */
+enum layout {
+	LAYOUT_INSTALLED,
+	LAYOUT_TREE,
+	LAYOUT_ELSEWHERE,
+};
+
+static enum layout
+layout(const char **root)
+{
+	static const char *const tree_roots[] = { "..", "../..", "../../.." };
+	static enum layout found = LAYOUT_ELSEWHERE;
+	static char where[PATH_MAX];
+	static bool known;
+	const char *dir = setup_binary_dir();
+	char path[PATH_MAX], *real;
+	size_t length = strlen(dir), bin = strlen(LUAWARD_BINDIR);
+
+	*root = where;
+	if (known)
+		return found;
+	known = true;
+	while (bin > 1 && LUAWARD_BINDIR[bin - 1] == '/')
+		bin--;
+	/* BINDIR is absolute: a tail of dir that matches it starts at a
+	 * '/', so ROOT is whole directories. */
+	if (LUAWARD_BINDIR[0] == '/' && bin > 1 && length >= bin &&
+	    strncmp(dir + length - bin, LUAWARD_BINDIR, bin) == 0) {
+		snprintf(where, sizeof(where), "%.*s", (int)(length - bin),
+		    dir);
+		return found = LAYOUT_INSTALLED;
+	}
+	/* Installed through a link: BINDIR itself reached another way. */
+	if ((real = realpath(LUAWARD_BINDIR, NULL)) != NULL) {
+		bool same = strcmp(real, dir) == 0;
+
+		free(real);
+		if (same)
+			return found = LAYOUT_INSTALLED;
+	}
+	/* Only a root holding luaward's sources counts as a tree: a copy in
+	 * /opt/x/bin must not take a stray /opt/policies for its policy. */
+	for (size_t i = 0; i < sizeof(tree_roots) / sizeof(tree_roots[0]); i++)
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", dir,
+		    tree_roots[i], "supervisor/main.c") < sizeof(path) &&
+		    access(path, R_OK) == 0) {
+			snprintf(where, sizeof(where), "%s/%s", dir,
+			    tree_roots[i]);
+			return found = LAYOUT_TREE;
+		}
+	return found;
+}
+
+/* The one place the layout says a bundled file is; a new string. */
+static char *
+data_path(const char *tree_path, const char *installed_path)
+{
+	char path[PATH_MAX];
+	const char *root;
+	int n;
+
+	switch (layout(&root)) {
+	case LAYOUT_INSTALLED:
+		n = snprintf(path, sizeof(path), "%s%s/%s", root,
+		    LUAWARD_DATADIR, installed_path);
+		break;
+	case LAYOUT_TREE:
+		n = snprintf(path, sizeof(path), "%s/%s", root, tree_path);
+		break;
+	default:
+		n = snprintf(path, sizeof(path), "%s/%s", LUAWARD_DATADIR,
+		    installed_path);
+		break;
+	}
+	if (n < 0 || (size_t)n >= sizeof(path))
+		fatalx("the path of %s is too long", installed_path);
+	return xstrdup(path);
+}
+
 char *
 setup_find_data(const char *tree_path, const char *installed_path)
 {
-	static const char *const tree_roots[] = { "..", "../..", "../../.." };
-	char path[PATH_MAX];
+	char *path = data_path(tree_path, installed_path);
 
-	/* Installed: PREFIX/bin/luaward and PREFIX/share/luaward, looked at
-	 * first so that an installed binary never picks up a stray tree. */
-	if ((size_t)snprintf(path, sizeof(path), "%s/../share/luaward/%s",
-	    setup_binary_dir(), installed_path) < sizeof(path) &&
-	    access(path, R_OK) == 0)
-		return xstrdup(path);
-	/* The build tree: build/luaward, build/sanitize/luaward, or a build
-	 * directory of its own, build/NAME/sanitize/luaward.  Only a root
-	 * holding luaward's sources counts: /usr/bin/luaward must not take
-	 * a stray /usr/policies for its policy. */
-	for (size_t i = 0; i < sizeof(tree_roots) / sizeof(tree_roots[0]); i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s",
-		    setup_binary_dir(), tree_roots[i], "supervisor/main.c") >=
-		    sizeof(path) || access(path, R_OK) != 0)
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s",
-		    setup_binary_dir(), tree_roots[i], tree_path) <
-		    sizeof(path) && access(path, R_OK) == 0)
-			return xstrdup(path);
-	}
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
 	return NULL;
+}
+
+char *
+setup_worker_path(const struct options *o)
+{
+	char path[PATH_MAX];
+	const char *root;
+	int n;
+
+	if (o->worker_path != NULL)
+		return xstrdup(o->worker_path);
+	switch (layout(&root)) {
+	case LAYOUT_INSTALLED:
+		n = snprintf(path, sizeof(path), "%s%s/luaward-worker", root,
+		    LUAWARD_LIBEXECDIR);
+		break;
+	case LAYOUT_TREE:
+		n = snprintf(path, sizeof(path), "%s/luaward-worker",
+		    setup_binary_dir());
+		break;
+	default:
+		n = snprintf(path, sizeof(path), "%s/luaward-worker",
+		    LUAWARD_LIBEXECDIR);
+		break;
+	}
+	if (n < 0 || (size_t)n >= sizeof(path))
+		fatalx("the worker binary's path is too long");
+	return xstrdup(path);
 }
 
 char *
@@ -67,10 +173,10 @@ setup_policy_path(const struct options *o)
 
 	if (o->policy_path != NULL)
 		return xstrdup(o->policy_path);
-	if ((path = setup_find_data(DEFAULT_POLICY,
-	    DEFAULT_POLICY_INSTALLED)) == NULL)
-		fatalx("no seccomp policy found beside the binary or in "
-		    "PREFIX/share/luaward; give one with --policy FILE");
+	path = data_path(DEFAULT_POLICY, DEFAULT_POLICY_INSTALLED);
+	if (access(path, R_OK) != 0)
+		fatalx("cannot read the seccomp policy %s: %s; give one with "
+		    "--policy FILE", path, strerror(errno));
 	return path;
 }
 
@@ -135,16 +241,7 @@ setup_load(struct setup *s, const struct options *o)
 	    sizeof(error)) == -1)
 		fatalx("%s (install the Debian package lua-dkjson)", error);
 
-	if (o->worker_path != NULL)
-		s->worker_path = xstrdup(o->worker_path);
-	else {
-		char path[PATH_MAX];
-
-		if ((size_t)snprintf(path, sizeof(path), "%s/luaward-worker",
-		    setup_binary_dir()) >= sizeof(path))
-			fatalx("the luaward binary's path is too long");
-		s->worker_path = xstrdup(path);
-	}
+	s->worker_path = setup_worker_path(o);
 	if ((s->spawn.worker_fd = spawn_open_worker(s->worker_path)) == -1)
 		fatal("cannot use worker binary %s", s->worker_path);
 	s->spawn.worker_path = s->worker_path;

@@ -50,11 +50,17 @@ void	 setup_claim_identity(struct setup *);
 void	 setup_engine_config(const struct setup *, const struct options *,
 	     struct engine_config *);
 
-/* The default location of a bundled file or directory: under
- * PREFIX/share/luaward, or else in the source tree (the directory holding
- * supervisor/main.c) one to three levels above the binary.  Returns a new
- * string, or NULL when neither exists. */
+/* The default location of a bundled file or directory: installed_path
+ * under DATADIR (paths.h) for an installed binary, or under the tree it
+ * was staged in; tree_path in the source tree for a binary built there
+ * (setup.c says which is which).  Returns a new string, or NULL when it
+ * does not exist. */
 char	*setup_find_data(const char *tree_path, const char *installed_path);
+
+/* The worker binary: --worker, or else luaward-worker in LIBEXECDIR for an
+ * installed binary (or under the tree it was staged in), beside the binary
+ * in a build tree.  Returns a new string. */
+char	*setup_worker_path(const struct options *);
 
 /* The directory of the running luaward binary. */
 const char *setup_binary_dir(void);

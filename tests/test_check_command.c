@@ -116,14 +116,14 @@ START_TEST(test_pods_are_resolved_by_the_plugins_that_load)
 	struct run_result r;
 	const char *results;
 
-	run_luaward(&r, NULL, 0, 60, "check", "--pods", "plugins/pods.json",
+	run_luaward(&r, NULL, 0, 60, "check", "--pods", "examples/pods.json",
 	    broken, "plugins/10-opengauss.lua", "plugins/90-template.lua",
 	    NULL);
 	/* broken.lua did not load: status 1, and it takes no part. */
 	ck_assert_int_eq(r.status, 1);
-	results = strstr(r.out, "results on plugins/pods.json:\n");
+	results = strstr(r.out, "results on examples/pods.json:\n");
 	ck_assert_ptr_nonnull(results);
-	ck_assert_str_eq(results + strlen("results on plugins/pods.json:\n"),
+	ck_assert_str_eq(results + strlen("results on examples/pods.json:\n"),
 	    expected_lines);
 	run_result_free(&r);
 	free(expected_lines);

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,70 @@ START_TEST(test_resolve_help_documents_every_option)
 		ck_assert_msg(strstr(r.out, options[i]) != NULL,
 		    "resolve --help lacks %s", options[i]);
 	run_result_free(&r);
+}
+END_TEST
+
+/* Whether the manual page has `.Fl -name` (or `Fl -name` inside a line),
+ * not merely a longer option that starts with it. */
+static bool
+manual_has_option(const char *page, const char *name)
+{
+	size_t length = strlen(name);
+
+	for (const char *p = page; (p = strstr(p, "Fl -")) != NULL; p += 4)
+		if (strncmp(p + 4, name, length) == 0 &&
+		    strchr("abcdefghijklmnopqrstuvwxyz0123456789-",
+		    p[4 + length]) == NULL)
+			return true;
+	return false;
+}
+
+/* Every command `luaward --help` lists is in docs/luaward.1, and so is
+ * every option its `luaward COMMAND --help` lists, so the page cannot
+ * fall behind the option table. */
+START_TEST(test_manual_documents_every_command_and_option)
+{
+	char *page = read_source_file("docs/luaward.1", NULL);
+	struct run_result top;
+	const char *line;
+	size_t commands = 0, options = 0;
+
+	run_luaward(&top, NULL, 0, 30, "--help", NULL);
+	ck_assert_int_eq(top.status, 0);
+	line = strstr(top.out, "commands:\n");
+	ck_assert_ptr_nonnull(line);
+	for (line = strchr(line, '\n') + 1; strncmp(line, "  ", 2) == 0;
+	    line = strchr(line, '\n') + 1) {
+		char command[32], macro[64];
+		struct run_result r;
+		const char *option;
+
+		ck_assert_int_eq(sscanf(line, "%31s", command), 1);
+		snprintf(macro, sizeof(macro), "\n.Cm %s", command);
+		ck_assert_msg(strstr(page, macro) != NULL, "docs/luaward.1 "
+		    "has no .Cm %s", command);
+		commands++;
+		run_luaward(&r, NULL, 0, 30, command, "--help", NULL);
+		ck_assert_msg(r.status == 0, "%s --help: %d", command,
+		    r.status);
+		for (option = r.out; (option = strstr(option, "\n  --")) !=
+		    NULL; option += 5) {
+			char name[64];
+
+			ck_assert_int_eq(sscanf(option + 5,
+			    "%63[a-z0-9-]", name), 1);
+			ck_assert_msg(manual_has_option(page, name),
+			    "docs/luaward.1 lacks --%s (luaward %s --help)",
+			    name, command);
+			options++;
+		}
+		run_result_free(&r);
+	}
+	/* The listing was read at all. */
+	ck_assert_uint_ge(commands, 8);
+	ck_assert_uint_ge(options, 40);
+	run_result_free(&top);
+	free(page);
 }
 END_TEST
 
@@ -161,7 +226,7 @@ START_TEST(test_unreadable_input_file)
 {
 	struct run_result r;
 
-	run_luaward(&r, NULL, 0, 30, "resolve", "plugins/pods.json",
+	run_luaward(&r, NULL, 0, 30, "resolve", "examples/pods.json",
 	    "/nonexistent/pods.json", NULL);
 	expect_usage_error(&r, "cannot read /nonexistent/pods.json: No such "
 	    "file or directory");
@@ -468,6 +533,7 @@ cli_suite(void)
 	tcase_add_test(t, test_help_lists_every_command);
 	tcase_add_test(t, test_version);
 	tcase_add_test(t, test_resolve_help_documents_every_option);
+	tcase_add_test(t, test_manual_documents_every_command_and_option);
 	tcase_add_test(t, test_no_command_is_a_usage_error);
 	tcase_add_test(t, test_unknown_command);
 	tcase_add_test(t, test_unknown_flag_before_any_record);

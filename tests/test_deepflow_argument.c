@@ -172,7 +172,7 @@ START_TEST(test_sample_pods_through_the_reader_match_go)
 {
 	struct corpus c = load("cases");
 	size_t length;
-	char *pods = read_source_file("plugins/pods.json", &length);
+	char *pods = read_source_file("examples/pods.json", &length);
 	struct recs recs = read_chunks(&defaults, pods, length, 0);
 	struct buffer out = { 0 };
 	char error[256];
@@ -182,7 +182,7 @@ START_TEST(test_sample_pods_through_the_reader_match_go)
 		char name[64];
 		const struct corpus_case *k = NULL;
 
-		snprintf(name, sizeof(name), "plugins/pods.json item %zu", r);
+		snprintf(name, sizeof(name), "examples/pods.json item %zu", r);
 		for (size_t i = 0; i < c.n; i++)
 			if (strcmp(c.cases[i].name, name) == 0)
 				k = &c.cases[i];

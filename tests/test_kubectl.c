@@ -183,7 +183,7 @@ START_TEST(test_owner_fallback_on_the_sample_list)
 	struct run_result r;
 
 	run_luaward(&r, "", 0, 120, "resolve", "--plugins", "plugins",
-	    "--fallback", "owner", "plugins/pods.json", NULL);
+	    "--fallback", "owner", "examples/pods.json", NULL);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_uint_eq(count_lines(r.out), 6);
 	ck_assert_ptr_nonnull(strstr(r.out, "\"name\":\"nginx-7c5ddbdf54-"

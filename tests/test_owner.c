@@ -383,7 +383,7 @@ START_TEST(test_sample_pods)
 		{ 0, NULL, NULL },
 	};
 	size_t length;
-	char *pods = read_source_file("plugins/pods.json", &length);
+	char *pods = read_source_file("examples/pods.json", &length);
 	struct recs recs = read_chunks(&defaults, pods, length, 0);
 
 	ck_assert_uint_eq(recs.n, sizeof(want) / sizeof(want[0]));

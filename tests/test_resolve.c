@@ -36,7 +36,7 @@ START_TEST(test_seed_plugins_on_sample_pods)
 	    NULL);
 
 	run_luaward(&r, NULL, 0, 60, "resolve", "--plugins", "plugins",
-	    "plugins/pods.json", NULL);
+	    "examples/pods.json", NULL);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_str_eq(r.out, expected);
 	run_result_free(&r);
@@ -50,7 +50,7 @@ START_TEST(test_default_plugins_are_the_bundled_ones)
 	char *expected = read_source_file("tests/data/seed-pods.expected",
 	    NULL);
 
-	run_luaward(&r, NULL, 0, 60, "resolve", "plugins/pods.json", NULL);
+	run_luaward(&r, NULL, 0, 60, "resolve", "examples/pods.json", NULL);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_str_eq(r.out, expected);
 	run_result_free(&r);
@@ -62,12 +62,12 @@ START_TEST(test_stdin_and_file_give_the_same_lines)
 {
 	struct run_result from_file, from_stdin;
 	size_t length;
-	char *pods = read_source_file("plugins/pods.json", &length);
+	char *pods = read_source_file("examples/pods.json", &length);
 	char *expected = read_source_file("tests/data/seed-pods.expected",
 	    NULL);
 
 	run_luaward(&from_file, NULL, 0, 60, "resolve", "--plugins",
-	    "plugins", "plugins/pods.json", NULL);
+	    "plugins", "examples/pods.json", NULL);
 	run_luaward(&from_stdin, pods, length, 60, "resolve", "--plugins",
 	    "plugins", NULL);
 	ck_assert_msg(from_file.status == 0, "file: exit %d: %s",
