@@ -186,7 +186,7 @@ claims_suite(void)
 	Suite *s = suite_create("claims");
 	TCase *t = tcase_create("claims");
 
-	tcase_set_timeout(t, 300 * slowdown());
+	tcase_set_timeout(t, 300);
 	tcase_add_test(t, test_call_latency_is_the_supervisors_own);
 	tcase_add_test(t, test_violation_report_without_sigsys_is_a_crash);
 	tcase_add_test(t, test_load_claim_after_ready_is_a_crash_and_restarts);

@@ -217,7 +217,7 @@ deadlines_suite(void)
 	Suite *s = suite_create("deadlines");
 	TCase *t = tcase_create("deadlines");
 
-	tcase_set_timeout(t, 600 * slowdown());
+	tcase_set_timeout(t, 600);
 	tcase_add_test(t, test_large_records_never_make_a_quick_plugin_late);
 	tcase_add_test(t, test_records_at_the_size_limit_with_a_short_timeout);
 	tcase_add_test(t, test_stuck_call_is_killed_at_the_limit_plus_the_grace);

@@ -280,11 +280,11 @@ START_TEST(test_error_whose_tostring_never_returns_times_out)
 	    "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		PASS,
-		FAIL("timeout", "did not finish within 50 ms"),
+		FAIL("timeout", "did not finish within 500 ms"),
 		PASS,
 		DECIDE("resolved", "StatefulSet", "call 4"),
 	};
-	const char *const options[] = { "--timeout", "50", NULL };
+	const char *const options[] = { "--timeout", "500", NULL };
 	struct run_result r;
 
 	run_chain(&r, source, effects, options);
@@ -338,11 +338,11 @@ START_TEST(test_close_handler_that_never_returns_times_out)
 	    NULL, "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		PASS,
-		FAIL("timeout", "did not finish within 50 ms"),
+		FAIL("timeout", "did not finish within 500 ms"),
 		PASS,
 		DECIDE("resolved", "StatefulSet", "call 4"),
 	};
-	const char *const options[] = { "--timeout", "50", NULL };
+	const char *const options[] = { "--timeout", "500", NULL };
 
 	expect_chain(source, effects, options);
 	free(source);

@@ -29,11 +29,11 @@ START_TEST(test_debug_sethook_cannot_remove_the_deadline)
 	    NULL, "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		PASS,
-		FAIL("timeout", "did not finish within 50 ms"),
+		FAIL("timeout", "did not finish within 500 ms"),
 		PASS,
 		DECIDE("resolved", "StatefulSet", "call 4"),
 	};
-	const char *const options[] = { "--timeout", "50", NULL };
+	const char *const options[] = { "--timeout", "500", NULL };
 
 	expect_chain(source, effects, options);
 	free(source);

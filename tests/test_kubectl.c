@@ -306,7 +306,7 @@ kubectl_suite(void)
 	Suite *s = suite_create("kubectl");
 	TCase *t = tcase_create("kubectl");
 
-	tcase_set_timeout(t, 600 * slowdown());
+	tcase_set_timeout(t, 600);
 	tcase_add_test(t, test_watch_stream_is_resolved_event_by_event);
 	tcase_add_test(t, test_watch_lines_stream_as_events_arrive);
 	tcase_add_test(t, test_without_fallback_owner_pods_stay_unresolved);
