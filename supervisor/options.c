@@ -58,7 +58,9 @@ static const struct option_row {
 	{ OPT_RESTART_WINDOW, "restart-window", "S", RECORD_RUNNERS,
 	    "the window for --max-restarts, in seconds (default 10)" },
 	{ OPT_RESTART_DELAY, "restart-delay", "MS", RECORD_RUNNERS,
-	    "first restart delay, doubled per failure up to 2 s (default 20)" },
+	    "first restart delay, doubled per failure up to 2 s (default 2:\n"
+	    "a replacement answers within milliseconds; quarantine, not\n"
+	    "the delay, stops a plugin that keeps failing)" },
 	{ OPT_MAX_RECORD, "max-record-size", "BYTES", RECORD_RUNNERS,
 	    "largest record accepted, as compact JSON (default 2097152)" },
 	{ OPT_MAX_DEPTH, "max-depth", "N", RECORD_RUNNERS,
@@ -158,7 +160,7 @@ options_defaults(struct options *o)
 	o->max_depth = READER_DEFAULT_MAX_DEPTH;
 	o->max_restarts = 5;
 	o->restart_window_s = 10;
-	o->restart_delay_ms = 20;
+	o->restart_delay_ms = 2;
 	o->state_dir = "/var/lib/luaward";
 	o->socket_path = "/run/luaward/luaward.sock";
 	o->socket_mode = 0600;
