@@ -60,6 +60,7 @@ WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
 		   worker/luaenv.c worker/call.c worker/sandbox.c \
 		   worker/landlock.c worker/seccomp.c worker/probe.c
 WORKER_SOURCES	+= worker/dkjson_native.c
+WORKER_SOURCES	+= worker/traceback.c
 # Everything of the supervisor but main.c, so the tests link it too.
 CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/reader_tokens.c supervisor/job.c supervisor/result.c supervisor/plugins.c \

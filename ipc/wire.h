@@ -38,7 +38,7 @@
 
 #include "buffer.h"
 
-#define WIRE_PROTOCOL_VERSION	2
+#define WIRE_PROTOCOL_VERSION	3
 #define WIRE_HEADER_SIZE	4
 #define WIRE_MAX_MESSAGE	(4u << 20)	/* payload bytes, both directions */
 #define WIRE_MAX_ELEMENTS	1024		/* msgpack values in one message */
@@ -48,6 +48,7 @@
 #define WIRE_MAX_RESULT		(64u << 10)	/* a returned type or name */
 #define WIRE_MAX_TEXT		4096		/* log lines, error messages */
 #define WIRE_MAX_NAME		255		/* plugin, module, layer names */
+#define WIRE_MAX_PATH		4096		/* a plugin's file as shown */
 #define WIRE_MAX_MODULES	8
 #define WIRE_MAX_LAYERS		16
 #define WIRE_MAX_TOUCHED	64
@@ -105,6 +106,9 @@ struct wire_module {
 
 struct wire_load {
 	struct wire_string	 plugin;
+	/* How messages name the plugin's file: the path the user gave, or
+	 * "" for PLUGIN.lua. */
+	struct wire_string	 chunk_name;
 	struct wire_string	 source;
 	struct wire_module	 modules[WIRE_MAX_MODULES];
 	size_t			 module_count;

@@ -64,11 +64,13 @@ decode_load(const msgpack_object *map, struct wire_load *load, char *error,
     size_t error_size)
 {
 	enum { F_PLUGIN, F_SOURCE, F_MODULES, F_CALL, F_LOAD, F_MEMORY,
-	    F_RATE, F_BURST, F_LANDLOCK, F_FILTER, F_PROBE, F_COUNT };
+	    F_RATE, F_BURST, F_LANDLOCK, F_FILTER, F_PROBE, F_CHUNK_NAME,
+	    F_COUNT };
 	static const char *const names[F_COUNT] = {
 		"plugin", "source", "modules", "call_timeout_ms",
 		"load_timeout_ms", "memory_bytes", "log_lines_per_second",
 		"log_burst", "landlock", "seccomp_filter", "probe",
+		"chunk_name",
 	};
 	unsigned seen = 0;
 
@@ -98,6 +100,10 @@ decode_load(const msgpack_object *map, struct wire_load *load, char *error,
 		switch (field) {
 		case F_PLUGIN:
 			r = get_string(value, WIRE_MAX_NAME, &load->plugin,
+			    names[field], error, error_size);
+			break;
+		case F_CHUNK_NAME:
+			r = get_string(value, WIRE_MAX_PATH, &load->chunk_name,
 			    names[field], error, error_size);
 			break;
 		case F_SOURCE:

@@ -25,9 +25,11 @@ wire_put_load(struct buffer *out, const struct wire_load *load)
 
 	frame_begin(&f, out, 3, WIRE_LOAD);
 	f.failed |= msgpack_pack_uint32(&f.packer, WIRE_PROTOCOL_VERSION);
-	f.failed |= msgpack_pack_map(&f.packer, 11);
+	f.failed |= msgpack_pack_map(&f.packer, 12);
 	pack_cstring(&f, "plugin");
 	pack_string(&f, load->plugin.bytes, load->plugin.length);
+	pack_cstring(&f, "chunk_name");
+	pack_string(&f, load->chunk_name.bytes, load->chunk_name.length);
 	pack_cstring(&f, "source");
 	pack_string(&f, load->source.bytes, load->source.length);
 	pack_cstring(&f, "modules");

@@ -115,6 +115,7 @@ cmd_check(int argc, char **argv)
 			plugins[loaded++] = *plugin;
 		else {
 			free(plugin->name);
+			free(plugin->path);
 			free(plugin->source);
 			free(plugin->load_error);
 			status = EXIT_SOME_FAILED;

@@ -1,8 +1,10 @@
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dispatch.h"
+#include "json.h"
 #include "log.h"
 #include "owner.h"
 #include "result.h"
@@ -130,14 +132,67 @@ dispatch_submit(struct dispatch *d, struct job *job)
 	advance(d, job);
 }
 
+/*
+ * Whether a returned string is text a type or name can be: it goes into
+ * Kubernetes object names and onto terminals downstream, where escaping
+ * the output line does not help.  No control character (C0, DEL and C1:
+ * Unicode's Cc), and valid UTF-8, since a byte the output would replace
+ * with U+FFFD would hand on a name the plugin never returned.  Returns
+ * NULL, or why not, naming the string and the first bad byte (counted
+ * from 1).  The supervisor checks what every worker says: a worker's word
+ * is not trusted.
+ */
+static const char *
+not_text(const char *what, const char *s, size_t length, char *why,
+    size_t size)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < length;) {
+		unsigned control;
+		size_t n;
+
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80)
+			control = p[i];
+		else if ((n = utf8_sequence_length(p + i, length - i)) == 0) {
+			snprintf(why, size, "the workload %s is not valid "
+			    "UTF-8 at byte %zu (0x%02X); a type or name must "
+			    "be valid UTF-8", what, i + 1, p[i]);
+			return why;
+		} else if (p[i] == 0xc2 && p[i + 1] < 0xa0)
+			control = p[i + 1];
+		else {
+			i += n;
+			continue;
+		}
+		snprintf(why, size, "the workload %s has control character "
+		    "U+%04X at byte %zu; a type or name must be text without "
+		    "control characters", what, control, i + 1);
+		return why;
+	}
+	return NULL;
+}
+
 void
 dispatch_outcome(struct job *job, const struct outcome *o, void *arg)
 {
 	struct dispatch *d = arg;
 	size_t link = job->next_plugin;
+	const char *bad = NULL;
+	char why[192];
 
+	if (o->ok && (bad = not_text("type", o->type, o->type_length, why,
+	    sizeof(why))) == NULL)
+		bad = not_text("name", o->name, o->name_length, why,
+		    sizeof(why));
 	if (!o->ok)
 		job_add_error(job, link, o->kind, o->message);
+	else if (bad != NULL)
+		job_add_error(job, link, ERROR_BAD_RETURN, bad);
 	else if (o->type_length > 0 && o->name_length > 0) {
 		const char *canonical = workload_type_canonical(o->type,
 		    o->type_length);

@@ -358,6 +358,17 @@ plugin_worker_setup(const struct plugin_config *config,
 	setup->log = log;
 	load->plugin.bytes = plugin->name;
 	load->plugin.length = strlen(plugin->name);
+	/* Lua shows a long name by its end, so a path too long for the
+	 * wire keeps its end too. */
+	if (plugin->path != NULL) {
+		size_t length = strlen(plugin->path);
+		size_t cut = length > WIRE_MAX_PATH ? length - WIRE_MAX_PATH :
+		    0;
+
+		load->chunk_name.bytes = plugin->path + cut;
+		load->chunk_name.length = length - cut;
+	} else
+		load->chunk_name.bytes = "";
 	load->source.bytes = plugin->source;
 	load->source.length = plugin->length;
 	for (size_t i = 0; i < config->module_count; i++) {
@@ -387,6 +398,7 @@ plugin_new(struct ev_loop *loop, const struct plugin_config *config,
 	p->config = config;
 	p->refs = 1;
 	p->source.name = xstrdup(source->name);
+	p->source.path = source->path != NULL ? xstrdup(source->path) : NULL;
 	p->source.source = xmalloc(source->length + 1);
 	if (source->length > 0)
 		memcpy(p->source.source, source->source, source->length);
@@ -473,6 +485,7 @@ plugin_free(struct plugin *p)
 	free(p->reason);
 	free(p->startup_error);
 	free(p->source.name);
+	free(p->source.path);
 	free(p->source.source);
 	free(p);
 }

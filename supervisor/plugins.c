@@ -36,6 +36,22 @@ plugin_name(const char *file)
 	return xstrndup(file, length);
 }
 
+/* A file of the plugin directory as the user would name it: DIR/FILE,
+ * with no second slash when DIR ends in one. */
+static char *
+plugin_path(const char *dir, const char *file)
+{
+	size_t length = strlen(dir);
+	bool slash = length > 0 && dir[length - 1] == '/';
+	char *path = xmalloc(length + !slash + strlen(file) + 1);
+
+	memcpy(path, dir, length);
+	if (!slash)
+		path[length++] = '/';
+	strcpy(path + length, file);
+	return path;
+}
+
 static const char *
 file_type(mode_t mode)
 {
@@ -211,7 +227,7 @@ read_source(int fd, const struct stat *st, size_t *length, char *why,
  * Fills plugin, with its load_error when the file cannot be used.
  */
 static void
-load_plugin_at(int dirfd, const char *name, unsigned flags,
+load_plugin_at(int dirfd, const char *name, const char *path, unsigned flags,
     struct plugin_source *plugin)
 {
 	char why[256];
@@ -220,6 +236,7 @@ load_plugin_at(int dirfd, const char *name, unsigned flags,
 
 	memset(plugin, 0, sizeof(*plugin));
 	plugin->name = plugin_name(name);
+	plugin->path = xstrdup(path);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		snprintf(why, sizeof(why), "cannot be read: %s",
 		    strerror(errno));
@@ -294,9 +311,10 @@ plugins_load_plugin(const char *path, unsigned flags,
 	    directory_error, sizeof(directory_error)) == -1) {
 		memset(plugin, 0, sizeof(*plugin));
 		plugin->name = plugin_name(base);
+		plugin->path = xstrdup(path);
 		plugin->load_error = xstrdup(directory_error);
 	} else
-		load_plugin_at(dirfd, base, flags, plugin);
+		load_plugin_at(dirfd, base, path, flags, plugin);
 	close(dirfd);
 	free(dir);
 	return 0;
@@ -362,6 +380,7 @@ plugins_load_dir(const char *dir, unsigned flags,
 	}
 	for (;;) {
 		size_t length;
+		char *path;
 
 		errno = 0;
 		if ((entry = readdir(d)) == NULL)
@@ -371,7 +390,10 @@ plugins_load_dir(const char *dir, unsigned flags,
 		    strcmp(entry->d_name + length - 4, ".lua") != 0)
 			continue;
 		list = xrealloc(list, (n + 1) * sizeof(*list));
-		load_plugin_at(dirfd(d), entry->d_name, flags, &list[n++]);
+		path = plugin_path(dir, entry->d_name);
+		load_plugin_at(dirfd(d), entry->d_name, path, flags,
+		    &list[n++]);
+		free(path);
 	}
 	if (errno != 0) {
 		snprintf(error, error_size, "cannot read plugin directory %s: "
@@ -393,6 +415,7 @@ plugins_free(struct plugin_source *plugins, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		free(plugins[i].name);
+		free(plugins[i].path);
 		free(plugins[i].source);
 		free(plugins[i].load_error);
 	}

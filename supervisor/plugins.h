@@ -26,6 +26,9 @@
 
 struct plugin_source {
 	char	*name;		/* file name without .lua */
+	/* The file as the user named it (DIR/NAME.lua, or the path given),
+	 * for messages; NULL: NAME.lua (the daemon's stored plugins). */
+	char	*path;
 	char	*source;
 	size_t	 length;
 	char	*load_error;	/* non-NULL: the file cannot be used, why */

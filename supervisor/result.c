@@ -1,9 +1,14 @@
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "chain.h"
 #include "json.h"
 #include "result.h"
+
+/* How much of an unsupported type its line's reason repeats: the type
+ * itself is on the line whole. */
+#define TYPE_SHOWN	64
 
 static const char *const canonical_types[] = {
 	"Deployment", "StatefulSet", "ReplicaSet", "DaemonSet",
@@ -44,6 +49,35 @@ field(struct buffer *out, const char *name, const char *value, size_t length)
 	return buffer_append(out, ",\"", 2) | buffer_append(out, name,
 	    strlen(name)) | buffer_append(out, "\":", 2) |
 	    json_append_string(out, value, length);
+}
+
+/* The error of an unsupported line: what was returned (its bytes as
+ * they are: the line escapes them), and the six the plugin could have
+ * said. */
+static int
+unsupported_reason(struct buffer *out, const char *type, size_t length)
+{
+	char reason[TYPE_SHOWN + 256];
+	size_t shown = length, used;
+
+	if (shown > TYPE_SHOWN) {
+		/* Cut on a character's first byte. */
+		shown = TYPE_SHOWN;
+		while (shown > 0 && ((unsigned char)type[shown] & 0xc0) == 0x80)
+			shown--;
+	}
+	reason[0] = '"';
+	memcpy(reason + 1, type, shown);
+	used = 1 + shown;
+	used += (size_t)snprintf(reason + used, sizeof(reason) - used,
+	    "%s\" is not a workload type luaward accepts (", shown < length ?
+	    "..." : "");
+	for (size_t i = 0; i < sizeof(canonical_types) /
+	    sizeof(canonical_types[0]); i++)
+		used += (size_t)snprintf(reason + used, sizeof(reason) - used,
+		    "%s%s", i > 0 ? ", " : "", canonical_types[i]);
+	used += (size_t)snprintf(reason + used, sizeof(reason) - used, ")");
+	return field(out, "error", reason, used);
 }
 
 int
@@ -92,6 +126,8 @@ result_format(struct buffer *out, const struct job *job)
 	if (job->status == STATUS_INVALID)
 		failed |= field(out, "error", job->invalid_reason,
 		    strlen(job->invalid_reason));
+	else if (job->status == STATUS_UNSUPPORTED)
+		failed |= unsupported_reason(out, job->type, job->type_length);
 	/* A watch event's line says which event it answers. */
 	if (job->event != NULL)
 		failed |= field(out, "event", job->event, job->event_length);

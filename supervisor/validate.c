@@ -28,6 +28,7 @@ release(struct validation *v)
 	if (v->uids != NULL)
 		worker_uids_release(v->uids, &v->setup.spawn.identity);
 	free(v->source.name);
+	free(v->source.path);
 	free(v->source.source);
 	free(v);
 }
@@ -114,6 +115,7 @@ validation_start(struct ev_loop *loop, const struct plugin_config *config,
 	v->done = done;
 	v->arg = arg;
 	v->source.name = xstrdup(source->name);
+	v->source.path = source->path != NULL ? xstrdup(source->path) : NULL;
 	v->source.source = xmalloc(source->length + 1);
 	memcpy(v->source.source, source->source, source->length);
 	v->source.source[source->length] = '\0';

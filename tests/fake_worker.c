@@ -24,6 +24,8 @@
  *   stderr           write a control byte, an overlong line and, at the
  *                    end, a line without newline to fd 2; otherwise ok
  *   stray-reply      answer each request, then one that was never sent
+ *   reply-control    answer Deployment / "f\33[2J", a name no plugin
+ *                    could return (the supervisor checks it itself)
  *
  * and, misbehaving only on the record whose metadata says "bad" (so a
  * replacement worker answers the records after it):
@@ -246,6 +248,9 @@ main(void)
 			buffer_append(&out, "\x00\x00\x00\x01\xc1", 5);
 		else if (is_bad(&m) && strcmp(behaviour, "error-crash") == 0)
 			wire_put_error(&out, id, "crash", "it broke", 8, 1);
+		else if (strcmp(behaviour, "reply-control") == 0)
+			wire_put_reply(&out, id, "Deployment", 10, "f\33[2J", 5,
+			    1);
 		else if (strcmp(behaviour, "stray-reply") == 0) {
 			wire_put_reply(&out, id, "Deployment", 10, name,
 			    strlen(name), 1);

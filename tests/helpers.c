@@ -268,6 +268,18 @@ plugin_dir(const char *name, ...)
 }
 
 char *
+lua_shown_path(const char *path)
+{
+	size_t length = strlen(path);
+	char *shown;
+
+	if (length <= 59)
+		return must(strdup(path));
+	ck_assert_int_ne(asprintf(&shown, "...%s", path + length - 56), -1);
+	return shown;
+}
+
+char *
 read_source_file(const char *path, size_t *length)
 {
 	FILE *f = fopen(path, "rb");

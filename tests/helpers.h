@@ -74,6 +74,9 @@ char		*write_text(const char *dir, const char *name,
 		     const char *text);
 /* A plugin directory: pairs of file name and source, NULL-terminated. */
 char		*plugin_dir(const char *name, ...) __attribute__((sentinel));
+/* How Lua names a plugin file in its messages: the path whole when it
+ * is at most 59 bytes, else "..." and its last 56 (LUA_IDSIZE). */
+char		*lua_shown_path(const char *path);
 /* Reads a file of the source tree (tests/data/...), NUL-terminated. */
 char		*read_source_file(const char *path, size_t *length);
 

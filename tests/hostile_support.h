@@ -172,10 +172,35 @@ per_record(const char *a, const char *b, const char *c, const char *d)
 	    c != NULL ? c : "", d != NULL ? d : "");
 }
 
-static inline void
-check_line(const struct run_result *r, size_t i, const struct effect *e)
+/*
+ * An effect's message names the hostile plugin's file "1-hostile.lua", as
+ * written; the run names it by the path it was given (DIR/1-hostile.lua,
+ * as Lua shows it): the message with every "1-hostile.lua:" made that.
+ */
+static inline char *
+as_run(const char *message, const char *shown)
 {
-	char *line = line_of(r->out, i), *expected;
+	static const char file[] = HOSTILE ".lua:";
+	char *out = must_asprintf("%s", ""), *next;
+	const char *p = message, *hit;
+
+	while ((hit = strstr(p, file)) != NULL) {
+		next = must_asprintf("%s%.*s%s:", out, (int)(hit - p), p,
+		    shown);
+		free(out);
+		out = next;
+		p = hit + sizeof(file) - 1;
+	}
+	next = must_asprintf("%s%s", out, p);
+	free(out);
+	return next;
+}
+
+static inline void
+check_line(const struct run_result *r, size_t i, const struct effect *e,
+    const char *shown)
+{
+	char *line = line_of(r->out, i), *expected, *wanted, *reason;
 
 	ck_assert_msg(line != NULL, "no line %zu:\n%s", i, r->out);
 	switch (e->what) {
@@ -184,9 +209,17 @@ check_line(const struct run_result *r, size_t i, const struct effect *e)
 		    records[i].answer);
 		break;
 	case DECIDES:
+		/* An unsupported type's line says which types are. */
+		reason = strcmp(e->status, "unsupported") != 0 ?
+		    must_asprintf("%s", "") : must_asprintf(",\"error\":"
+		    "\"\\\"%s\\\" is not a workload type luaward accepts "
+		    "(Deployment, StatefulSet, ReplicaSet, DaemonSet, "
+		    "ReplicationController, CloneSet)\"", e->type);
 		expected = must_asprintf("%s\"status\":\"%s\",\"workloadType\":"
 		    "\"%s\",\"workloadName\":\"%s\",\"plugin\":\"" HOSTILE
-		    "\"}", records[i].head, e->status, e->type, e->name);
+		    "\"%s}", records[i].head, e->status, e->type, e->name,
+		    reason);
+		free(reason);
 		break;
 	case FAILS:
 	default:
@@ -206,17 +239,21 @@ check_line(const struct run_result *r, size_t i, const struct effect *e)
 			    i, line, expected);
 			message = strndup(line + prefix, length - prefix - 4);
 			ck_assert_ptr_nonnull(message);
-			ck_assert_msg(strstr(message, e->message) != NULL,
+			wanted = as_run(e->message, shown);
+			ck_assert_msg(strstr(message, wanted) != NULL,
 			    "record %zu: message '%.800s' lacks '%s'", i,
-			    message, e->message);
+			    message, wanted);
+			free(wanted);
 			free(message);
 			free(expected);
 			free(line);
 			return;
 		}
+		wanted = as_run(e->message, shown);
 		expected = must_asprintf("%s%s,\"errors\":[{\"plugin\":\""
 		    HOSTILE "\",\"kind\":\"%s\",\"message\":\"%s\"}]}",
-		    records[i].head, records[i].answer, e->kind, e->message);
+		    records[i].head, records[i].answer, e->kind, wanted);
+		free(wanted);
 		break;
 	}
 	ck_assert_msg(strcmp(line, expected) == 0,
@@ -238,6 +275,8 @@ run_chain(struct run_result *r, const char *source,
 {
 	char *dir = plugin_dir(HOSTILE ".lua", source, "2-owner.lua",
 	    owner_plugin, "3-last.lua", last_plugin, NULL);
+	char *path = must_asprintf("%s/" HOSTILE ".lua", dir);
+	char *shown = lua_shown_path(path);
 	const char *argv[16];
 	size_t n = 0;
 	bool failed = false;
@@ -255,11 +294,13 @@ run_chain(struct run_result *r, const char *source,
 	    "%.3000s\nstderr:\n%.2000s", count_lines(r->out), r->status,
 	    r->out, r->err);
 	for (size_t i = 0; i < RECORDS; i++) {
-		check_line(r, i, &effects[i]);
+		check_line(r, i, &effects[i], shown);
 		failed = failed || effects[i].what == FAILS;
 	}
 	ck_assert_msg(r->status == (failed ? 1 : 0), "exit %d; stderr:\n"
 	    "%.2000s", r->status, r->err);
+	free(shown);
+	free(path);
 	free(dir);
 }
 

@@ -23,7 +23,7 @@
 	X(store) X(store_damage) X(store_crash) X(control) \
 	X(control_limits) X(control_hostile) \
 	X(testfile) X(plugin_test_command) X(kubectl) \
-	X(install)
+	X(install) X(diagnostics)
 
 /* No suite can drop out of the count unnoticed: one listed here without
  * its file fails to link, and a file not listed here fails to compile

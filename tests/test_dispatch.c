@@ -297,6 +297,100 @@ START_TEST(test_jobs_in_flight_are_independent)
 }
 END_TEST
 
+/* --- what an answer may hold -------------------------------------------- */
+
+#define NOT_CONTROL	"; a type or name must be text without control " \
+			"characters"
+#define NOT_UTF8	"; a type or name must be valid UTF-8"
+
+/*
+ * A type or name goes on into Kubernetes object names: a control
+ * character (C0, DEL or C1, Unicode's Cc) or a byte that is not UTF-8 in
+ * either is the plugin's bad-return, checked here whatever the worker
+ * says, naming the string and the byte (from 1); the chain goes on.
+ */
+START_TEST(test_answer_that_is_not_text_is_a_bad_return)
+{
+	static const struct {
+		const char *type, *name;
+		size_t type_length, name_length;
+		const char *message;
+	} cases[] = {
+		{ "Deploy\nment", "web", 11, 3, "the workload type has "
+		    "control character U+000A at byte 7" NOT_CONTROL },
+		{ "\0DaemonSet", "x", 10, 1, "the workload type has control "
+		    "character U+0000 at byte 1" NOT_CONTROL },
+		{ "DaemonSet", "x\0", 9, 2, "the workload name has control "
+		    "character U+0000 at byte 2" NOT_CONTROL },
+		{ "DaemonSet", "web\x1b[2J", 9, 7, "the workload name has "
+		    "control character U+001B at byte 4" NOT_CONTROL },
+		{ "DaemonSet", "\x1f", 9, 1, "the workload name has control "
+		    "character U+001F at byte 1" NOT_CONTROL },
+		{ "DaemonSet", "web\x7f", 9, 4, "the workload name has "
+		    "control character U+007F at byte 4" NOT_CONTROL },
+		/* C1: U+0080 and U+009F, the ends of the range. */
+		{ "Daemon\xc2\x80Set", "x", 11, 1, "the workload type has "
+		    "control character U+0080 at byte 7" NOT_CONTROL },
+		{ "DaemonSet", "\xc3\xa9\xc2\x9f", 9, 4, "the workload name "
+		    "has control character U+009F at byte 3" NOT_CONTROL },
+		{ "DaemonSet", "caf\xe9", 9, 4, "the workload name is not "
+		    "valid UTF-8 at byte 4 (0xE9)" NOT_UTF8 },
+		{ "Deployment\xff", "x", 11, 1, "the workload type is not "
+		    "valid UTF-8 at byte 11 (0xFF)" NOT_UTF8 },
+		{ "DaemonSet", "x\xe2\x82", 9, 3, "the workload name is not "
+		    "valid UTF-8 at byte 2 (0xE2)" NOT_UTF8 },
+		/* The type is checked first. */
+		{ "\x01", "\x02", 1, 1, "the workload type has control "
+		    "character U+0001 at byte 1" NOT_CONTROL },
+		/* Even an answer that would not decide. */
+		{ "", "x\t", 0, 2, "the workload name has control character "
+		    "U+0009 at byte 2" NOT_CONTROL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake f;
+		struct job *job = pod("u", "n", "p");
+
+		fake_init(&f, 2);
+		fake_send(&f, job);
+		answer_bytes(&f, job, 0, cases[i].type, cases[i].type_length,
+		    cases[i].name, cases[i].name_length);
+		ck_assert_msg(f.done_count == 0, "case %zu decided", i);
+		assert_last_submit(&f, 2, 1, job);
+		assert_error(job, 0, 0, ERROR_BAD_RETURN, cases[i].message);
+		answer(&f, job, 1, "DaemonSet", "ds");
+		assert_decided(&f, job, STATUS_RESOLVED, "DaemonSet", "ds", 1);
+		job_free(job);
+		fake_free(&f);
+	}
+}
+END_TEST
+
+/* Printable text decides, whatever its script: U+00A0 (just past C1),
+ * Chinese, a character of four bytes, spaces and punctuation. */
+START_TEST(test_answer_that_is_text_decides)
+{
+	static const char *const names[] = {
+		"web-1", "caf\xc3\xa9", "\xc2\xa0x", "\xe4\xb8\xad\xe6\x96\x87",
+		"\xf0\x9f\x98\x80", "a b", "~!@#$%^&*()_+{}|:<>?", "x\\y\"z",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct fake f;
+		struct job *job = pod("u", "n", "p");
+
+		fake_init(&f, 1);
+		fake_send(&f, job);
+		answer(&f, job, 0, "statefulset", names[i]);
+		assert_decided(&f, job, STATUS_RESOLVED, "StatefulSet",
+		    names[i], 0);
+		ck_assert_uint_eq(job->error_count, 0);
+		job_free(job);
+		fake_free(&f);
+	}
+}
+END_TEST
+
 Suite *
 dispatch_suite(void)
 {
@@ -315,6 +409,8 @@ dispatch_suite(void)
 	tcase_add_test(chain, test_no_plugins);
 	tcase_add_test(chain, test_invalid_job_finishes_at_once);
 	tcase_add_test(chain, test_jobs_in_flight_are_independent);
+	tcase_add_test(chain, test_answer_that_is_not_text_is_a_bad_return);
+	tcase_add_test(chain, test_answer_that_is_text_decides);
 	suite_add_tcase(s, chain);
 	return s;
 }

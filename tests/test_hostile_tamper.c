@@ -29,7 +29,8 @@ START_TEST(test_debug_sethook_cannot_remove_the_deadline)
 	    NULL, "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		PASS,
-		FAIL("timeout", "did not finish within 500 ms"),
+		FAIL("timeout", "did not finish within 500 ms, at " HOSTILE
+		    ".lua:8 in function 'GetWorkloadTypeAndName'"),
 		PASS,
 		DECIDE("resolved", "StatefulSet", "call 4"),
 	};

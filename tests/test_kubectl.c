@@ -17,6 +17,11 @@
 #include "helpers.h"
 #include "suites.h"
 
+/* An unsupported line's explanation (result.c). */
+#define UNSUPPORTED(type) "\"error\":\"\\\"" type "\\\" is not a workload " \
+	"type luaward accepts (Deployment, StatefulSet, ReplicaSet, " \
+	"DaemonSet, ReplicationController, CloneSet)\","
+
 /* The lines tests/data/watch-events.jsonl gives with the bundled plugins
  * and --fallback owner, one per event but the BOOKMARK. */
 static const char *const watch_lines[] = {
@@ -33,11 +38,12 @@ static const char *const watch_lines[] = {
 	"\"MODIFIED\"}",
 	"{\"uid\":\"u-3\",\"namespace\":\"ops\",\"name\":\"backup-29000000-"
 	"abcde\",\"status\":\"unsupported\",\"workloadType\":\"CronJob\","
-	"\"workloadName\":\"backup\",\"plugin\":\"(owner)\",\"event\":"
-	"\"ADDED\"}",
+	"\"workloadName\":\"backup\",\"plugin\":\"(owner)\","
+	UNSUPPORTED("CronJob") "\"event\":\"ADDED\"}",
 	"{\"uid\":\"u-4\",\"namespace\":\"ops\",\"name\":\"migrate-db-xyz12\","
 	"\"status\":\"unsupported\",\"workloadType\":\"Job\",\"workloadName\":"
-	"\"migrate-db\",\"plugin\":\"(owner)\",\"event\":\"ADDED\"}",
+	"\"migrate-db\",\"plugin\":\"(owner)\"," UNSUPPORTED("Job")
+	"\"event\":\"ADDED\"}",
 	"{\"uid\":\"u-5\",\"namespace\":\"cache\",\"name\":\"redis-0\","
 	"\"status\":\"resolved\",\"workloadType\":\"StatefulSet\","
 	"\"workloadName\":\"redis\",\"plugin\":\"(owner)\",\"event\":"

@@ -14,6 +14,7 @@
 #include "../ipc/buffer.h"
 #include "../supervisor/dispatch.h"
 #include "../supervisor/job.h"
+#include "../supervisor/log.h"
 #include "../supervisor/result.h"
 #include "dispatch_support.h"
 #include "suites.h"
@@ -68,7 +69,8 @@ START_TEST(test_supported_types_ignore_case)
 }
 END_TEST
 
-/* Anything else is unsupported, and kept exactly as the plugin said it. */
+/* Anything else is unsupported, and kept exactly as the plugin said it
+ * (a type that is not text at all is a bad-return: test_dispatch.c). */
 START_TEST(test_other_types_are_unsupported)
 {
 	static const struct {
@@ -81,13 +83,11 @@ START_TEST(test_other_types_are_unsupported)
 		{ "Deploymen", 9 },
 		{ " Deployment", 11 },
 		{ "Deployment ", 11 },
-		{ "Deployment\0", 11 },		/* a trailing NUL byte */
-		{ "Deploy\0ment", 11 },
-		{ "Deplo\0ment", 10 },		/* right length, not the word */
+		{ "Deplo-ment", 10 },		/* right length, not the word */
 		{ "Stateful Set", 12 },
-		{ "StatefulSet\xff", 12 },
+		{ "StatefulSet\xc3\xa9", 13 },
 		{ "D\xc3\xa9ployment", 11 },
-		{ "\xff\xfe", 2 },
+		{ "\xef\xbb\xbf" "Deployment", 13 },	/* a BOM first */
 		{ "CloneSet-", 9 },
 		{ "CronJob", 7 },
 	};
@@ -95,7 +95,7 @@ START_TEST(test_other_types_are_unsupported)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fake f;
 		struct job *job = pod("u", "n", "p");
-		static const char name[] = "n\0\x80x";
+		static const char name[] = "n \xe2\x82\xacx";
 
 		fake_init(&f, 1);
 		fake_send(&f, job);
@@ -185,7 +185,61 @@ START_TEST(test_line_with_errors)
 	    "\"errors\":[{\"plugin\":\"10-opengauss\",\"kind\":\"error\","
 	    "\"message\":\"10-opengauss.lua:4: attempt to index a nil value "
 	    "(field 'x')\"},{\"plugin\":\"20-owner\",\"kind\":\"load\","
-	    "\"message\":\"20-owner.lua:1: '=' expected near 'x'\"}]}\n");
+	    "\"message\":\"20-owner.lua:1: '=' expected near 'x'\"}],"
+	    "\"error\":\"\\\"MyKind\\\" is not a workload type luaward "
+	    "accepts (Deployment, StatefulSet, ReplicaSet, DaemonSet, "
+	    "ReplicationController, CloneSet)\"}\n");
+	job_free(job);
+	fake_free(&f);
+}
+END_TEST
+
+/* An unsupported line says why no one downstream will use its answer:
+ * what was returned, and the six types that would have been.  It is an
+ * explanation on the line, not an error of the plugin's: no "errors". */
+START_TEST(test_line_unsupported_names_the_accepted_types)
+{
+	struct fake f;
+	struct job *job = pod("u", "db", "og-0");
+
+	fake_init(&f, 1);
+	fake_send(&f, job);
+	answer(&f, job, 0, "StatefulSets", "og");
+	assert_line(job, plugin_names, "{\"uid\":\"u\",\"namespace\":\"db\","
+	    "\"name\":\"og-0\",\"status\":\"unsupported\",\"workloadType\":"
+	    "\"StatefulSets\",\"workloadName\":\"og\",\"plugin\":"
+	    "\"10-opengauss\",\"error\":\"\\\"StatefulSets\\\" is not a "
+	    "workload type luaward accepts (Deployment, StatefulSet, "
+	    "ReplicaSet, DaemonSet, ReplicationController, CloneSet)\"}\n");
+	ck_assert_uint_eq(job->error_count, 0);
+	job_free(job);
+	fake_free(&f);
+}
+END_TEST
+
+/* The reason repeats at most 64 bytes of a long type (the line has it
+ * whole), cut before a character, never inside one. */
+START_TEST(test_line_unsupported_cuts_a_long_type_on_a_character)
+{
+	struct fake f;
+	struct job *job = pod("u", "n", "p");
+	char type[81], expected[1024];
+
+	/* 'x' then forty two-byte characters: byte 64 is inside one. */
+	type[0] = 'x';
+	for (size_t i = 0; i < 40; i++)
+		memcpy(type + 1 + 2 * i, "\xc3\xa9", 2);
+	fake_init(&f, 1);
+	fake_send(&f, job);
+	answer_bytes(&f, job, 0, type, sizeof(type), "n", 1);
+	ck_assert_int_eq(job->status, STATUS_UNSUPPORTED);
+	snprintf(expected, sizeof(expected), "{\"uid\":\"u\",\"namespace\":"
+	    "\"n\",\"name\":\"p\",\"status\":\"unsupported\",\"workloadType\":"
+	    "\"%.81s\",\"workloadName\":\"n\",\"plugin\":\"10-opengauss\","
+	    "\"error\":\"\\\"%.63s...\\\" is not a workload type luaward "
+	    "accepts (Deployment, StatefulSet, ReplicaSet, DaemonSet, "
+	    "ReplicationController, CloneSet)\"}\n", type, type);
+	assert_line(job, plugin_names, expected);
 	job_free(job);
 	fake_free(&f);
 }
@@ -294,7 +348,8 @@ END_TEST
 /*
  * Whatever bytes come in, the line is valid JSON: quotes, backslashes and
  * control bytes escaped, valid UTF-8 kept, and every byte that is not part
- * of valid UTF-8 replaced by U+FFFD.
+ * of valid UTF-8 replaced by U+FFFD.  (A plugin's answer with such bytes
+ * never decides, test_dispatch.c: the job is made by hand here.)
  */
 START_TEST(test_line_escapes_hostile_bytes)
 {
@@ -309,14 +364,15 @@ START_TEST(test_line_escapes_hostile_bytes)
 	    "\x7f"					/* DEL: allowed */
 	    "\xe2\x82";					/* cut by the end */
 	const char *const names[] = { "we\"ird\\name\n" };
-	struct fake f;
 	struct job *job = pod("a\"b\\c", "\n\r\t\b\f", "\x01\x1f ~");
 
-	fake_init(&f, 1);
-	fake_send(&f, job);
-	answer_bytes(&f, job, 0, type, sizeof(type) - 1, workload,
-	    sizeof(workload) - 1);
-	ck_assert_int_eq(job->status, STATUS_UNSUPPORTED);
+	job->chain = chain_of_names(names, 1);
+	job->status = STATUS_UNSUPPORTED;
+	job->type = xstrndup(type, sizeof(type) - 1);
+	job->type_length = sizeof(type) - 1;
+	job->workload = xstrndup(workload, sizeof(workload) - 1);
+	job->workload_length = sizeof(workload) - 1;
+	job->decided_by = 0;
 	assert_line(job, names, "{\"uid\":\"a\\\"b\\\\c\",\"namespace\":"
 	    "\"\\n\\r\\t\\b\\f\",\"name\":\"\\u0001\\u001f ~\",\"status\":"
 	    "\"unsupported\",\"workloadType\":\"T\\u0000\\\"\\\\\\ufffd\","
@@ -324,9 +380,11 @@ START_TEST(test_line_escapes_hostile_bytes)
 	    "\\ufffd\\ufffd" "\\ufffd\\ufffd\\ufffd"
 	    "\\ufffd\\ufffd\\ufffd\\ufffd" "\\ufffd\\ufffdx"
 	    "\\ufffd\\ufffd" "\x7f" "\\ufffd\\ufffd\","
-	    "\"plugin\":\"we\\\"ird\\\\name\\n\"}\n");
+	    "\"plugin\":\"we\\\"ird\\\\name\\n\",\"error\":\"\\\"T\\u0000"
+	    "\\\"\\\\\\ufffd\\\" is not a workload type luaward accepts "
+	    "(Deployment, StatefulSet, ReplicaSet, DaemonSet, "
+	    "ReplicationController, CloneSet)\"}\n");
 	job_free(job);
-	fake_free(&f);
 }
 END_TEST
 
@@ -401,6 +459,9 @@ result_suite(void)
 
 	tcase_add_test(lines, test_line_resolved);
 	tcase_add_test(lines, test_line_with_errors);
+	tcase_add_test(lines, test_line_unsupported_names_the_accepted_types);
+	tcase_add_test(lines,
+	    test_line_unsupported_cuts_a_long_type_on_a_character);
 	tcase_add_test(lines, test_line_error_kinds);
 	tcase_add_test(lines, test_line_unresolved);
 	tcase_add_test(lines, test_line_invalid);

@@ -41,6 +41,8 @@ static void
 assert_load_equal(const struct wire_load *got, const struct wire_load *want)
 {
 	assert_bytes(got->plugin, want->plugin.bytes, want->plugin.length);
+	assert_bytes(got->chunk_name, want->chunk_name.bytes,
+	    want->chunk_name.length);
 	assert_bytes(got->source, want->source.bytes, want->source.length);
 	ck_assert_uint_eq(got->module_count, want->module_count);
 	for (size_t i = 0; i < want->module_count; i++) {
@@ -67,9 +69,13 @@ START_TEST(test_load_round_trip)
 	static const enum wire_mode modes[] = { WIRE_MODE_OFF, WIRE_MODE_AUTO,
 	    WIRE_MODE_REQUIRE };
 	char *longest = filled(WIRE_MAX_NAME, 'p');
+	char *longest_path = filled(WIRE_MAX_PATH, '/');
 	/* "" for a plugin, else the name of a selftest probe. */
 	const struct wire_string probes[] = { { "", 0 },
 	    { longest, WIRE_MAX_NAME }, { "open-file", 9 } };
+	/* The file as the user named it; "" for NAME.lua. */
+	const struct wire_string paths[] = { { "x/\n\0\xff.lua", 9 },
+	    { longest_path, WIRE_MAX_PATH }, { "", 0 } };
 	struct wire_load load;
 
 	for (size_t i = 0; i < 3; i++) {
@@ -79,6 +85,7 @@ START_TEST(test_load_round_trip)
 		fill_load(&load);
 		load.landlock = modes[i];
 		load.probe = probes[i];
+		load.chunk_name = paths[i];
 		if (i == 1) {
 			/* Extremes of every number. */
 			load.call_timeout_ms = UINT32_MAX;
@@ -95,9 +102,12 @@ START_TEST(test_load_round_trip)
 		assert_load_equal(&m.u.load.settings, &load);
 		ck_assert_uint_eq(m.u.load.settings.probe.length,
 		    probes[i].length);
+		ck_assert_uint_eq(m.u.load.settings.chunk_name.length,
+		    paths[i].length);
 		buffer_free(&out);
 	}
 	free(longest);
+	free(longest_path);
 }
 END_TEST
 

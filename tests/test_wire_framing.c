@@ -121,14 +121,14 @@ START_TEST(test_encoded_layouts)
 	msgpack_unpacked_destroy(&u);
 	buffer_free(&out);
 
-	/* LOAD: [2, version, settings] with eleven keys, "probe" a str. */
+	/* LOAD: [2, version, settings] with twelve keys, "probe" a str. */
 	fill_load(&load);
 	load.probe = (struct wire_string){ "write-stdin", 11 };
 	ck_assert_int_eq(wire_put_load(&out, &load), 0);
 	f = message_fields(unpack_frame(&out, &u), WIRE_LOAD);
 	assert_uint_object(&f[1], WIRE_PROTOCOL_VERSION);
 	ck_assert_int_eq(f[2].type, MSGPACK_OBJECT_MAP);
-	ck_assert_uint_eq(f[2].via.map.size, 11);
+	ck_assert_uint_eq(f[2].via.map.size, 12);
 	{
 		int found = 0;
 

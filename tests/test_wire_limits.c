@@ -1,7 +1,7 @@
 /*
  * The ipc codec (ipc/wire.h) at its limits: every field's bound, accepted
  * at the bound and refused one past it; and LOAD's settings map, which
- * must hold exactly its eleven keys, once each, each with a value of its
+ * must hold exactly its twelve keys, once each, each with a value of its
  * type.
  */
 #define _GNU_SOURCE
@@ -210,6 +210,24 @@ v_probe_longest(msgpack_packer *pk)
 }
 
 static void
+v_path_longest(msgpack_packer *pk)
+{
+	char *path = filled(WIRE_MAX_PATH, 'd');
+
+	pack_str(pk, path);
+	free(path);
+}
+
+static void
+v_path_too_long(msgpack_packer *pk)
+{
+	char *path = filled(WIRE_MAX_PATH + 1, 'd');
+
+	pack_str(pk, path);
+	free(path);
+}
+
+static void
 v_probe_too_long(msgpack_packer *pk)
 {
 	char *name = filled(WIRE_MAX_NAME + 1, 'q');
@@ -264,13 +282,28 @@ START_TEST(test_load_settings_by_hand)
 	PACK_ACCEPT(&p, &m);
 	ck_assert_uint_eq(m.u.load.settings.probe.length, WIRE_MAX_NAME);
 	msgpack_sbuffer_destroy(&p.sbuf);
+
+	/* The file as the user named it: "" for NAME.lua, a path up to
+	 * PATH_MAX bytes. */
+	pack_load(&p, NULL, NULL, NULL, NULL, NULL);
+	PACK_ACCEPT(&p, &m);
+	assert_string(m.u.load.settings.chunk_name, "plugins/p.lua");
+	msgpack_sbuffer_destroy(&p.sbuf);
+	pack_load(&p, NULL, NULL, NULL, "chunk_name", v_empty_str);
+	PACK_ACCEPT(&p, &m);
+	ck_assert_uint_eq(m.u.load.settings.chunk_name.length, 0);
+	msgpack_sbuffer_destroy(&p.sbuf);
+	pack_load(&p, NULL, NULL, NULL, "chunk_name", v_path_longest);
+	PACK_ACCEPT(&p, &m);
+	ck_assert_uint_eq(m.u.load.settings.chunk_name.length, WIRE_MAX_PATH);
+	msgpack_sbuffer_destroy(&p.sbuf);
 }
 END_TEST
 
-/* The settings map has exactly the eleven keys wire.h's struct wire_load
- * holds, and each is required: without any one of them (the ten before
- * "probe" included), LOAD is refused naming it. */
-_Static_assert(LOAD_KEYS == 11, "struct wire_load has eleven settings");
+/* The settings map has exactly the twelve keys wire.h's struct wire_load
+ * holds, and each is required: without any one of them (the eleven before
+ * "chunk_name" included), LOAD is refused naming it. */
+_Static_assert(LOAD_KEYS == 12, "struct wire_load has twelve settings");
 
 START_TEST(test_load_missing_keys)
 {
@@ -376,6 +409,8 @@ START_TEST(test_load_wrong_values)
 		{ "probe", v_map }, { "probe", v_true },
 		{ "probe", v_probe_too_long },
 		{ "plugin", v_uint }, { "plugin", v_nil },
+		{ "chunk_name", v_uint }, { "chunk_name", v_nil },
+		{ "chunk_name", v_path_too_long },
 		{ "source", v_array }, { "source", v_uint },
 		{ "modules", v_str }, { "modules", v_modules_array },
 		{ "modules", v_nine_modules },

@@ -174,16 +174,45 @@ expect_fatal(const struct worker_run *r, int status, const char *kind,
 	wire_decoder_free(decoder);
 }
 
+/* The last words of a worker whose plugin did not load: after HELLO and
+ * SEALED, ERROR{0, kind, message}. */
+static void
+expect_fatal_after_seal(const struct worker_run *r, const char *kind,
+    const char *message)
+{
+	struct wire_decoder *decoder = wire_decoder_new();
+	struct wire_message m;
+
+	ck_assert_uint_eq(message_count(r), 3);
+	message_of(r, 1, decoder, &m);
+	ck_assert_int_eq(m.type, WIRE_SEALED);
+	message_of(r, 2, decoder, &m);
+	ck_assert_int_eq(m.type, WIRE_ERROR);
+	ck_assert_uint_eq(m.u.error.id, 0);
+	ck_assert(wire_string_is(m.u.error.kind, kind));
+	ck_assert_msg(wire_string_is(m.u.error.message, message), "message "
+	    "%.*s", (int)m.u.error.message.length, m.u.error.message.bytes);
+	wire_decoder_free(decoder);
+}
+
 static const char plugin_source[] = "function GetWorkloadTypeAndName(m) "
     "return 'Deployment', 'direct' end\n";
 
-/* A LOAD as the supervisor builds it (supervisor/pool.c), with the
- * bundled policy's filter. */
+/* The policy the supervisor gives workers; a sanitizer's runtime needs a
+ * little more once its worker is sealed. */
+#ifdef LUAWARD_SANITIZE
+#define WORKER_POLICY	"policies/sanitizer.policy"
+#else
+#define WORKER_POLICY	"policies/worker.policy"
+#endif
+
+/* A LOAD as the supervisor builds it (supervisor/plugin.c), with the
+ * bundled policy's filter, for source shown as chunk_name. */
 static void
-put_load(struct buffer *b)
+put_load_of(struct buffer *b, const char *source, const char *chunk_name)
 {
 	char error[512];
-	struct policy *policy = policy_load("policies/worker.policy", error,
+	struct policy *policy = policy_load(WORKER_POLICY, error,
 	    sizeof(error));
 	struct wire_load load;
 
@@ -191,8 +220,10 @@ put_load(struct buffer *b)
 	memset(&load, 0, sizeof(load));
 	load.plugin.bytes = "direct";
 	load.plugin.length = 6;
-	load.source.bytes = plugin_source;
-	load.source.length = sizeof(plugin_source) - 1;
+	load.chunk_name.bytes = chunk_name;
+	load.chunk_name.length = strlen(chunk_name);
+	load.source.bytes = source;
+	load.source.length = strlen(source);
 	load.call_timeout_ms = 1000;
 	load.load_timeout_ms = 1000;
 	load.memory_bytes = 64u << 20;
@@ -203,6 +234,12 @@ put_load(struct buffer *b)
 	    &load.seccomp_filter.length);
 	ck_assert_int_eq(wire_put_load(b, &load), 0);
 	policy_free(policy);
+}
+
+static void
+put_load(struct buffer *b)
+{
+	put_load_of(b, plugin_source, "");
 }
 
 START_TEST(test_valid_load_is_served)
@@ -233,6 +270,41 @@ START_TEST(test_valid_load_is_served)
 	worker_run_free(&r);
 	buffer_free(&input);
 	wire_decoder_free(decoder);
+}
+END_TEST
+
+/* Errors name the plugin's file by LOAD's chunk_name, the path the user
+ * gave; by PLUGIN.lua when it is "" (the daemon's stored plugins). */
+START_TEST(test_errors_name_the_file_by_its_chunk_name)
+{
+	static const struct {
+		const char *chunk_name, *message;
+	} cases[] = {
+		{ "", "top level: direct.lua:2: no" },
+		{ "plugins/10-direct.lua", "top level: plugins/10-direct.lua:2: "
+		    "no" },
+		{ "/etc/luaward/plugins/direct.lua", "top level: "
+		    "/etc/luaward/plugins/direct.lua:2: no" },
+		/* Longer than Lua shows (59 bytes): "..." and its last 56,
+		 * which end with the file name. */
+		{ "/a/very/long/directory/name/that/goes/on/and/on/and/on/"
+		    "plugins/direct.lua", "top level: ...ctory/name/that/goes/"
+		    "on/and/on/and/on/plugins/direct.lua:2: no" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buffer input = { 0 };
+		struct worker_run r;
+
+		put_load_of(&input, "local x = 1\nerror('no')\n",
+		    cases[i].chunk_name);
+		run_worker(&r, &input, false, NULL);
+		ck_assert_msg(r.status == WIRE_EXIT_LOAD, "exit %d: %s",
+		    r.status, r.err);
+		expect_fatal_after_seal(&r, "load", cases[i].message);
+		worker_run_free(&r);
+		buffer_free(&input);
+	}
 }
 END_TEST
 
@@ -342,6 +414,7 @@ worker_direct_suite(void)
 
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, test_valid_load_is_served);
+	tcase_add_test(t, test_errors_name_the_file_by_its_chunk_name);
 	tcase_add_test(t, test_inherited_descriptor_stops_the_worker);
 	tcase_add_test(t, test_request_before_load);
 	tcase_add_test(t, test_input_closed_before_load);

@@ -245,6 +245,8 @@ fill_load(struct wire_load *load)
 {
 	memset(load, 0, sizeof(*load));
 	load->plugin = (struct wire_string){ "10-opengauss", 12 };
+	load->chunk_name = (struct wire_string){ "plugins/10-opengauss.lua",
+	    24 };
 	load->source = (struct wire_string){ plugin_source,
 	    sizeof(plugin_source) - 1 };
 	load->modules[0] = (struct wire_module){ { "dkjson", 6 },
@@ -352,7 +354,7 @@ v_bin(msgpack_packer *pk)
 static const char *const load_keys[] = { "plugin", "source", "modules",
     "call_timeout_ms", "load_timeout_ms", "memory_bytes",
     "log_lines_per_second", "log_burst", "landlock", "seccomp_filter",
-    "probe" };
+    "probe", "chunk_name" };
 #define LOAD_KEYS	(sizeof(load_keys) / sizeof(load_keys[0]))
 
 static inline void
@@ -376,6 +378,8 @@ pack_load_value(msgpack_packer *pk, const char *key)
 		msgpack_pack_bin_with_body(pk, filter, sizeof(filter));
 	else if (strcmp(key, "probe") == 0)
 		pack_str(pk, "execute");
+	else if (strcmp(key, "chunk_name") == 0)
+		pack_str(pk, "plugins/p.lua");
 	else
 		msgpack_pack_uint32(pk, 100);
 }

@@ -5,11 +5,11 @@
  * SIGINT: when a call is late by the supervisor's clock, the supervisor
  * sends SIGALRM, and the handler only installs a hook.  The hook first
  * writes the answers the worker holds (so the supervisor sees how far it
- * got), then raises a timeout once this call's own deadline has passed, or
- * keeps checking every HOOK_INTERVAL instructions until it has; from then
- * on it fires on every instruction, so a plugin that catches the error with
- * pcall is interrupted again at once, outside its pcall, until the call
- * returns.  Coroutines carry a count hook from birth (a signal reaches only
+ * got), then raises a timeout once this call's own deadline has passed
+ * (noting first where the plugin was: traceback.h), or keeps checking
+ * every HOOK_INTERVAL instructions until it has; from then on it fires on
+ * every instruction, so a plugin that catches the error with pcall is
+ * interrupted again at once, outside its pcall, until the call returns.  Coroutines carry a count hook from birth (a signal reaches only
  * the main thread); a plugin's top level runs with the count hook too.  The
  * supervisor's kill covers what no hook can see (a long C function such as
  * a pattern match).  Memory is capped by the allocator (luaenv.c).
@@ -26,6 +26,7 @@
 #include "channel.h"
 #include "log.h"
 #include "luaenv.h"
+#include "traceback.h"
 
 #define HOOK_INTERVAL	1000
 #define ENTRY_POINT	"GetWorkloadTypeAndName"
@@ -34,6 +35,13 @@ static uint64_t deadline = UINT64_MAX;
 static bool timed_out;
 static uint32_t call_timeout_ms, load_timeout_ms;
 static lua_State *main_state;
+/* What luaward called: the entry point during a request, the error
+ * object's __tostring while it is shown, NULL while the top level runs
+ * (traceback.h). */
+static const char *running_entry;
+/* Where the plugin was when its deadline passed: written by the hook, so
+ * no memory is asked for at the moment the call is stopped. */
+static char where[1536];
 /* A SIGALRM arrived: the hook's first act is to write what is done. */
 static volatile sig_atomic_t signalled;
 
@@ -51,6 +59,11 @@ deadline_hook(lua_State *L, lua_Debug *unused)
 		lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
 		return;
 	}
+	/* The first stop is where it was; later ones only end a pcall that
+	 * caught it. */
+	if (!timed_out)
+		traceback_where(L, main_state, running_entry, where,
+		    sizeof(where));
 	timed_out = true;
 	lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 1);
 	luaL_error(L, "timeout");
@@ -129,6 +142,7 @@ static void
 arm(lua_State *L, uint32_t timeout_ms, uint64_t now_us, bool hooked)
 {
 	timed_out = false;
+	where[0] = '\0';
 	deadline = timeout_ms == 0 ? UINT64_MAX : now_us / 1000 + timeout_ms;
 	if (hooked && timeout_ms != 0)
 		lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
@@ -138,11 +152,33 @@ arm(lua_State *L, uint32_t timeout_ms, uint64_t now_us, bool hooked)
 }
 
 /* Renders the error object as text, under the same protection: its
- * __tostring is plugin code. */
+ * __tostring is plugin code.  Without one, a string is itself, and
+ * anything else is described by its type (and value, for the types that
+ * have one to show): an address would tell the reader nothing. */
 static int
 error_text(lua_State *L)
 {
-	luaL_tolstring(L, 1, NULL);
+	int type = lua_type(L, 1);
+
+	if (luaL_callmeta(L, 1, "__tostring")) {
+		if (!lua_isstring(L, -1))
+			return luaL_error(L, "'__tostring' must return a "
+			    "string");
+		return 1;
+	}
+	switch (type) {
+	case LUA_TSTRING:
+		lua_settop(L, 1);
+		break;
+	case LUA_TNUMBER:
+	case LUA_TBOOLEAN:
+		lua_pushfstring(L, "error object: %s %s", lua_typename(L, type),
+		    luaL_tolstring(L, 1, NULL));
+		break;
+	default:
+		lua_pushfstring(L, "error object: %s", lua_typename(L, type));
+		break;
+	}
 	return 1;
 }
 
@@ -173,14 +209,16 @@ end_call(lua_State *L, int status, char *message, size_t size,
 {
 	bool refused;
 
-	if (status != LUA_OK && !timed_out)
+	if (status != LUA_OK && !timed_out) {
+		running_entry = "__tostring";
 		describe_error(L, message, size);
+	}
 	deadline = UINT64_MAX;
 	lua_sethook(L, NULL, 0, 0);
 	refused = luaenv_take_refusal();
 	if (timed_out) {
-		snprintf(message, size, "did not finish within %u ms",
-		    timeout_ms);
+		snprintf(message, size, "did not finish within %u ms%s%s",
+		    timeout_ms, where[0] != '\0' ? ", " : "", where);
 		return "timeout";
 	}
 	if (status == LUA_ERRMEM || refused) {
@@ -209,12 +247,20 @@ int
 call_load_plugin(lua_State *L, const struct wire_load *settings, char *error,
     size_t error_size)
 {
-	char message[WIRE_MAX_TEXT - 64], chunkname[WIRE_MAX_NAME + 8];
+	char message[WIRE_MAX_TEXT - 64], chunkname[WIRE_MAX_PATH + 8];
 	const char *kind;
 	int status;
 
-	snprintf(chunkname, sizeof(chunkname), "@%.*s.lua",
-	    (int)settings->plugin.length, settings->plugin.bytes);
+	/* Errors name the file as the user named it (Lua shows a long name
+	 * by its end). */
+	if (settings->chunk_name.length > 0)
+		snprintf(chunkname, sizeof(chunkname), "@%.*s",
+		    (int)settings->chunk_name.length,
+		    settings->chunk_name.bytes);
+	else
+		snprintf(chunkname, sizeof(chunkname), "@%.*s.lua",
+		    (int)settings->plugin.length, settings->plugin.bytes);
+	running_entry = NULL;
 	lua_settop(L, 0);
 	/* Compiling returns its status (it never raises), so a syntax error
 	 * and a compiler out of memory are told from a failing top level
@@ -287,6 +333,7 @@ call_request(lua_State *L, uint64_t id, struct wire_string metadata)
 	int status;
 
 	lua_settop(L, 0);
+	running_entry = ENTRY_POINT;
 	lua_pushcfunction(L, run_request);
 	lua_pushlightuserdata(L, &metadata);
 	started = monotonic_us();
