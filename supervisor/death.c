@@ -57,6 +57,27 @@ death_classify(const struct death_facts *f, struct death_verdict *v)
 	memset(v, 0, sizeof(*v));
 	v->type = DEATH_FAILED;
 	v->kind = ERROR_CRASH;
+	if (f->no_hello) {
+		/* A worker says HELLO before it does anything else, so this
+		 * is whatever --worker named, and no restart will change
+		 * it: the run cannot start. */
+		v->type = DEATH_NOT_WORKER;
+		if (f->protocol_error != NULL)
+			snprintf(v->message, sizeof(v->message), "it %.400s "
+			    "where a HELLO was due", f->protocol_error);
+		else if (f->timed_out)
+			snprintf(v->message, sizeof(v->message), "it sent no "
+			    "HELLO within %u ms", f->hello_timeout_ms);
+		else if (WIFSIGNALED(status))
+			snprintf(v->message, sizeof(v->message), "it was "
+			    "killed by signal %d (SIG%s) before its HELLO",
+			    WTERMSIG(status), signal_name(WTERMSIG(status)));
+		else
+			snprintf(v->message, sizeof(v->message), "it exited "
+			    "with status %d before its HELLO",
+			    WEXITSTATUS(status));
+		return;
+	}
 	if (f->protocol_error != NULL) {
 		/* A worker that broke the protocol is a crash whatever else
 		 * it said, even on its way out after its last request:

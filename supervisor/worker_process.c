@@ -73,6 +73,7 @@ struct worker_process {
 	bool			 input_closed, output_eof, log_eof;
 	bool			 output_broken;	/* its input pipe failed */
 	bool			 closing;	/* asked to end */
+	bool			 ended;		/* killed, closed or retired */
 
 	/* In flight, in order; send_next is the first not wholly written,
 	 * send_offset how much of it is. */
@@ -741,8 +742,10 @@ finish(struct worker_process *w, int status)
 		.violation = w->violated ? w->said : NULL,
 		.timed_out = w->timed_out,
 		.retired = w->retired,
+		.no_hello = w->state == W_STARTING && !w->ended,
 		.load_timeout_ms = w->setup->load.load_timeout_ms,
 		.call_timeout_ms = call_timeout(w),
+		.hello_timeout_ms = SETUP_ALLOWANCE_MS,
 		.said = w->last_words && !w->violated ? w->said : NULL,
 	};
 	double now = monotonic_seconds();
@@ -915,6 +918,7 @@ worker_process_close(struct worker_process *w)
 	if (w->state == W_GONE || w->closing)
 		return;
 	w->closing = true;
+	w->ended = true;
 	if (w->state != W_READY) {
 		/* Still starting: nothing to finish. */
 		kill_worker(w);
@@ -934,6 +938,7 @@ worker_process_retire(struct worker_process *w)
 	if (w->state == W_GONE || w->retired)
 		return;
 	w->retired = true;
+	w->ended = true;
 	stop_io(w);
 	kill_worker(w);
 }
@@ -941,6 +946,7 @@ worker_process_retire(struct worker_process *w)
 void
 worker_process_kill(struct worker_process *w)
 {
+	w->ended = true;
 	if (w->state != W_GONE)
 		kill_worker(w);
 }
