@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -31,10 +32,59 @@ setup_binary_dir(void)
 	return dir;
 }
 
+static const char *const tree_roots[] = { "..", "../..", "../../.." };
+
+/*
+ * An absolute path as a person would write it, by its text alone (it may
+ * not exist): no "." or ".." component, no repeated slash.  Where the file
+ * exists, realpath(3) says more (links resolved) and is used instead.
+ */
+static void
+lexical_path(const char *path, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (size < 2 || path[0] != '/') {
+		snprintf(out, size, "%s", path);
+		return;
+	}
+	out[n++] = '/';
+	while (*path != '\0') {
+		size_t length;
+
+		while (*path == '/')
+			path++;
+		length = strcspn(path, "/");
+		if (length == 2 && path[0] == '.' && path[1] == '.') {
+			/* Back to the slash before the last component. */
+			while (n > 1 && out[n - 1] != '/')
+				n--;
+			if (n > 1)
+				n--;
+		} else if (length > 0 && !(length == 1 && path[0] == '.') &&
+		    n + 1 + length < size) {
+			if (n > 1)
+				out[n++] = '/';
+			memcpy(out + n, path, length);
+			n += length;
+		}
+		path += length;
+	}
+	out[n] = '\0';
+}
+
+/* A file that was found, named as it is printed: its real path. */
+static char *
+found_path(const char *path)
+{
+	char *real = realpath(path, NULL);
+
+	return real != NULL ? real : xstrdup(path);
+}
+
 char *
 setup_find_data(const char *tree_path, const char *installed_path)
 {
-	static const char *const tree_roots[] = { "..", "../..", "../../.." };
 	char path[PATH_MAX];
 
 	/* Installed: PREFIX/bin/luaward and PREFIX/share/luaward, looked at
@@ -42,7 +92,7 @@ setup_find_data(const char *tree_path, const char *installed_path)
 	if ((size_t)snprintf(path, sizeof(path), "%s/../share/luaward/%s",
 	    setup_binary_dir(), installed_path) < sizeof(path) &&
 	    access(path, R_OK) == 0)
-		return xstrdup(path);
+		return found_path(path);
 	/* The build tree: build/luaward, build/sanitize/luaward, or a build
 	 * directory of its own, build/NAME/sanitize/luaward.  Only a root
 	 * holding luaward's sources counts: /usr/bin/luaward must not take
@@ -55,9 +105,43 @@ setup_find_data(const char *tree_path, const char *installed_path)
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s",
 		    setup_binary_dir(), tree_roots[i], tree_path) <
 		    sizeof(path) && access(path, R_OK) == 0)
-			return xstrdup(path);
+			return found_path(path);
 	}
 	return NULL;
+}
+
+/* Where setup_find_data() looks, for a message saying it found nothing:
+ * "A, nor in a luaward source tree at B, C, D". */
+static void
+data_searched(const char *tree_path, const char *installed_path,
+    char *out, size_t size)
+{
+	char path[PATH_MAX], clean[PATH_MAX], last[PATH_MAX] = "";
+	size_t n;
+	int m;
+
+	out[0] = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/../share/luaward/%s",
+	    setup_binary_dir(), installed_path) >= sizeof(path))
+		return;
+	lexical_path(path, clean, sizeof(clean));
+	m = snprintf(out, size, "%s, nor in a luaward source tree at", clean);
+	n = m > 0 && (size_t)m < size ? (size_t)m : size - 1;
+	for (size_t i = 0; i < sizeof(tree_roots) / sizeof(tree_roots[0]);
+	    i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s",
+		    setup_binary_dir(), tree_roots[i], tree_path) >=
+		    sizeof(path))
+			continue;
+		lexical_path(path, clean, sizeof(clean));
+		/* Near the root, two roots can be the same directory. */
+		if (strcmp(clean, last) == 0)
+			continue;
+		m = snprintf(out + n, size - n, "%s %s", last[0] == '\0' ?
+		    "" : ",", clean);
+		n += m > 0 && (size_t)m < size - n ? (size_t)m : size - n - 1;
+		snprintf(last, sizeof(last), "%s", clean);
+	}
 }
 
 char *
@@ -68,9 +152,30 @@ setup_policy_path(const struct options *o)
 	if (o->policy_path != NULL)
 		return xstrdup(o->policy_path);
 	if ((path = setup_find_data(DEFAULT_POLICY,
-	    DEFAULT_POLICY_INSTALLED)) == NULL)
-		fatalx("no seccomp policy found beside the binary or in "
-		    "PREFIX/share/luaward; give one with --policy FILE");
+	    DEFAULT_POLICY_INSTALLED)) == NULL) {
+		char searched[4 * PATH_MAX];
+
+		data_searched(DEFAULT_POLICY, DEFAULT_POLICY_INSTALLED,
+		    searched, sizeof(searched));
+		fatalx("no seccomp policy found: not in %s; give one with "
+		    "--policy FILE", searched);
+	}
+	return path;
+}
+
+char *
+setup_plugins_dir(const struct options *o)
+{
+	char *path, searched[4 * PATH_MAX];
+
+	if (o->plugins_dir != NULL)
+		return xstrdup(o->plugins_dir);
+	if ((path = setup_find_data("plugins", "plugins")) == NULL) {
+		data_searched("plugins", "plugins", searched,
+		    sizeof(searched));
+		fatalx("no bundled plugins directory found: not in %s; give "
+		    "one with --plugins DIR", searched);
+	}
 	return path;
 }
 
@@ -113,6 +218,37 @@ setup_identity(struct setup *s, const struct options *o)
 	s->spawn.identity = fallback;
 }
 
+/*
+ * The worker is started by descriptor, with no path for an interpreter to
+ * open, so only an ELF executable can be one; a script would fail at exec
+ * with a bare "No such file or directory".  Whether an ELF binary is a
+ * luaward worker is for its handshake to show (death.h).  A binary that
+ * may be executed but not read is left to the handshake too.
+ */
+static void
+check_worker_format(const char *path)
+{
+	unsigned char magic[4];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1)
+		return;
+	do
+		n = read(fd, magic, sizeof(magic));
+	while (n == -1 && errno == EINTR);
+	close(fd);
+	if (n == -1)
+		return;
+	if (n >= 2 && magic[0] == '#' && magic[1] == '!')
+		fatalx("cannot use worker binary %s: it is a script, not a "
+		    "luaward worker", path);
+	if (n < 4 || memcmp(magic, "\177ELF", 4) != 0)
+		fatalx("cannot use worker binary %s: it is not an executable "
+		    "(ELF) file, so not a luaward worker", path);
+}
+
 void
 setup_claim_identity(struct setup *s)
 {
@@ -147,6 +283,7 @@ setup_load(struct setup *s, const struct options *o)
 	}
 	if ((s->spawn.worker_fd = spawn_open_worker(s->worker_path)) == -1)
 		fatal("cannot use worker binary %s", s->worker_path);
+	check_worker_format(s->worker_path);
 	s->spawn.worker_path = s->worker_path;
 	s->spawn.namespaces = o->namespaces;
 	s->spawn.address_space = ((uint64_t)o->memory_mb << 20) +

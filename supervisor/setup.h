@@ -36,6 +36,11 @@ struct setup {
  * when there is none.  Returns a new string. */
 char	*setup_policy_path(const struct options *);
 
+/* The plugin directory: --plugins, or else the bundled one; exits with
+ * status 2, naming where it looked, when there is none.  Returns a new
+ * string. */
+char	*setup_plugins_dir(const struct options *);
+
 /* Exits with status 2 and a one-line reason on any failure. */
 void	 setup_load(struct setup *, const struct options *);
 void	 setup_free(struct setup *);
@@ -53,7 +58,7 @@ void	 setup_engine_config(const struct setup *, const struct options *,
 /* The default location of a bundled file or directory: under
  * PREFIX/share/luaward, or else in the source tree (the directory holding
  * supervisor/main.c) one to three levels above the binary.  Returns a new
- * string, or NULL when neither exists. */
+ * string, its real path (no "build/../"), or NULL when neither exists. */
 char	*setup_find_data(const char *tree_path, const char *installed_path);
 
 /* The directory of the running luaward binary. */
