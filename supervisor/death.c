@@ -63,8 +63,8 @@ death_classify(const struct death_facts *f, struct death_verdict *v)
 		 * it: the run cannot start. */
 		v->type = DEATH_NOT_WORKER;
 		if (f->protocol_error != NULL)
-			snprintf(v->message, sizeof(v->message), "it %.400s "
-			    "where a HELLO was due", f->protocol_error);
+			snprintf(v->message, sizeof(v->message), "instead of "
+			    "a HELLO, it %.400s", f->protocol_error);
 		else if (f->timed_out)
 			snprintf(v->message, sizeof(v->message), "it sent no "
 			    "HELLO within %u ms", f->hello_timeout_ms);
