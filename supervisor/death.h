@@ -36,7 +36,8 @@ struct death_facts {
 	bool		 timed_out;	/* the supervisor killed it, late */
 	bool		 retired;	/* the supervisor replaced it */
 	/* It ended before its HELLO, and not because the supervisor ended
-	 * it: it exited, died, broke the protocol or said nothing. */
+	 * it: it exited, died, broke the protocol or said nothing.  All but
+	 * a death by signal make it DEATH_NOT_WORKER. */
 	bool		 no_hello;
 	uint32_t	 load_timeout_ms, call_timeout_ms;
 	uint32_t	 hello_timeout_ms;

@@ -327,8 +327,6 @@ START_TEST(test_no_hello_is_not_a_worker_however_it_ended)
 		    "it exited with status 0 before its HELLO" },
 		{ EXITED(1), false, NULL,
 		    "it exited with status 1 before its HELLO" },
-		{ SIGNALED(SIGSEGV), false, NULL,
-		    "it was killed by signal 11 (SIGSEGV) before its HELLO" },
 		{ SIGNALED(SIGKILL), true, NULL,
 		    "it sent no HELLO within 10000 ms" },
 		{ SIGNALED(SIGKILL), false, "sent a malformed frame: too big",
@@ -355,8 +353,9 @@ START_TEST(test_no_hello_is_not_a_worker_however_it_ended)
 END_TEST
 
 /* Once it said HELLO, an early end is the plugin's or the sandbox's, as
- * before. */
-START_TEST(test_after_hello_an_early_exit_is_judged_as_before)
+ * before; and a signal from elsewhere can end a real worker even before
+ * its HELLO: a failure to retry, not a verdict on the binary. */
+START_TEST(test_after_hello_or_by_a_signal_an_early_end_is_a_failure)
 {
 	struct death_facts f = facts(EXITED(0));
 	struct death_verdict v;
@@ -365,6 +364,15 @@ START_TEST(test_after_hello_an_early_exit_is_judged_as_before)
 	v = judge(&f);
 	ck_assert_int_eq(v.type, DEATH_FAILED);
 	ck_assert_str_eq(v.message, "the worker exited with status 0");
+
+	f = facts(SIGNALED(SIGKILL));
+	f.loading = true;
+	f.no_hello = true;
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+	ck_assert_str_eq(v.message, "the worker was killed by signal 9 "
+	    "(SIGKILL)");
 }
 END_TEST
 
@@ -393,7 +401,7 @@ death_suite(void)
 	tcase_add_test(t, test_what_it_said_never_decides_the_kind);
 	tcase_add_test(t, test_retired_worker_blames_nothing);
 	tcase_add_test(t, test_no_hello_is_not_a_worker_however_it_ended);
-	tcase_add_test(t, test_after_hello_an_early_exit_is_judged_as_before);
+	tcase_add_test(t, test_after_hello_or_by_a_signal_an_early_end_is_a_failure);
 	suite_add_tcase(s, t);
 	return s;
 }
