@@ -185,8 +185,8 @@ cmd_check(int argc, char **argv)
 	    "--pods, no record failed), 1 otherwise, 2 on usage errors.",
 	    argc, argv);
 	if (first >= argc)
-		fatalx("check needs at least one PLUGIN.lua or DIR (see luaward "
-		    "check --help)");
+		fatalx("check needs at least one PLUGIN.lua or DIR (see "
+		    "luaward check --help)");
 	if (options.pods_path != NULL)
 		check_pods_file(options.pods_path);
 	for (int i = first; i < argc; i++)

@@ -168,9 +168,9 @@ START_TEST(test_failed_plugin_is_named_in_every_result_line)
 
 		/* The line resolve would print, and its errors say why. */
 		clean[strlen(clean) - 1] = '\0';
-		ck_assert_int_ne(asprintf(&expected, "%s,\"errors\":[{\"plugin\":"
-		    "\"broken\",\"kind\":\"load\",\"message\":\"" COMPILE_ERROR
-		    "\"}]}", clean), -1);
+		ck_assert_int_ne(asprintf(&expected, "%s,\"errors\":[{"
+		    "\"plugin\":\"broken\",\"kind\":\"load\",\"message\":\""
+		    COMPILE_ERROR "\"}]}", clean), -1);
 		ck_assert_str_eq(line, expected);
 		ck_assert_msg(json_parse(line, strlen(line), &v, error,
 		    sizeof(error)), "line %zu: %s", i, error);

@@ -177,7 +177,8 @@ START_TEST(test_short_options_are_listed_where_they_are_taken)
 		    v++)
 			if (strcmp(commands[i], verbose[v]) == 0) {
 				ck_assert_msg(strstr(help.out,
-				    "-v, --verbose") != NULL, "%s", commands[i]);
+				    "-v, --verbose") != NULL, "%s",
+				    commands[i]);
 				verbose_seen++;
 			}
 		run_result_free(&help);

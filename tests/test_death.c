@@ -355,7 +355,7 @@ END_TEST
 /* Once it said HELLO, an early end is the plugin's or the sandbox's, as
  * before; and a signal from elsewhere can end a real worker even before
  * its HELLO: a failure to retry, not a verdict on the binary. */
-START_TEST(test_after_hello_or_by_a_signal_an_early_end_is_a_failure)
+START_TEST(test_early_end_after_hello_or_by_signal_is_a_failure)
 {
 	struct death_facts f = facts(EXITED(0));
 	struct death_verdict v;
@@ -401,7 +401,7 @@ death_suite(void)
 	tcase_add_test(t, test_what_it_said_never_decides_the_kind);
 	tcase_add_test(t, test_retired_worker_blames_nothing);
 	tcase_add_test(t, test_no_hello_is_not_a_worker_however_it_ended);
-	tcase_add_test(t, test_after_hello_or_by_a_signal_an_early_end_is_a_failure);
+	tcase_add_test(t, test_early_end_after_hello_or_by_signal_is_a_failure);
 	suite_add_tcase(s, t);
 	return s;
 }
