@@ -583,8 +583,11 @@ read_replies(struct worker_process *w, size_t budget)
 		if (n == 0) {
 			w->output_eof = true;
 			ev_io_stop(w->loop, &w->reader);
-			/* A live worker never closes its stdout: make sure. */
-			kill_worker(w);
+			/* A live worker never closes its stdout: make sure.
+			 * Before its HELLO it is let end by itself (or by its
+			 * deadline), so its exit says what it was (death.h). */
+			if (w->state != W_STARTING)
+				kill_worker(w);
 			return;
 		}
 		w->in.end += (size_t)n;
