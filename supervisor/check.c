@@ -86,13 +86,16 @@ add_operand(struct check_list *list, const char *operand, unsigned flags)
 	free(sources);
 }
 
-/* --pods is checked before any worker starts. */
+/* --pods is checked before any worker starts ("-" is stdin, as for
+ * resolve). */
 static void
 check_pods_file(const char *path)
 {
 	struct stat st;
 	int fd;
 
+	if (strcmp(path, "-") == 0)
+		return;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK)) == -1)
 		fatal("--pods: cannot read %s", path);

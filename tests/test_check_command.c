@@ -120,8 +120,9 @@ END_TEST
 START_TEST(test_result_lines_on_stdout_report_on_stderr)
 {
 	char *expected_lines = read_source_file(
-	    "tests/data/seed-pods.expected", NULL);
+	    "tests/data/seed-pods.expected", NULL), *pods;
 	struct run_result r;
+	size_t length;
 
 	run_luaward(&r, NULL, 0, 60, "check", "--pods", "plugins/pods.json",
 	    "plugins/10-opengauss.lua", "plugins/90-template.lua", NULL);
@@ -131,6 +132,15 @@ START_TEST(test_result_lines_on_stdout_report_on_stderr)
 	ck_assert_ptr_nonnull(strstr(r.err, "plugins/90-template.lua:\n"));
 	ck_assert_ptr_nonnull(strstr(r.err, "results on plugins/pods.json:\n"));
 	run_result_free(&r);
+
+	/* "-" is stdin, as for resolve. */
+	pods = read_source_file("plugins/pods.json", &length);
+	run_luaward(&r, pods, length, 60, "check", "--pods", "-",
+	    "plugins/10-opengauss.lua", "plugins/90-template.lua", NULL);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, expected_lines);
+	run_result_free(&r);
+	free(pods);
 	free(expected_lines);
 }
 END_TEST
