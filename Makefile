@@ -85,6 +85,7 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/store.c supervisor/store_format.c supervisor/store_io.c \
 		   supervisor/store_scan.c \
 		   supervisor/testfile.c supervisor/test_command.c \
+		   supervisor/closed_pipe.c supervisor/check_report.c \
 		   $(CONTROL_SOURCES)
 # The control socket's codec: the daemon's and its clients', not the worker's.
 CONTROL_SOURCES	 = ipc/control_encode.c ipc/control_decode.c
@@ -126,7 +127,8 @@ endef
 
 # The objects that compile the installation paths in are built again when
 # the paths change (`make`, then `make install PREFIX=/usr`).
-PATH_USERS	 = supervisor/setup.c supervisor/options.c tests/test_install.c
+PATH_USERS	 = supervisor/setup.c supervisor/options.c tests/test_install.c \
+		   tests/test_startup_errors.c
 
 $(BUILD)/paths: FORCE
 	@mkdir -p $(@D)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "closed_pipe.h"
 #include "log.h"
 
 #define READ_SIZE	(64 * 1024)
@@ -227,8 +228,9 @@ write_output(struct query *q, const struct wire_string *bytes)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && closed_pipe(errno))
+			closed_pipe_exit();	/* `| head`: quietly */
 		if (n <= 0) {
-			/* `| head`: the reader is done; so are we, quietly. */
 			q->output_closed = true;
 			break;
 		}

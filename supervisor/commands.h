@@ -26,8 +26,18 @@ int	 cmd_test(int argc, char **argv);
 int	 resolve_run(const struct setup *, const struct options *,
 	     const struct plugin_source *, size_t plugin_count,
 	     char *const *inputs, size_t input_count);
+/* The same, the lines given to sink (writer.h) instead of stdout. */
+int	 resolve_run_to(const struct setup *, const struct options *,
+	     const struct plugin_source *, size_t plugin_count,
+	     char *const *inputs, size_t input_count,
+	     size_t (*sink)(void *, const char *, size_t), void *sink_arg);
+/* --strict, before any worker starts: exits with status 2 when there is
+ * no plugin or a plugin file cannot be used. */
+void	 resolve_strict_sources(const struct options *, const char *dir,
+	     const struct plugin_source *, size_t plugin_count);
 /* The engine of a run of plugins, every one started or failed to load;
- * exits with status 2 when one cannot run at all. */
+ * exits with status 2 when one cannot run at all, or with --strict when
+ * one did not load. */
 struct engine *resolve_engine_ready(struct ev_loop *, const struct setup *,
 	     const struct options *, const struct plugin_source *,
 	     size_t plugin_count);

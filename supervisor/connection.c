@@ -21,10 +21,7 @@
 #include "log.h"
 #include "timing.h"
 #include "validate.h"
-
-#ifndef LUAWARD_VERSION
-#define LUAWARD_VERSION "0.2.0"
-#endif
+#include "version.h"
 
 #define IN_LIMIT	(WIRE_HEADER_SIZE + CONTROL_MAX_MESSAGE)
 #define OUT_LIMIT	(4u << 20)

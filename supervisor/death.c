@@ -57,6 +57,26 @@ death_classify(const struct death_facts *f, struct death_verdict *v)
 	memset(v, 0, sizeof(*v));
 	v->type = DEATH_FAILED;
 	v->kind = ERROR_CRASH;
+	/* A worker says HELLO before it does anything else: one that
+	 * exits first, sends anything else or stays silent is whatever
+	 * --worker named, and no restart will change it.  A signal from
+	 * elsewhere (the OOM killer) can end a real worker that early: that
+	 * is judged as any other death below. */
+	if (f->no_hello && (f->protocol_error != NULL || f->timed_out ||
+	    WIFEXITED(status))) {
+		v->type = DEATH_NOT_WORKER;
+		if (f->protocol_error != NULL)
+			snprintf(v->message, sizeof(v->message), "instead of "
+			    "a HELLO, it %.400s", f->protocol_error);
+		else if (f->timed_out)
+			snprintf(v->message, sizeof(v->message), "it sent no "
+			    "HELLO within %u ms", f->hello_timeout_ms);
+		else
+			snprintf(v->message, sizeof(v->message), "it exited "
+			    "with status %d before its HELLO",
+			    WEXITSTATUS(status));
+		return;
+	}
 	if (f->protocol_error != NULL) {
 		/* A worker that broke the protocol is a crash whatever else
 		 * it said, even on its way out after its last request:

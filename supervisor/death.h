@@ -18,6 +18,7 @@ enum death_type {
 	DEATH_SETUP_FAILED,	/* a sandbox layer could not be applied */
 	DEATH_RETIRED,		/* replaced on purpose: blame nothing held */
 	DEATH_FAILED,		/* anything else: restart */
+	DEATH_NOT_WORKER,	/* no HELLO: the binary is no luaward worker */
 };
 
 /*
@@ -34,7 +35,12 @@ struct death_facts {
 	const char	*violation;	/* its VIOLATION report, as text */
 	bool		 timed_out;	/* the supervisor killed it, late */
 	bool		 retired;	/* the supervisor replaced it */
+	/* It ended before its HELLO, and not because the supervisor ended
+	 * it: it exited, died, broke the protocol or said nothing.  All but
+	 * a death by signal make it DEATH_NOT_WORKER. */
+	bool		 no_hello;
 	uint32_t	 load_timeout_ms, call_timeout_ms;
+	uint32_t	 hello_timeout_ms;
 	const char	*said;		/* its ERROR about itself, or NULL */
 };
 

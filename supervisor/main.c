@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,7 @@
 
 #include "commands.h"
 #include "log.h"
-
-#ifndef LUAWARD_VERSION
-#define LUAWARD_VERSION "0.1.0"
-#endif
+#include "options.h"
 
 static const struct command {
 	const char	*name;
@@ -45,15 +43,46 @@ static void
 usage(FILE *out)
 {
 	fprintf(out, "usage: luaward COMMAND [options] [arguments]\n"
-	    "       luaward --help | --version\n\n"
+	    "       luaward help [COMMAND] | --help | --version\n\n"
 	    "Runs DeepFlow-style Lua workload plugins (GetWorkloadTypeAndName)"
 	    "\nsafely: one seccomp-confined worker process per plugin, with "
 	    "timeouts,\nmemory caps and restarts.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name,
 		    commands[i].summary);
-	fprintf(out, "\n'luaward COMMAND --help' describes each command and "
-	    "its options.\n");
+	fprintf(out, "\n'luaward help COMMAND' (or 'luaward COMMAND --help') "
+	    "describes each command\nand its options.\n");
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* luaward help [COMMAND]: the overview, or exactly what COMMAND --help
+ * prints (the command prints it and exits). */
+static int
+help(int argc, char **argv)
+{
+	const struct command *command;
+	char *help_argv[] = { NULL, (char *)"--help", NULL };
+
+	if (argc < 3) {
+		usage(stdout);
+		return EXIT_ALL_GOOD;
+	}
+	if (argc > 3)
+		fatalx("help takes one COMMAND, not '%s' too (see luaward "
+		    "--help)", argv[3]);
+	if ((command = find_command(argv[2])) == NULL)
+		fatalx("help: unknown command '%s' (see luaward --help)",
+		    argv[2]);
+	help_argv[0] = argv[2];
+	return command->run(2, help_argv);
 }
 
 /*
@@ -81,24 +110,28 @@ standard_descriptors(void)
 int
 main(int argc, char **argv)
 {
+	const struct command *command;
+
 	standard_descriptors();
+	/* Inherited as ignored, SIGPIPE would turn `| head` into a write
+	 * error; a closed output ends luaward by it (closed_pipe.h). */
+	signal(SIGPIPE, SIG_DFL);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return EXIT_ALL_GOOD;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("luaward %s (worker protocol %d)\n", LUAWARD_VERSION,
-		    1);
+	if (strcmp(argv[1], "help") == 0)
+		return help(argc, argv);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		options_print_version();
 		return EXIT_ALL_GOOD;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	if ((command = find_command(argv[1])) != NULL)
+		return command->run(argc - 1, argv + 1);
 	fprintf(stderr, "luaward: unknown command '%s' (see luaward --help)\n",
 	    argv[1]);
 	return EXIT_USAGE;

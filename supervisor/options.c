@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../ipc/control.h"
 #include "log.h"
 #include "options.h"
 #include "paths.h"
 #include "reader.h"
+#include "version.h"
 #include "worker_uids.h"
 
 enum option_id {
@@ -21,8 +23,9 @@ enum option_id {
 	OPT_STATE_DIR, OPT_SOCKET, OPT_SOCKET_MODE, OPT_SOCKET_GROUP,
 	OPT_MAX_CONNECTIONS, OPT_CLIENT_TIMEOUT, OPT_METRICS_FILE,
 	OPT_TYPE, OPT_IMAGE, OPT_NAME, OPT_REPLACE, OPT_BEFORE, OPT_AFTER,
-	OPT_FALLBACK, OPT_ARGUMENT,
-	OPT_OUTPUT = 'o', OPT_VERBOSE = 'v', OPT_HELP = 'h',
+	OPT_FALLBACK, OPT_ARGUMENT, OPT_STRICT,
+	/* Below 256: the option has this short form too. */
+	OPT_OUTPUT = 'o', OPT_VERBOSE = 'v', OPT_HELP = 'h', OPT_VERSION = 'V',
 };
 
 #define PLUGIN_RUNNERS	(FOR_RESOLVE | FOR_CHECK | FOR_SELFTEST | FOR_SERVE | \
@@ -44,6 +47,12 @@ static const struct option_row {
 	    LUAWARD_DATADIR "/plugins)" },
 	{ OPT_PODS, "pods", "FILE", FOR_CHECK,
 	    "also run each plugin on the pods in FILE and print the results" },
+	{ OPT_OUTPUT, "output", "FORMAT", FOR_CHECK,
+	    "json: one JSON report on stdout instead of the text report\n"
+	    "on stderr (see luaward(1))" },
+	{ OPT_STRICT, "strict", NULL, FOR_RESOLVE | FOR_TEST,
+	    "a plugin that does not load, or no plugin at all, is an\n"
+	    "error (status 2) before any record is read" },
 	{ OPT_TIMEOUT, "timeout", "MS", PLUGIN_RUNNERS,
 	    "time limit of one plugin call (default 100; 0: none)" },
 	{ OPT_LOAD_TIMEOUT, "load-timeout", "MS", PLUGIN_RUNNERS,
@@ -139,6 +148,8 @@ static const struct option_row {
 	{ OPT_VERBOSE, "verbose", NULL, PLUGIN_RUNNERS,
 	    "say more: the sandbox layers of each plugin, and progress" },
 	{ OPT_HELP, "help", NULL, ALL_COMMANDS, "show this help" },
+	{ OPT_VERSION, "version", NULL, ALL_COMMANDS,
+	    "print luaward's version" },
 };
 
 #define ROW_COUNT	(sizeof(rows) / sizeof(rows[0]))
@@ -168,6 +179,20 @@ options_defaults(struct options *o)
 	o->client_timeout_s = 60;
 }
 
+void
+options_print_version(void)
+{
+	printf("luaward %s (worker protocol %d, control protocol %d)\n",
+	    LUAWARD_VERSION, WIRE_PROTOCOL_VERSION, CONTROL_PROTOCOL_VERSION);
+}
+
+/* Whether the option has a one-letter form. */
+static bool
+has_short(const struct option_row *row)
+{
+	return row->id < 256;
+}
+
 static void
 usage(FILE *out, unsigned command, const char *name, const char *operands,
     const char *summary)
@@ -175,12 +200,16 @@ usage(FILE *out, unsigned command, const char *name, const char *operands,
 	fprintf(out, "usage: luaward %s [options]%s%s\n\n%s\n\noptions:\n",
 	    name, operands[0] != '\0' ? " " : "", operands, summary);
 	for (size_t i = 0; i < ROW_COUNT; i++) {
-		char left[64];
+		char left[64], letter[8] = "";
 		const char *help = rows[i].help;
 
 		if (!(rows[i].commands & command))
 			continue;
-		snprintf(left, sizeof(left), "--%s%s%s", rows[i].name,
+		if (has_short(&rows[i]))
+			snprintf(letter, sizeof(letter), "-%c, ",
+			    (char)rows[i].id);
+		snprintf(left, sizeof(left), "%s--%s%s%s", letter,
+		    rows[i].name,
 		    rows[i].argument == NULL ? "" :
 		    rows[i].argument[0] == '[' ? "" : " ",
 		    rows[i].argument == NULL ? "" : rows[i].argument);
@@ -254,7 +283,8 @@ options_parse(struct options *o, unsigned command, const char *name,
     const char *operands, const char *summary, int argc, char **argv)
 {
 	struct option longs[ROW_COUNT + 1];
-	size_t n = 0;
+	char shorts[2 * ROW_COUNT + 2] = ":";
+	size_t n = 0, letters = 1;
 	int c;
 
 	for (size_t i = 0; i < ROW_COUNT; i++) {
@@ -267,12 +297,20 @@ options_parse(struct options *o, unsigned command, const char *name,
 		longs[n].flag = NULL;
 		longs[n].val = (int)rows[i].id;
 		n++;
+		/* The short form takes its value as the long one does (none
+		 * has an optional value). */
+		if (has_short(&rows[i]) && strchr(shorts, (char)rows[i].id) ==
+		    NULL) {
+			shorts[letters++] = (char)rows[i].id;
+			if (rows[i].argument != NULL)
+				shorts[letters++] = ':';
+		}
 	}
+	shorts[letters] = '\0';
 	memset(&longs[n], 0, sizeof(longs[n]));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, command == FOR_CLIENT ? ":ho:" :
-	    ":hv", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		const char *option = optind > 0 && optind <= argc ?
 		    argv[optind - 1] : "?";
 
@@ -280,6 +318,12 @@ options_parse(struct options *o, unsigned command, const char *name,
 		case OPT_HELP:
 			usage(stdout, command, name, operands, summary);
 			exit(EXIT_ALL_GOOD);
+		case OPT_VERSION:
+			options_print_version();
+			exit(EXIT_ALL_GOOD);
+		case OPT_STRICT:
+			o->strict = true;
+			break;
 		case OPT_VERBOSE:
 			o->verbose = true;
 			break;

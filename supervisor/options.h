@@ -63,13 +63,17 @@ struct options {
 	bool		 deepflow_argument;	/* --argument deepflow */
 	bool		 verbose;
 	bool		 allow_insecure_plugins;
+	bool		 strict;		/* a plugin must load */
 };
 
 void	 options_defaults(struct options *);
 
+/* The line of --version and -V. */
+void	 options_print_version(void);
+
 /* Parses argv for command (one FOR_ bit); prints help and exits 0 for
- * --help, exits 2 with a one-line reason for anything wrong.  Returns the
- * index of the first operand. */
+ * --help (the version for --version), exits 2 with a one-line reason for
+ * anything wrong.  Returns the index of the first operand. */
 int	 options_parse(struct options *, unsigned command, const char *name,
 	     const char *operands, const char *summary, int argc, char **argv);
 

@@ -58,6 +58,22 @@ set_startup_error(struct plugin *p, const char *what, const char *message)
 	    what, message);
 }
 
+/* The worker binary is not a luaward worker: no plugin could run, and
+ * the reason is the binary's, not this plugin's. */
+static void
+set_not_worker(struct plugin *p, const char *message)
+{
+	size_t size;
+
+	if (p->startup_error != NULL)
+		return;
+	size = strlen(p->setup.spawn.worker_path) + strlen(message) + 80;
+	p->startup_error = xmalloc(size);
+	snprintf(p->startup_error, size, "the worker binary %s does not "
+	    "speak luaward's worker protocol: %s", p->setup.spawn.worker_path,
+	    message);
+}
+
 static void
 deliver(struct plugin *p, struct job *job, const struct outcome *outcome)
 {
@@ -326,6 +342,13 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 	case DEATH_LOAD_FAILED:
 		fail_plugin(p, PLUGIN_LOAD_FAILED, verdict->message);
 		break;
+	case DEATH_NOT_WORKER:
+		/* Once a worker has served, a failure like any other. */
+		if (!p->ever_ready) {
+			set_not_worker(p, verdict->message);
+			break;
+		}
+		/* FALLTHROUGH */
 	case DEATH_FAILED:
 		log_warnx("plugin %s: %s", p->source.name, verdict->message);
 		note_failure(p, verdict->message);

@@ -16,6 +16,7 @@
 
 #include <ev.h>
 
+#include "closed_pipe.h"
 #include "commands.h"
 #include "engine.h"
 #include "log.h"
@@ -32,6 +33,8 @@ struct run {
 	bool			 stop;
 	int			 stop_signal;
 	char			 output_error[160];
+	size_t			(*sink)(void *, const char *, size_t);
+	void			*sink_arg;
 };
 
 /* Signals whose default would end the run: each ends it cleanly instead,
@@ -59,6 +62,14 @@ on_output_failed(void *arg, const char *reason)
 
 	snprintf(run->output_error, sizeof(run->output_error), "%s", reason);
 	run->stop = true;
+}
+
+static size_t
+to_sink(void *arg, const char *bytes, size_t length)
+{
+	struct run *run = arg;
+
+	return run->sink(run->sink_arg, bytes, length);
 }
 
 static void
@@ -193,6 +204,58 @@ start_engine(struct ev_loop *loop, const struct setup *setup,
 }
 
 /*
+ * --strict: a plugin that did not load ends the run with status 2 before
+ * any record is read.  Each one has had its warning (plugin.c); this line
+ * names them all once more and says why the run stops.
+ */
+static void
+strict_loaded(struct engine *engine, struct session *session,
+    const struct options *options)
+{
+	const struct chain *chain = engine_chain(engine);
+	char names[512];
+	size_t failed = 0, n = 0;
+
+	if (!options->strict)
+		return;
+	names[0] = '\0';
+	for (size_t i = 0; i < chain->count; i++) {
+		enum plugin_state state = plugin_state(chain->links[i].plugin,
+		    NULL);
+
+		if (state != PLUGIN_LOAD_FAILED && state != PLUGIN_QUARANTINED)
+			continue;
+		if (n < sizeof(names)) {
+			int m = snprintf(names + n, sizeof(names) - n, "%s%s",
+			    failed > 0 ? ", " : "", chain->links[i].name);
+
+			n += m > 0 ? (size_t)m : 0;
+		}
+		failed++;
+	}
+	if (failed == 0)
+		return;
+	session_free(session);
+	engine_free(engine);
+	fatalx("--strict: %s %s did not load; no record was read",
+	    failed == 1 ? "plugin" : "plugins", names);
+}
+
+void
+resolve_strict_sources(const struct options *options, const char *dir,
+    const struct plugin_source *plugins, size_t plugin_count)
+{
+	if (!options->strict)
+		return;
+	if (plugin_count == 0)
+		fatalx("--strict: no *.lua plugins in %s", dir);
+	for (size_t i = 0; i < plugin_count; i++)
+		if (plugins[i].load_error != NULL)
+			fatalx("--strict: plugin %s cannot be used: %s",
+			    plugins[i].name, plugins[i].load_error);
+}
+
+/*
  * The engine of a command that watches no signals of its own (test):
  * started as resolve starts its own, and waited for until every plugin has
  * started or failed to load, then its sandbox layers said as resolve says
@@ -215,21 +278,34 @@ resolve_engine_ready(struct ev_loop *loop, const struct setup *setup,
 		engine_free(engine);
 		fatalx("%s", error);
 	}
+	strict_loaded(engine, NULL, options);
 	if (options->verbose)
 		print_layers(engine_chain(engine));
 	warn_skipped_layers(engine_chain(engine), options);
 	return engine;
 }
 
-/*
- * Resolves every record of the inputs with the plugins and writes the lines
- * to stdout; returns the exit status.  Configuration errors end the process
- * with status 2 before any record is read.
- */
 int
 resolve_run(const struct setup *setup, const struct options *options,
     const struct plugin_source *plugins, size_t plugin_count,
     char *const *inputs, size_t input_count)
+{
+	return resolve_run_to(setup, options, plugins, plugin_count, inputs,
+	    input_count, NULL, NULL);
+}
+
+/*
+ * Resolves every record of the inputs with the plugins and writes the lines
+ * to stdout, or gives them to the sink; returns the exit status.
+ * Configuration errors end the process with status 2 before any record is
+ * read; a reader of stdout that went away ends it by SIGPIPE
+ * (closed_pipe.h).
+ */
+int
+resolve_run_to(const struct setup *setup, const struct options *options,
+    const struct plugin_source *plugins, size_t plugin_count,
+    char *const *inputs, size_t input_count,
+    size_t (*sink)(void *, const char *, size_t), void *sink_arg)
 {
 	struct run run;
 	struct session_config config;
@@ -238,9 +314,12 @@ resolve_run(const struct setup *setup, const struct options *options,
 	FILE *stats_output;
 	double started;
 	int status;
+	bool output_gone;
 
 	memset(&run, 0, sizeof(run));
 	run.options = *options;
+	run.sink = sink;
+	run.sink_arg = sink_arg;
 
 	signal(SIGPIPE, SIG_IGN);
 	run.loop = ev_default_loop(EVFLAG_AUTO);
@@ -255,7 +334,8 @@ resolve_run(const struct setup *setup, const struct options *options,
 	config.limits.max_record = run.options.max_record;
 	config.limits.max_depth = run.options.max_depth;
 	config.deepflow_argument = run.options.deepflow_argument;
-	config.fd = 1;
+	config.fd = sink != NULL ? -1 : 1;
+	config.sink = sink != NULL ? to_sink : NULL;
 	config.done = on_done;
 	config.failed = on_output_failed;
 	config.arg = &run;
@@ -283,6 +363,8 @@ resolve_run(const struct setup *setup, const struct options *options,
 		engine_free(run.engine);
 		fatalx("%s", error);
 	}
+	if (!run.stop)
+		strict_loaded(run.engine, run.session, &run.options);
 	if (run.options.verbose)
 		print_layers(engine_chain(run.engine));
 	warn_skipped_layers(engine_chain(run.engine), &run.options);
@@ -302,7 +384,9 @@ resolve_run(const struct setup *setup, const struct options *options,
 		print_stats(&run, stats_output, started);
 	status = session_saw_failure(run.session) ? EXIT_SOME_FAILED :
 	    EXIT_ALL_GOOD;
-	if (run.output_error[0] != '\0') {
+	output_gone = closed_pipe(session_output_errno(run.session));
+	/* A reader that went away is not worth a word (closed_pipe.h). */
+	if (run.output_error[0] != '\0' && !output_gone) {
 		log_info("%s: stopping", run.output_error);
 		status = EXIT_SOME_FAILED;
 	} else if (run.stop_signal != 0) {
@@ -315,6 +399,8 @@ resolve_run(const struct setup *setup, const struct options *options,
 	engine_free(run.engine);
 	for (size_t i = 0; i < STOP_SIGNALS; i++)
 		ev_signal_stop(run.loop, &signals[i]);
+	if (output_gone)
+		closed_pipe_exit();
 	return status;
 }
 
@@ -335,16 +421,12 @@ cmd_resolve(int argc, char **argv)
 	    "record.\nExit status: 0 all resolved without failures, 1 some "
 	    "record invalid or\nsome plugin failed, 2 usage or configuration "
 	    "error.", argc, argv);
-	plugins_dir = options.plugins_dir != NULL ?
-	    xstrdup(options.plugins_dir) : setup_find_data("plugins",
-	    "plugins");
-	if (plugins_dir == NULL)
-		fatalx("no bundled plugins directory found; give one with "
-		    "--plugins DIR");
+	plugins_dir = setup_plugins_dir(&options);
 	if (plugins_load_dir(plugins_dir, options.allow_insecure_plugins ?
 	    PLUGINS_ALLOW_INSECURE : 0, &plugins, &plugin_count, error,
 	    sizeof(error)) == -1)
 		fatalx("%s", error);
+	resolve_strict_sources(&options, plugins_dir, plugins, plugin_count);
 	if (plugin_count == 0)
 		log_warnx("no *.lua plugins in %s: every record will be "
 		    "unresolved", plugins_dir);

@@ -359,6 +359,12 @@ session_stats(const struct session *s)
 	return writer_stats(s->writer);
 }
 
+int
+session_output_errno(const struct session *s)
+{
+	return writer_error_number(s->writer);
+}
+
 bool
 session_saw_failure(const struct session *s)
 {

@@ -68,5 +68,7 @@ bool		 session_done(const struct session *);
 const struct run_stats *session_stats(const struct session *);
 /* True when some record was invalid or some plugin failed. */
 bool		 session_saw_failure(const struct session *);
+/* Why the output failed: the errno of the write, or 0. */
+int		 session_output_errno(const struct session *);
 
 #endif

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -127,13 +128,26 @@ data_path(const char *tree_path, const char *installed_path)
 	return xstrdup(path);
 }
 
+/* A file that was found, named as it is printed: its real path (no
+ * "build/../"). */
+static char *
+found_path(const char *path)
+{
+	char *real = realpath(path, NULL);
+
+	return real != NULL ? real : xstrdup(path);
+}
+
 char *
 setup_find_data(const char *tree_path, const char *installed_path)
 {
-	char *path = data_path(tree_path, installed_path);
+	char *path = data_path(tree_path, installed_path), *found;
 
-	if (access(path, R_OK) == 0)
-		return path;
+	if (access(path, R_OK) == 0) {
+		found = found_path(path);
+		free(path);
+		return found;
+	}
 	free(path);
 	return NULL;
 }
@@ -169,15 +183,34 @@ setup_worker_path(const struct options *o)
 char *
 setup_policy_path(const struct options *o)
 {
-	char *path;
+	char *path, *found;
 
 	if (o->policy_path != NULL)
 		return xstrdup(o->policy_path);
 	path = data_path(DEFAULT_POLICY, DEFAULT_POLICY_INSTALLED);
 	if (access(path, R_OK) != 0)
-		fatalx("cannot read the seccomp policy %s: %s; give one with "
-		    "--policy FILE", path, strerror(errno));
-	return path;
+		fatalx("no seccomp policy found: not at %s (%s), the one place "
+		    "this luaward looks; give one with --policy FILE", path,
+		    strerror(errno));
+	found = found_path(path);
+	free(path);
+	return found;
+}
+
+char *
+setup_plugins_dir(const struct options *o)
+{
+	char *path, *found;
+
+	if (o->plugins_dir != NULL)
+		return xstrdup(o->plugins_dir);
+	path = data_path("plugins", "plugins");
+	if (access(path, R_OK) != 0)
+		fatalx("no bundled plugins directory found: not at %s (%s); give "
+		    "one with --plugins DIR", path, strerror(errno));
+	found = found_path(path);
+	free(path);
+	return found;
 }
 
 /*
@@ -219,6 +252,37 @@ setup_identity(struct setup *s, const struct options *o)
 	s->spawn.identity = fallback;
 }
 
+/*
+ * The worker is started by descriptor, with no path for an interpreter to
+ * open, so only an ELF executable can be one; a script would fail at exec
+ * with a bare "No such file or directory".  Whether an ELF binary is a
+ * luaward worker is for its handshake to show (death.h).  A binary that
+ * may be executed but not read is left to the handshake too.
+ */
+static void
+check_worker_format(const char *path)
+{
+	unsigned char magic[4];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1)
+		return;
+	do
+		n = read(fd, magic, sizeof(magic));
+	while (n == -1 && errno == EINTR);
+	close(fd);
+	if (n == -1)
+		return;
+	if (n >= 2 && magic[0] == '#' && magic[1] == '!')
+		fatalx("cannot use worker binary %s: it is a script, not a "
+		    "luaward worker", path);
+	if (n < 4 || memcmp(magic, "\177ELF", 4) != 0)
+		fatalx("cannot use worker binary %s: it is not an executable "
+		    "(ELF) file, so not a luaward worker", path);
+}
+
 void
 setup_claim_identity(struct setup *s)
 {
@@ -244,6 +308,7 @@ setup_load(struct setup *s, const struct options *o)
 	s->worker_path = setup_worker_path(o);
 	if ((s->spawn.worker_fd = spawn_open_worker(s->worker_path)) == -1)
 		fatal("cannot use worker binary %s", s->worker_path);
+	check_worker_format(s->worker_path);
 	s->spawn.worker_path = s->worker_path;
 	s->spawn.namespaces = o->namespaces;
 	s->spawn.address_space = ((uint64_t)o->memory_mb << 20) +

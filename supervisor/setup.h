@@ -36,6 +36,11 @@ struct setup {
  * when there is none.  Returns a new string. */
 char	*setup_policy_path(const struct options *);
 
+/* The plugin directory: --plugins, or else the bundled one; exits with
+ * status 2, naming where it looked, when there is none.  Returns a new
+ * string. */
+char	*setup_plugins_dir(const struct options *);
+
 /* Exits with status 2 and a one-line reason on any failure. */
 void	 setup_load(struct setup *, const struct options *);
 void	 setup_free(struct setup *);
@@ -53,8 +58,8 @@ void	 setup_engine_config(const struct setup *, const struct options *,
 /* The default location of a bundled file or directory: installed_path
  * under DATADIR (paths.h) for an installed binary, or under the tree it
  * was staged in; tree_path in the source tree for a binary built there
- * (setup.c says which is which).  Returns a new string, or NULL when it
- * does not exist. */
+ * (setup.c says which is which).  Returns a new string, its real path (no "build/../"),
+ * or NULL when it does not exist. */
 char	*setup_find_data(const char *tree_path, const char *installed_path);
 
 /* The worker binary: --worker, or else luaward-worker in LIBEXECDIR for an

@@ -14,6 +14,7 @@
 
 #include <ev.h>
 
+#include "closed_pipe.h"
 #include "commands.h"
 #include "engine.h"
 #include "json.h"
@@ -437,15 +438,12 @@ load_plugins(const struct options *options, struct plugin_source **plugins,
 {
 	char error[1024], *dir;
 
-	dir = options->plugins_dir != NULL ? xstrdup(options->plugins_dir) :
-	    setup_find_data("plugins", "plugins");
-	if (dir == NULL)
-		fatalx("no bundled plugins directory found; give one with "
-		    "--plugins DIR");
+	dir = setup_plugins_dir(options);
 	if (plugins_load_dir(dir, options->allow_insecure_plugins ?
 	    PLUGINS_ALLOW_INSECURE : 0, plugins, count, error,
 	    sizeof(error)) == -1)
 		fatalx("%s", error);
+	resolve_strict_sources(options, dir, *plugins, *count);
 	if (*count == 0)
 		log_warnx("no *.lua plugins in %s: every record will be "
 		    "unresolved", dir);
@@ -529,8 +527,9 @@ cmd_test(int argc, char **argv)
 	buffer_free(&run.output);
 	if (output_errno != 0) {
 		/* A reader that went away (| head) is not worth a word. */
-		if (output_errno != EPIPE)
-			log_warnx("standard output: %s", strerror(output_errno));
+		if (closed_pipe(output_errno))
+			closed_pipe_exit();
+		log_warnx("standard output: %s", strerror(output_errno));
 		return EXIT_SOME_FAILED;
 	}
 	return passed == total ? EXIT_ALL_GOOD : EXIT_SOME_FAILED;

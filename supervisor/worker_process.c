@@ -73,6 +73,7 @@ struct worker_process {
 	bool			 input_closed, output_eof, log_eof;
 	bool			 output_broken;	/* its input pipe failed */
 	bool			 closing;	/* asked to end */
+	bool			 ended;		/* killed, closed or retired */
 
 	/* In flight, in order; send_next is the first not wholly written,
 	 * send_offset how much of it is. */
@@ -582,8 +583,11 @@ read_replies(struct worker_process *w, size_t budget)
 		if (n == 0) {
 			w->output_eof = true;
 			ev_io_stop(w->loop, &w->reader);
-			/* A live worker never closes its stdout: make sure. */
-			kill_worker(w);
+			/* A live worker never closes its stdout: make sure.
+			 * Before its HELLO it is let end by itself (or by its
+			 * deadline), so its exit says what it was (death.h). */
+			if (w->state != W_STARTING)
+				kill_worker(w);
 			return;
 		}
 		w->in.end += (size_t)n;
@@ -741,8 +745,10 @@ finish(struct worker_process *w, int status)
 		.violation = w->violated ? w->said : NULL,
 		.timed_out = w->timed_out,
 		.retired = w->retired,
+		.no_hello = w->state == W_STARTING && !w->ended,
 		.load_timeout_ms = w->setup->load.load_timeout_ms,
 		.call_timeout_ms = call_timeout(w),
+		.hello_timeout_ms = SETUP_ALLOWANCE_MS,
 		.said = w->last_words && !w->violated ? w->said : NULL,
 	};
 	double now = monotonic_seconds();
@@ -750,17 +756,25 @@ finish(struct worker_process *w, int status)
 	size_t handed = 0;
 
 	/* Who was running?  The one it was on when it said something that
-	 * ends it (w->blamed), or the only whole request it held.  Otherwise
-	 * answers come in batches, so when it held several whole requests
-	 * any of them may have been: none is blamed, and each goes to the
-	 * replacement alone (job->suspect), where the culprit, if it is one,
-	 * fails again and is blamed exactly.  The request it named when the
-	 * filter trapped it is believed only if it holds one by that id. */
+	 * ends it (w->blamed), or the only whole request it held if that is
+	 * proven below.  Otherwise nobody can say (answers come in batches,
+	 * and a request in the pipe may never have been read): none is
+	 * blamed, and each whole one goes to the replacement alone
+	 * (job->suspect), where the culprit, if it is one, fails again and
+	 * is blamed exactly.  The request it named when the filter trapped
+	 * it is believed only if it holds one by that id. */
 	for (struct job *j = w->head; j != NULL && j != w->send_next;
 	    j = j->queue_next)
 		handed++;
-	culprit = w->blamed != NULL ? w->blamed : handed == 1 ? w->head :
-	    NULL;
+	culprit = w->blamed;
+	/* One whole request, and proof it ran: the supervisor waited the
+	 * whole limit for it, or it was already sent alone after a death
+	 * (a second death alone with it is its own).  A death by a signal
+	 * or an exit proves nothing else: a worker killed from outside just
+	 * after its request went into the pipe never ran it. */
+	if (culprit == NULL && handed == 1 && (w->timed_out ||
+	    w->head->suspect))
+		culprit = w->head;
 	if (w->violated && w->violation_id != 0)
 		for (struct job *j = w->head; j != NULL && j != w->send_next;
 		    j = j->queue_next)
@@ -915,6 +929,7 @@ worker_process_close(struct worker_process *w)
 	if (w->state == W_GONE || w->closing)
 		return;
 	w->closing = true;
+	w->ended = true;
 	if (w->state != W_READY) {
 		/* Still starting: nothing to finish. */
 		kill_worker(w);
@@ -934,6 +949,7 @@ worker_process_retire(struct worker_process *w)
 	if (w->state == W_GONE || w->retired)
 		return;
 	w->retired = true;
+	w->ended = true;
 	stop_io(w);
 	kill_worker(w);
 }
@@ -941,6 +957,7 @@ worker_process_retire(struct worker_process *w)
 void
 worker_process_kill(struct worker_process *w)
 {
+	w->ended = true;
 	if (w->state != W_GONE)
 		kill_worker(w);
 }

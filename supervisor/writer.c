@@ -20,6 +20,7 @@ struct writer {
 	ev_io			 watcher;
 	ev_prepare		 flusher;
 	bool			 failed, want_room;
+	int			 error_number;	/* why it failed: errno */
 	bool			 saw_failure;
 	struct run_stats	 stats;
 };
@@ -133,8 +134,10 @@ write_out(struct writer *w)
 		if (n <= 0) {
 			char reason[128];
 
+			w->error_number = n < 0 ? errno : EIO;
 			snprintf(reason, sizeof(reason), "writing the output: "
-			    "%s", n < 0 ? strerror(errno) : "nothing written");
+			    "%s", n < 0 ? strerror(w->error_number) :
+			    "nothing written");
 			w->failed = true;
 			ev_io_stop(w->loop, &w->watcher);
 			buffer_clear(&w->out);
@@ -240,6 +243,12 @@ const struct run_stats *
 writer_stats(const struct writer *w)
 {
 	return &w->stats;
+}
+
+int
+writer_error_number(const struct writer *w)
+{
+	return w->error_number;
 }
 
 bool

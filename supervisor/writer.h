@@ -57,5 +57,7 @@ bool		 writer_drained(const struct writer *);
 const struct run_stats *writer_stats(const struct writer *);
 /* True when some record was invalid or some plugin failed. */
 bool		 writer_saw_failure(const struct writer *);
+/* The errno of the write that failed, or 0. */
+int		 writer_error_number(const struct writer *);
 
 #endif

@@ -16,6 +16,7 @@
 	X(backoff) X(death) X(resolve) \
 	X(hostile) X(hostile_tamper) X(hostile_output) \
 	X(limits) X(chaos) X(check_command) X(selftest) X(cli) \
+	X(cli_help) X(closed_pipe) X(startup_errors) \
 	X(worker_faults) X(run_edges) X(worker_direct) \
 	X(deadlines) X(claims) X(sanitize) X(plugin_files) \
 	X(owner) X(deepflow_argument) X(worker_uids) X(worker_identity) \

@@ -88,7 +88,7 @@ START_TEST(test_records_at_the_size_limit_with_a_short_timeout)
 	struct run_result r;
 
 	run_luaward(&r, input, length, 600, "resolve", "--plugins", dir,
-	    "--max-record-size", "3145728", "--timeout", "20",
+	    "--max-record-size", "3145728", "--timeout", "200",
 	    "--stats=json", NULL);
 	expect_all_fast(&r, 4);
 	run_result_free(&r);

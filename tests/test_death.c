@@ -5,6 +5,7 @@
  * top level cannot run is a load failure rather than a crash to retry.
  */
 #include <check.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <string.h>
 
@@ -311,6 +312,70 @@ START_TEST(test_retired_worker_blames_nothing)
 }
 END_TEST
 
+/* A worker says HELLO before anything else: whatever ended before it,
+ * and not by the supervisor's hand, is no luaward worker, and no restart
+ * will make it one. */
+START_TEST(test_no_hello_is_not_a_worker_however_it_ended)
+{
+	static const struct {
+		int		 status;
+		bool		 timed_out;
+		const char	*protocol_error;
+		const char	*message;
+	} cases[] = {
+		{ EXITED(0), false, NULL,
+		    "it exited with status 0 before its HELLO" },
+		{ EXITED(1), false, NULL,
+		    "it exited with status 1 before its HELLO" },
+		{ SIGNALED(SIGKILL), true, NULL,
+		    "it sent no HELLO within 10000 ms" },
+		{ SIGNALED(SIGKILL), false, "sent a malformed frame: too big",
+		    "instead of a HELLO, it sent a malformed frame: too big" },
+		/* The statuses of a loading worker mean nothing this early. */
+		{ EXITED(WIRE_EXIT_SETUP), false, NULL,
+		    "it exited with status 66 before its HELLO" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct death_facts f = facts(cases[i].status);
+		struct death_verdict v;
+
+		f.no_hello = true;
+		f.loading = true;
+		f.hello_timeout_ms = 10000;
+		f.timed_out = cases[i].timed_out;
+		f.protocol_error = cases[i].protocol_error;
+		v = judge(&f);
+		ck_assert_int_eq(v.type, DEATH_NOT_WORKER);
+		ck_assert_str_eq(v.message, cases[i].message);
+	}
+}
+END_TEST
+
+/* Once it said HELLO, an early end is the plugin's or the sandbox's, as
+ * before; and a signal from elsewhere can end a real worker even before
+ * its HELLO: a failure to retry, not a verdict on the binary. */
+START_TEST(test_early_end_after_hello_or_by_signal_is_a_failure)
+{
+	struct death_facts f = facts(EXITED(0));
+	struct death_verdict v;
+
+	f.loading = true;
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_str_eq(v.message, "the worker exited with status 0");
+
+	f = facts(SIGNALED(SIGKILL));
+	f.loading = true;
+	f.no_hello = true;
+	v = judge(&f);
+	ck_assert_int_eq(v.type, DEATH_FAILED);
+	ck_assert_int_eq(v.kind, ERROR_CRASH);
+	ck_assert_str_eq(v.message, "the worker was killed by signal 9 "
+	    "(SIGKILL)");
+}
+END_TEST
+
 Suite *
 death_suite(void)
 {
@@ -335,6 +400,8 @@ death_suite(void)
 	tcase_add_test(t, test_load_exit_after_ready_is_a_crash_not_a_load_failure);
 	tcase_add_test(t, test_what_it_said_never_decides_the_kind);
 	tcase_add_test(t, test_retired_worker_blames_nothing);
+	tcase_add_test(t, test_no_hello_is_not_a_worker_however_it_ended);
+	tcase_add_test(t, test_early_end_after_hello_or_by_signal_is_a_failure);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -247,13 +247,13 @@ START_TEST(test_finalizer_that_never_returns_is_killed_by_the_supervisor)
 	    "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		PASS,
-		FAIL("timeout", "did not answer within 50 ms, not even to its "
+		FAIL("timeout", "did not answer within 300 ms, not even to its "
 		    "own deadline; the worker was killed"),
 		PASS,
 		/* The replacement made calls c and d. */
 		DECIDE("resolved", "StatefulSet", "call 2"),
 	};
-	const char *const options[] = { "--timeout", "50", NULL };
+	const char *const options[] = { "--timeout", "300", NULL };
 
 	expect_chain(source, effects, options);
 	free(source);

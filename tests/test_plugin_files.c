@@ -147,7 +147,7 @@ START_TEST(test_symlink_is_refused_and_its_target_never_read)
 
 	ck_assert_int_eq(chmod(target, 0600), 0);
 	run_luaward(&r, NULL, 0, TIME_LIMIT, "check", target, NULL);
-	ck_assert_msg(strstr(r.out, "ROOTPW_7f3a9e") != NULL, "the target "
+	ck_assert_msg(strstr(r.err, "ROOTPW_7f3a9e") != NULL, "the target "
 	    "is not one that would leak:\n%s%s", r.out, r.err);
 	run_result_free(&r);
 
@@ -488,14 +488,14 @@ START_TEST(test_check_reports_an_unusable_file_as_failed)
 	    "it is a FIFO\n%s:\n  result: FAILED: writable by every user "
 	    "(mode 0666) (--allow-insecure-plugins accepts it)\n", fifo,
 	    writable);
-	ck_assert_str_eq(r.out, expected);
+	ck_assert_str_eq(r.err, expected);
 	free(expected);
 	run_result_free(&r);
 
 	run_luaward(&r, NULL, 0, TIME_LIMIT, "check",
 	    "--allow-insecure-plugins", writable, NULL);
 	ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
-	ck_assert_ptr_nonnull(strstr(r.out, "  result: ok\n"));
+	ck_assert_ptr_nonnull(strstr(r.err, "  result: ok\n"));
 	run_result_free(&r);
 	free(writable);
 	free(fifo);

@@ -93,13 +93,16 @@ expect_worker_refused(const char *worker, const char *reason,
 	free(dir);
 }
 
+/* Found before any worker starts: only an ELF file can be exec'd by
+ * descriptor. */
 START_TEST(test_worker_that_is_not_a_program)
 {
 	char *worker = broken_worker("hello\n", 0755), *reason;
 
-	ck_assert_int_ne(asprintf(&reason, "starting %s: exec luaward-worker: "
-	    "Exec format error", worker), -1);
-	expect_worker_refused(worker, reason, true);
+	ck_assert_int_ne(asprintf(&reason, "cannot use worker binary %s: it "
+	    "is not an executable (ELF) file, so not a luaward worker",
+	    worker), -1);
+	expect_worker_refused(worker, reason, false);
 	free(reason);
 	free(worker);
 }
@@ -109,9 +112,9 @@ START_TEST(test_worker_script_without_interpreter)
 {
 	char *worker = broken_worker("#!/nonexistent\n", 0755), *reason;
 
-	ck_assert_int_ne(asprintf(&reason, "starting %s: exec luaward-worker: "
-	    "No such file or directory", worker), -1);
-	expect_worker_refused(worker, reason, true);
+	ck_assert_int_ne(asprintf(&reason, "cannot use worker binary %s: it "
+	    "is a script, not a luaward worker", worker), -1);
+	expect_worker_refused(worker, reason, false);
 	free(reason);
 	free(worker);
 }
