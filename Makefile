@@ -52,6 +52,7 @@ TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all run test test-fast bench clean deps install sanitize
+.PHONY: fuzz fuzz-build fuzz-seeds fuzz-deps lint lint-deps valgrind valgrind-deps
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/luaward $(BUILD)/luaward-worker
@@ -132,6 +133,66 @@ bench: deps
 $(BUILD)/genpods: bench/genpods.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+# --- fuzzing, memory checking, lint -------------------------------------------
+#
+# make fuzz [FUZZ_SECONDS=N]: every libFuzzer target tests/fuzz/fuzz_NAME.c,
+# built with clang under ASan and UBSan into $(FUZZ_BUILD), runs N seconds
+# from a scratch copy of its seed corpus tests/fuzz/corpus/NAME/ (and from
+# what earlier runs found, kept in $(FUZZ_BUILD)/run/NAME/corpus); a crash
+# fails the run and names its reproducer.  A target links the supervisor's
+# CORE_SOURCES and IPC_SOURCES; per target, optionally:
+#   FUZZ_SOURCES_NAME  sources instead of those (e.g. the worker's)
+#   FUZZ_EXTRA_NAME    more sources
+#   FUZZ_LIBS_NAME     more libraries or linker flags
+#   FUZZ_ARGS_NAME     more libFuzzer flags (a dictionary NAME.dict beside the
+#                      target is used without one)
+# Each package list is installed as `make deps` installs the build's.
+
+FUZZ_PACKAGES	 = clang libclang-rt-14-dev
+LINT_PACKAGES	 = cppcheck clang-tidy
+VALGRIND_PACKAGES = valgrind
+
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_BUILD	 = $(BUILD)/fuzz
+FUZZ_CFLAGS	 = -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) -O1 -g \
+		   -fno-omit-frame-pointer -fno-sanitize-recover=all \
+		   -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_TARGETS	 = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+FUZZ_LIBS_worker_messages = $(CHECK_LIBS)
+FUZZ_LIBS_policy = -Wl,--wrap=fopen
+
+fuzz_sources	 = $(or $(FUZZ_SOURCES_$(1)),$(CORE_SOURCES) $(IPC_SOURCES)) \
+		   $(FUZZ_EXTRA_$(1))
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(FUZZ_PACKAGES)"
+
+fuzz: deps fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-build
+	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+
+# The seed corpora in the tree, written by the project's own encoders.
+fuzz-seeds: $(BUILD)/fuzz-seeds
+	$(BUILD)/fuzz-seeds tests/fuzz/corpus
+
+$(BUILD)/fuzz-seeds: $(call objects,$(BUILD),tests/fuzz/seeds.c $(IPC_SOURCES))
+	$(CC) -o $@ $^ -lmsgpackc
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard */*.h) $(wildcard tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+# Second expansion: each target's own sources and libraries.
+.SECONDEXPANSION:
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o \
+    $$(call objects,$(FUZZ_BUILD)/obj,$$(call fuzz_sources,$$*))
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
+	    $(SUPERVISOR_LIBS) $(FUZZ_LIBS_$*)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/luaward/plugins \

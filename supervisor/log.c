@@ -8,6 +8,10 @@
 
 static void
 emit(const char *prefix, const char *format, va_list ap, const char *suffix)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+emit(const char *prefix, const char *format, va_list ap, const char *suffix)
 {
 	char line[8192];
 	int n;

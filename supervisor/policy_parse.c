@@ -270,7 +270,7 @@ parse_comparison(struct parser *ps, struct scmp_arg_cmp *cmp)
 		if (take(ps, operators[i].spelling)) {
 			if (parse_value(ps, &value) == -1)
 				return -1;
-			*cmp = SCMP_CMP(argument, operators[i].op, value);
+			*cmp = SCMP_CMP(argument, operators[i].op, value, 0);
 			return 0;
 		}
 	return parse_error(ps, "expected a comparison operator (== != < <= > "
