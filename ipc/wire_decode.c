@@ -20,6 +20,10 @@ struct wire_decoder {
 
 static int
 fail(char *error, size_t error_size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *error, size_t error_size, const char *format, ...)
 {
 	va_list ap;
 
@@ -225,6 +229,10 @@ get_string(const msgpack_object *o, size_t max, struct wire_string *s,
 		s->length = o->via.bin.size;
 	} else
 		return fail(error, error_size, "%s: expected a string", field);
+	/* msgpack-c gives an empty string no pointer; NULL would reach
+	 * memcpy() and "%.*s" downstream. */
+	if (s->bytes == NULL)
+		s->bytes = "";
 	if (s->length > max)
 		return fail(error, error_size,
 		    "%s: %zu bytes (at most %zu allowed)", field, s->length,
