@@ -283,7 +283,7 @@ decode_load(const msgpack_object *map, struct wire_load *load, char *error,
 	for (uint32_t i = 0; i < map->via.map.size; i++) {
 		const msgpack_object *key = &map->via.map.ptr[i].key;
 		const msgpack_object *value = &map->via.map.ptr[i].val;
-		struct wire_string k;
+		struct wire_string k = { "", 0 };
 		int field = -1, r = 0;
 
 		if (get_string(key, WIRE_MAX_NAME, &k, "load settings key",

@@ -24,11 +24,12 @@ check_plugin(struct ev_loop *loop, const struct pool_config *config,
 	struct log_allowance log = { 0 };
 	struct worker_setup worker;
 	struct trial_result result;
-	const char *message = result.death.message;
+	const char *message;
 	bool loaded;
 
 	pool_worker_setup(config, plugin, &log, &worker);
 	trial_run(loop, &worker, &result);
+	message = result.death.message;
 	if (!result.started)
 		fatalx("%s: %s", path, result.spawn_error);
 	if (result.death.type == DEATH_SETUP_FAILED)

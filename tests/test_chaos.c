@@ -329,8 +329,9 @@ START_TEST(test_random_kills_lose_nothing)
 	    "1000000", "--restart-delay", "1", NULL };
 	/* A new seed each run, printed, so that a failure can be replayed
 	 * with LUAWARD_CHAOS_SEED. */
-	uint64_t seed = getenv("LUAWARD_CHAOS_SEED") != NULL ?
-	    (uint64_t)strtoull(getenv("LUAWARD_CHAOS_SEED"), NULL, 0) :
+	const char *seed_text = getenv("LUAWARD_CHAOS_SEED");
+	uint64_t seed = seed_text != NULL ?
+	    (uint64_t)strtoull(seed_text, NULL, 0) :
 	    (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid();
 	double started, next_kill, next_sample = 0, elapsed;
 	size_t samples = 0;
