@@ -188,6 +188,9 @@ fuzz-seeds: $(BUILD)/fuzz-seeds
 $(BUILD)/fuzz-seeds: $(call objects,$(BUILD),tests/fuzz/seeds.c $(IPC_SOURCES))
 	$(CC) -o $@ $^ -lmsgpackc
 
+# Reached only through the pattern rule below, these objects would be
+# deleted as intermediate files after every link.
+.PRECIOUS: $(FUZZ_BUILD)/obj/%.o
 $(FUZZ_BUILD)/obj/%.o: %.c $(wildcard */*.h) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
