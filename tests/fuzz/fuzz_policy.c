@@ -97,6 +97,9 @@ load(char *error, size_t error_size)
 	files.active = true;
 	policy = policy_load(files.names[0], error, error_size);
 	files.active = false;
+	/* Replaying one input: say what became of it. */
+	if (getenv("FUZZ_VERBOSE") != NULL)
+		fprintf(stderr, "%s\n", policy != NULL ? "loaded" : error);
 	if (policy == NULL) {
 		INVARIANT(error[0] != '\0', "a policy refused silently");
 		INVARIANT(memchr(error, '\0', error_size) != NULL,
