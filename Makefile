@@ -177,7 +177,8 @@ fuzz-deps: deps
 
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory fuzz-build
-	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	$(foreach t,$(FUZZ_TARGETS),FUZZ_ARGS_$(t)='$(FUZZ_ARGS_$(t))') \
+	    tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-build: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 
