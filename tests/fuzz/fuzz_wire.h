@@ -427,6 +427,12 @@ checked_decode(struct wire_check *c, const char *payload, size_t length,
 		    "an unterminated reason");
 		INVARIANT(strcmp(error, error_again) == 0,
 		    "two reasons: '%s' and '%s'", error, error_again);
+		/* The reason may reach a terminal: none of the peer's bytes
+		 * in it raw. */
+		for (const char *e = error; *e != '\0'; e++)
+			INVARIANT(*e >= 0x20 && *e < 0x7f,
+			    "byte 0x%02x in the reason '%s'",
+			    (unsigned char)*e, error);
 		free(copy);
 		return -1;
 	}
