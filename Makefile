@@ -148,10 +148,11 @@ $(BUILD)/genpods: bench/genpods.c
 # fails the run and names its reproducer.  A target links the supervisor's
 # CORE_SOURCES and IPC_SOURCES; per target, optionally:
 #   FUZZ_SOURCES_NAME  sources instead of those (e.g. the worker's)
-#   FUZZ_EXTRA_NAME    more sources
+#   FUZZ_EXTRA_NAME    more sources (any word not ending in .c goes to the
+#                      linker)
 #   FUZZ_LIBS_NAME     more libraries or linker flags
-#   FUZZ_ARGS_NAME     more libFuzzer flags (a dictionary NAME.dict beside the
-#                      target is used without one)
+#   FUZZ_ARGS_NAME     more libFuzzer flags (a dictionary NAME.dict or
+#                      fuzz_NAME.dict beside the target is used without one)
 # Each package list is installed as `make deps` installs the build's.
 
 FUZZ_PACKAGES	 = clang libclang-rt-14-dev
@@ -170,7 +171,7 @@ FUZZ_LIBS_worker_messages = $(CHECK_LIBS)
 FUZZ_LIBS_policy = -Wl,--wrap=fopen
 
 fuzz_sources	 = $(or $(FUZZ_SOURCES_$(1)),$(CORE_SOURCES) $(IPC_SOURCES)) \
-		   $(FUZZ_EXTRA_$(1))
+		   $(filter %.c,$(FUZZ_EXTRA_$(1)))
 
 fuzz-deps: deps
 	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(FUZZ_PACKAGES)"
@@ -265,7 +266,8 @@ $(VALGRIND_BUILD)/seccomp-api.so: tests/valgrind_seccomp.c
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o \
     $$(call objects,$(FUZZ_BUILD)/obj,$$(call fuzz_sources,$$*))
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
-	    $(SUPERVISOR_LIBS) $(FUZZ_LIBS_$*)
+	    $(filter-out %.c,$(FUZZ_EXTRA_$*)) $(SUPERVISOR_LIBS) \
+	    $(FUZZ_LIBS_$*)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/luaward/plugins \
