@@ -30,10 +30,12 @@ buffer_length(const struct buffer *b)
 	return b->end - b->start;
 }
 
+/* Never NULL, even before the first append: a caller may pass it to
+ * memcpy() or memcmp() with a length of 0, and NULL + 0 is undefined. */
 static inline const char *
 buffer_bytes(const struct buffer *b)
 {
-	return b->data + b->start;
+	return b->data != NULL ? b->data + b->start : "";
 }
 
 #endif

@@ -106,6 +106,10 @@ get_string(const msgpack_object *o, size_t max, struct wire_string *s,
 		s->length = o->via.bin.size;
 	} else
 		return fail(error, error_size, "%s: expected a string", field);
+	/* msgpack-c gives an empty string no pointer; NULL would reach
+	 * memcpy() and "%.*s" downstream. */
+	if (s->bytes == NULL)
+		s->bytes = "";
 	if (s->length > max)
 		return fail(error, error_size,
 		    "%s: %zu bytes (at most %zu allowed)", field, s->length,

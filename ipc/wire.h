@@ -93,7 +93,8 @@ enum wire_mode {
 	WIRE_MODE_REQUIRE = 2,
 };
 
-/* Bytes inside a received payload; not NUL-terminated. */
+/* Bytes inside a received payload; not NUL-terminated; never NULL, even
+ * when empty. */
 struct wire_string {
 	const char	*bytes;
 	size_t		 length;
@@ -187,8 +188,8 @@ int	 wire_frame(const struct buffer *in, const char **payload,
 /*
  * Decodes one payload.  Returns 0, or -1 with a message for anything that is
  * not exactly one well-formed message within the limits above.  Strings in
- * *message point into payload; the decoder's scratch memory is reused by the
- * next call.
+ * *message point into payload (an empty one may point elsewhere); the
+ * decoder's scratch memory is reused by the next call.
  */
 struct wire_decoder;
 struct wire_decoder *wire_decoder_new(void);

@@ -59,6 +59,37 @@ get_mode(const msgpack_object *o, enum wire_mode *mode, const char *field,
 	return 0;
 }
 
+/*
+ * The start of a received string as printable ASCII, other bytes as \xNN:
+ * error messages end up on a terminal, and the bytes are the peer's.
+ */
+static const char *
+printable(struct wire_string s, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (size_t i = 0; i < s.length; i++) {
+		unsigned char c = (unsigned char)s.bytes[i];
+
+		if (n + 8 > size) {		/* room for \xNN, "...", NUL */
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
+			out[n++] = (char)c;
+		else {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 0xf];
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static int
 decode_load(const msgpack_object *map, struct wire_load *load, char *error,
     size_t error_size)
@@ -80,7 +111,7 @@ decode_load(const msgpack_object *map, struct wire_load *load, char *error,
 	for (uint32_t i = 0; i < map->via.map.size; i++) {
 		const msgpack_object *key = &map->via.map.ptr[i].key;
 		const msgpack_object *value = &map->via.map.ptr[i].val;
-		struct wire_string k;
+		struct wire_string k = { "", 0 };
 		int field = -1, r = 0;
 
 		if (get_string(key, WIRE_MAX_NAME, &k, "load settings key",
@@ -89,10 +120,13 @@ decode_load(const msgpack_object *map, struct wire_load *load, char *error,
 		for (int f = 0; f < F_COUNT; f++)
 			if (wire_string_is(k, names[f]))
 				field = f;
-		if (field < 0)
+		if (field < 0) {
+			char shown[4 * 32 + 4];
+
 			return fail(error, error_size,
-			    "load settings: unknown key '%.*s'", (int)k.length,
-			    k.bytes);
+			    "load settings: unknown key '%s'",
+			    printable(k, shown, sizeof(shown)));
+		}
 		if (seen & (1u << field))
 			return fail(error, error_size,
 			    "load settings: '%s' given twice", names[field]);

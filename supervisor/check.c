@@ -114,7 +114,7 @@ check_plugin(struct ev_loop *loop, const struct plugin_config *config,
 	struct log_allowance log = { 0 };
 	struct worker_setup worker;
 	struct trial_result result;
-	const char *message = result.death.message;
+	const char *message;
 
 	if (c->source.load_error != NULL) {
 		c->error = xstrdup(c->source.load_error);
@@ -122,6 +122,7 @@ check_plugin(struct ev_loop *loop, const struct plugin_config *config,
 	}
 	plugin_worker_setup(config, &c->source, &log, &worker);
 	trial_run(loop, &worker, &result);
+	message = result.death.message;
 	if (!result.started)
 		fatalx("%s: %s", c->path, result.spawn_error);
 	if (result.death.type == DEATH_SETUP_FAILED)

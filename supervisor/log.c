@@ -14,6 +14,10 @@
  */
 static void
 emit(const char *prefix, const char *format, va_list ap, const char *suffix)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+emit(const char *prefix, const char *format, va_list ap, const char *suffix)
 {
 	char line[SANITIZE_LINE_MAX + 2];	/* one byte more shows a cut */
 	size_t n;

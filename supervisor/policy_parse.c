@@ -229,7 +229,7 @@ parse_atom(struct parser *ps, uint64_t *value)
 static int
 parse_value(struct parser *ps, uint64_t *value)
 {
-	uint64_t atom;
+	uint64_t atom = 0;
 
 	if (parse_atom(ps, value) == -1)
 		return -1;
@@ -270,7 +270,7 @@ parse_comparison(struct parser *ps, struct scmp_arg_cmp *cmp)
 		if (take(ps, operators[i].spelling)) {
 			if (parse_value(ps, &value) == -1)
 				return -1;
-			*cmp = SCMP_CMP(argument, operators[i].op, value);
+			*cmp = SCMP_CMP(argument, operators[i].op, value, 0);
 			return 0;
 		}
 	return parse_error(ps, "expected a comparison operator (== != < <= > "
@@ -375,7 +375,6 @@ parse_line(struct parser *ps, struct policy *policy, char *line)
 	char *separator, *reason, *body, *rest, name[64];
 	struct rule *rule;
 	int number;
-	size_t n;
 
 	if ((separator = strstr(line, "--")) == NULL)
 		return parse_error(ps, "missing '-- reason': every rule says "
@@ -386,7 +385,7 @@ parse_line(struct parser *ps, struct policy *policy, char *line)
 	if (*reason == '\0')
 		return parse_error(ps, "empty reason after '--'");
 	ps->p = body;
-	if ((n = word(ps, name, sizeof(name))) == 0)
+	if (word(ps, name, sizeof(name)) == 0)
 		return parse_error(ps, "expected a syscall name or 'default'");
 	rest = (char *)ps->p;
 	if (*rest != '\0' && *rest != ' ' && *rest != '\t')

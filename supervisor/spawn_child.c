@@ -269,7 +269,7 @@ spawn_child_main(const struct child_plan *plan)
 	 * would make the exec itself fail. */
 	{
 		static const struct {
-			int resource;
+			__rlimit_resource_t resource;
 			const char *name;
 		} zero[] = {
 			{ RLIMIT_CORE, "RLIMIT_CORE" },

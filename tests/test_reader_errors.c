@@ -63,7 +63,7 @@ check_bad_lines(const struct bad_line *cases, size_t n)
 }
 
 #define CHECK_BAD_LINES(cases) \
-	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]))
+	check_bad_lines(cases, sizeof(cases) / sizeof((cases)[0]))
 
 START_TEST(test_structural_errors)
 {

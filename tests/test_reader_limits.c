@@ -89,7 +89,7 @@ START_TEST(test_deep_nesting_does_not_crash)
 	static const char *const openers[] = { "[", "{\"a\":", "[{\"a\":" };
 	char why[80];
 
-	snprintf(why, sizeof(why), "values nested deeper than %u levels are "
+	snprintf(why, sizeof(why), "values nested deeper than %d levels are "
 	    "not accepted", READER_DEFAULT_MAX_DEPTH);
 	for (size_t i = 0; i < 3; i++) {
 		char *deep = deep_line(1000000 / strlen(openers[i]),

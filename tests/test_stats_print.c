@@ -28,6 +28,7 @@ START_TEST(test_parser_rejects_what_is_not_json)
 		"{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}",
 	};
 	static const char *const good[] = {
+		/* NOLINTNEXTLINE(bugprone-suspicious-missing-comma) */
 		"{}", " {\"a\":[1,-2.5e+3,true,false,null,\"\\u00e9\\ud83d"
 		    "\\ude00\"]}\n", "[]", "0", "\"\xc3\xa9\"",
 	};

@@ -365,6 +365,63 @@ START_TEST(test_sealed_round_trip)
 }
 END_TEST
 
+/* An empty string decodes to "" and a length of 0, never to NULL, which
+ * memcpy() and "%.*s" must not be given (found by fuzz_worker_messages). */
+START_TEST(test_empty_strings_are_never_null)
+{
+	static const struct wire_layer layer = { { "", 0 }, { "", 0 },
+	    { "", 0 } };
+	static const struct wire_string touched = { "", 0 };
+	struct buffer out = { 0 };
+	struct wire_message m;
+	struct wire_load load;
+
+	ck_assert_int_eq(wire_put_log(&out, "", 0, 0), 0);
+	must_decode_frame(&out, &m);
+	ck_assert_ptr_nonnull(m.u.log.text.bytes);
+	ck_assert_uint_eq(m.u.log.text.length, 0);
+	buffer_clear(&out);
+	ck_assert_int_eq(wire_put_reply(&out, 1, "", 0, "", 0, 0), 0);
+	must_decode_frame(&out, &m);
+	ck_assert_ptr_nonnull(m.u.reply.type.bytes);
+	ck_assert_ptr_nonnull(m.u.reply.name.bytes);
+	buffer_clear(&out);
+	ck_assert_int_eq(wire_put_error(&out, 1, "", "", 0, 0), 0);
+	must_decode_frame(&out, &m);
+	ck_assert_ptr_nonnull(m.u.error.kind.bytes);
+	ck_assert_ptr_nonnull(m.u.error.message.bytes);
+	buffer_clear(&out);
+	ck_assert_int_eq(wire_put_request(&out, 1, "", 0), 0);
+	must_decode_frame(&out, &m);
+	ck_assert_ptr_nonnull(m.u.request.metadata.bytes);
+	buffer_clear(&out);
+	ck_assert_int_eq(wire_put_ready(&out, &layer, 1, &touched, 1), 0);
+	must_decode_frame(&out, &m);
+	ck_assert_ptr_nonnull(m.u.ready.layers[0].name.bytes);
+	ck_assert_ptr_nonnull(m.u.ready.layers[0].state.bytes);
+	ck_assert_ptr_nonnull(m.u.ready.layers[0].detail.bytes);
+	ck_assert_ptr_nonnull(m.u.ready.touched[0].bytes);
+	buffer_clear(&out);
+	ck_assert_int_eq(wire_put_probe(&out, "", "blocked", 0, ""), 0);
+	must_decode_frame(&out, &m);
+	ck_assert_ptr_nonnull(m.u.probe.name.bytes);
+	ck_assert_ptr_nonnull(m.u.probe.detail.bytes);
+	buffer_clear(&out);
+	fill_load(&load);
+	load.plugin = load.source = load.probe = (struct wire_string){ "", 0 };
+	load.modules[0].name = load.modules[0].source =
+	    (struct wire_string){ "", 0 };
+	ck_assert_int_eq(wire_put_load(&out, &load), 0);
+	must_decode_frame(&out, &m);
+	ck_assert_ptr_nonnull(m.u.load.settings.plugin.bytes);
+	ck_assert_ptr_nonnull(m.u.load.settings.source.bytes);
+	ck_assert_ptr_nonnull(m.u.load.settings.probe.bytes);
+	ck_assert_ptr_nonnull(m.u.load.settings.modules[0].name.bytes);
+	ck_assert_ptr_nonnull(m.u.load.settings.modules[0].source.bytes);
+	buffer_free(&out);
+}
+END_TEST
+
 /* The header the supervisor writes before a request's metadata (which it
  * hands to writev where it lies) must make exactly the frame the encoder
  * makes, for every size class of id and of metadata length. */
@@ -567,6 +624,7 @@ wire_suite(void)
 	tcase_add_test(round, test_sealed_round_trip);
 	tcase_add_test(round, test_request_header_matches_the_encoder);
 	tcase_add_test(round, test_request_header_refuses_an_oversized_frame);
+	tcase_add_test(round, test_empty_strings_are_never_null);
 	tcase_add_test(round, test_violation_round_trip);
 	tcase_add_test(round, test_violation_syscall_range);
 	tcase_add_test(round, test_micros_round_trip);

@@ -428,6 +428,28 @@ START_TEST(test_frame_of_maximum_size)
 }
 END_TEST
 
+/* A buffer that never held a byte still has a pointer to its (no) bytes:
+ * NULL + 0 is undefined, and so is memcpy() from NULL (found by
+ * fuzz_supervisor_messages, through wire_frame() on a fresh input). */
+START_TEST(test_empty_buffer_bytes_are_not_null)
+{
+	struct buffer empty = { 0 };
+	const char *payload = NULL;
+	size_t length = 0;
+
+	ck_assert_ptr_nonnull(buffer_bytes(&empty));
+	ck_assert_uint_eq(buffer_length(&empty), 0);
+	ck_assert_int_eq(wire_frame(&empty, &payload, &length, error,
+	    sizeof(error)), 0);
+	ck_assert_ptr_null(payload);
+	ck_assert_int_eq(buffer_append(&empty, "x", 1), 0);
+	buffer_consume(&empty, 1);
+	ck_assert_ptr_nonnull(buffer_bytes(&empty));
+	buffer_free(&empty);
+	ck_assert_ptr_nonnull(buffer_bytes(&empty));
+}
+END_TEST
+
 /* Encoders refuse an oversized message and leave what the buffer held. */
 START_TEST(test_encoders_refuse_oversized_messages)
 {
@@ -513,6 +535,7 @@ wire_framing_suite(void)
 	tcase_add_test(framing, test_frame_header_limits);
 	tcase_add_test(framing, test_frame_of_maximum_size);
 	tcase_add_test(framing, test_encoders_refuse_oversized_messages);
+	tcase_add_test(framing, test_empty_buffer_bytes_are_not_null);
 	suite_add_tcase(s, framing);
 	return s;
 }

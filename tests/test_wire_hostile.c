@@ -151,8 +151,8 @@ START_TEST(test_too_many_values)
 
 	/* A map of count pairs in a LOAD. */
 	n = 0;
-	p = realloc(p, 2 * count + 16);
-	ck_assert_ptr_nonnull(p);
+	free(p);
+	p = xalloc(2 * count + 16);
 	p[n++] = 0x93;
 	p[n++] = WIRE_LOAD;
 	p[n++] = 0x01;

@@ -345,6 +345,30 @@ START_TEST(test_load_unknown_keys)
 }
 END_TEST
 
+/* The message naming an unknown key shows it as printable ASCII, other
+ * bytes as \xNN, and bounded: the key is the peer's, and the message can
+ * reach the operator's terminal. */
+START_TEST(test_load_unknown_key_is_shown_escaped)
+{
+	char *control = filled(WIRE_MAX_NAME, '\x01');
+	struct pack p;
+
+	pack_load(&p, NULL, "\x1b]0;owned\x07\n'\\\xff", NULL, NULL, NULL);
+	PACK_REJECT(&p, "unknown key '\\x1b]0;owned\\x07\\x0a\\x27\\x5c"
+	    "\\xff'");
+	pack_load(&p, NULL, control, NULL, NULL, NULL);
+	ck_assert_int_eq(decode_copy(p.sbuf.data, p.sbuf.size), -1);
+	msgpack_sbuffer_destroy(&p.sbuf);
+	ck_assert_msg(strstr(error, "'\\x01\\x01") != NULL &&
+	    strstr(error, "\\x01...'") != NULL, "%s", error);
+	ck_assert_uint_lt(strlen(error), 200);
+	for (const char *c = error; *c != '\0'; c++)
+		ck_assert_msg(*c >= 0x20 && *c < 0x7f, "byte 0x%02x in '%s'",
+		    (unsigned char)*c, error);
+	free(control);
+}
+END_TEST
+
 static void
 v_mode3(msgpack_packer *pk)
 {
@@ -493,6 +517,7 @@ wire_limits_suite(void)
 	tcase_add_test(limits, test_probe_limits);
 	tcase_add_test(limits, test_ready_list_limits);
 	tcase_add_test(limits, test_load_field_limits);
+	tcase_add_test(limits, test_load_unknown_key_is_shown_escaped);
 	tcase_add_test(limits, test_seccomp_filter_length);
 	tcase_add_test(limits, test_load_settings_by_hand);
 	tcase_add_test(limits, test_load_missing_keys);
