@@ -210,13 +210,19 @@ test-slow: deps
 test-fast: all $(BUILD)/luaward-tests
 	LUAWARD_BUILD=$(BUILD) $(BUILD)/luaward-tests
 
-bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/genpods
-	bench/run $(BUILD)
+# make bench [BENCH_QUICK=1] [PERF=1]: see bench/README.md.
+bench:
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(DEBIAN_PACKAGES) time"
+	@$(MAKE) --no-print-directory all $(BUILD)/genpods $(BUILD)/bench/reference
+	BENCH_QUICK=$(BENCH_QUICK) PERF=$(PERF) bench/run $(BUILD)
 
 $(BUILD)/genpods: bench/genpods.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+$(BUILD)/bench/reference: bench/reference.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs lua5.4)
 
 # The bytes Go's encoding/json makes of the deepflow_argument corpus, as
 # DeepFlow's controller does (go-simplejson over encoding/json): checked in,
