@@ -213,12 +213,17 @@ test-fast: all $(BUILD)/luaward-tests
 # make bench [BENCH_QUICK=1] [PERF=1]: see bench/README.md.
 bench:
 	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(DEBIAN_PACKAGES) time"
-	@$(MAKE) --no-print-directory all $(BUILD)/genpods $(BUILD)/bench/reference
+	@$(MAKE) --no-print-directory all $(BUILD)/genpods $(BUILD)/bench/reference \
+	    $(BUILD)/bench/roundtrip
 	BENCH_QUICK=$(BENCH_QUICK) PERF=$(PERF) bench/run $(BUILD)
 
 $(BUILD)/genpods: bench/genpods.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+$(BUILD)/bench/roundtrip: $(call objects,$(BUILD),bench/roundtrip.c \
+    $(IPC_SOURCES) $(CONTROL_SOURCES))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lmsgpackc
 
 $(BUILD)/bench/reference: bench/reference.c
 	@mkdir -p $(dir $@)
