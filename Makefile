@@ -68,7 +68,8 @@ CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/policy.c supervisor/policy_parse.c \
 		   supervisor/spawn.c supervisor/spawn_child.c \
 		   supervisor/worker_uids.c supervisor/worker_seen.c \
-		   supervisor/worker_process.c supervisor/worker_log.c \
+		   supervisor/worker_process.c supervisor/worker_send.c \
+		   supervisor/worker_receive.c supervisor/worker_log.c \
 		   supervisor/sandbox_report.c supervisor/death.c \
 		   supervisor/plugin.c supervisor/chain.c supervisor/engine.c supervisor/session.c \
 		   supervisor/validate.c supervisor/daemon.c supervisor/connection.c \

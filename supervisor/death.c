@@ -57,6 +57,13 @@ death_classify(const struct death_facts *f, struct death_verdict *v)
 	memset(v, 0, sizeof(*v));
 	v->type = DEATH_FAILED;
 	v->kind = ERROR_CRASH;
+	/* It never became the worker: a step before its exec failed. */
+	if (f->spawn_error != NULL) {
+		v->type = DEATH_SPAWN_FAILED;
+		snprintf(v->message, sizeof(v->message), "%.500s",
+		    f->spawn_error);
+		return;
+	}
 	/* A worker says HELLO before it does anything else: one that
 	 * exits first, sends anything else or stays silent is whatever
 	 * --worker named, and no restart will change it.  A signal from

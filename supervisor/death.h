@@ -19,6 +19,7 @@ enum death_type {
 	DEATH_RETIRED,		/* replaced on purpose: blame nothing held */
 	DEATH_FAILED,		/* anything else: restart */
 	DEATH_NOT_WORKER,	/* no HELLO: the binary is no luaward worker */
+	DEATH_SPAWN_FAILED,	/* a step between its fork and exec failed */
 };
 
 /*
@@ -42,6 +43,8 @@ struct death_facts {
 	uint32_t	 load_timeout_ms, call_timeout_ms;
 	uint32_t	 hello_timeout_ms;
 	const char	*said;		/* its ERROR about itself, or NULL */
+	/* Why it could not be started (spawn_continue()), or NULL. */
+	const char	*spawn_error;
 };
 
 struct death_verdict {

@@ -342,6 +342,15 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 	case DEATH_LOAD_FAILED:
 		fail_plugin(p, PLUGIN_LOAD_FAILED, verdict->message);
 		break;
+	case DEATH_SPAWN_FAILED:
+		/* As when the clone itself fails (spawn_slot()). */
+		if (!p->ever_ready) {
+			set_startup_error(p, "", verdict->message);
+			break;
+		}
+		log_warnx("plugin %s: %s", p->source.name, verdict->message);
+		note_failure(p, verdict->message);
+		break;
 	case DEATH_NOT_WORKER:
 		/* Once a worker has served, a failure like any other. */
 		if (!p->ever_ready) {

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "spawn_child.h"
@@ -88,28 +87,35 @@ skipped_because(const struct child_notes *notes, const char *layer)
 }
 
 /*
- * Reads the status pipe to its end, which comes at exec (close-on-exec)
- * or with the child's exit.  Returns -1 with the error the child
- * reported, or 0 with its notes.
+ * Reads what the child wrote on its status pipe since the last call.
+ * Returns 1 while the pipe is open (the child has not exec'd or exited),
+ * 0 at its end.
  */
 static int
-read_child_report(int fd, struct child_notes *notes, char *error,
-    size_t error_size)
+read_status(struct spawn_pending *pending)
 {
-	char report[2048];
-	size_t used = 0;
-	ssize_t n;
+	while (pending->used < sizeof(pending->report) - 1) {
+		ssize_t n = read(pending->status, pending->report +
+		    pending->used, sizeof(pending->report) - 1 -
+		    pending->used);
 
-	memset(notes, 0, sizeof(*notes));
-	while (used < sizeof(report) - 1) {
-		n = read(fd, report + used, sizeof(report) - 1 - used);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 1;
 		if (n <= 0)
-			break;
-		used += (size_t)n;
+			return 0;
+		pending->used += (size_t)n;
 	}
-	report[used] = '\0';
+	return 0;		/* a full report: the rest is not needed */
+}
+
+/* The child's report: -1 with the error it gave, or 0 with its notes. */
+static int
+parse_report(char *report, struct child_notes *notes, char *error,
+    size_t error_size)
+{
+	memset(notes, 0, sizeof(*notes));
 	for (char *line = report, *next; *line != '\0'; line = next) {
 		size_t length;
 
@@ -270,33 +276,27 @@ note_late_layers(struct spawned *out, const struct child_plan *plan,
 	    "dies");
 }
 
-static void
-reap(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-}
-
 int
-spawn_worker(const struct spawn_config *config, struct spawned *out,
-    char *error, size_t error_size)
+spawn_begin(const struct spawn_config *config, struct spawned *out,
+    struct spawn_pending *pending, char *error, size_t error_size)
 {
 	int requests[2] = { -1, -1 }, replies[2] = { -1, -1 };
 	int logs[2] = { -1, -1 }, status[2] = { -1, -1 };
-	char clone_note[128] = "", child_error[256];
-	struct child_notes notes;
 	struct child_plan plan;
 	pid_t pid;
 
 	memset(out, 0, sizeof(*out));
+	memset(pending, 0, sizeof(*pending));
+	pending->status = -1;
+	/* A copy: the caller may set another identity for its next spawn
+	 * before this one has exec'd. */
+	pending->config = *config;
 	if (pipe2(requests, O_CLOEXEC) == -1 || pipe2(replies, O_CLOEXEC) == -1 ||
 	    pipe2(logs, O_CLOEXEC) == -1 || pipe2(status, O_CLOEXEC) == -1) {
 		snprintf(error, error_size, "pipe: %s", strerror(errno));
 		goto fail;
 	}
-	plan.config = config;
+	plan.config = &pending->config;
 	plan.fds[0] = requests[0];
 	plan.fds[1] = replies[1];
 	plan.fds[2] = logs[1];
@@ -319,8 +319,8 @@ spawn_worker(const struct spawn_config *config, struct spawned *out,
 			    strerror(errno));
 			goto fail;
 		}
-		snprintf(clone_note, sizeof(clone_note), "the kernel refuses "
-		    "them (clone: %s)", strerror(errno));
+		snprintf(pending->clone_note, sizeof(pending->clone_note),
+		    "the kernel refuses them (clone: %s)", strerror(errno));
 		plan.clone_flags = 0;
 		pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	}
@@ -331,40 +331,22 @@ spawn_worker(const struct spawn_config *config, struct spawned *out,
 	if (pid == 0)
 		spawn_child_main(&plan);
 
+	/* The child's ends: its pipes are its own from here on, and the
+	 * status pipe ends for good at its exec or exit. */
 	close(requests[0]);
 	close(replies[1]);
 	close(logs[1]);
 	close(status[1]);
-	requests[0] = replies[1] = logs[1] = status[1] = -1;
-
-	if (read_child_report(status[0], &notes, child_error,
-	    sizeof(child_error)) == -1) {
-		snprintf(error, error_size, "starting %s: %s",
-		    config->worker_path, child_error);
-		reap(pid);
-		goto fail;
-	}
-	close(status[0]);
-	status[0] = -1;
-
-	note_layers(out, &plan, &notes, clone_note);
-	if (note_own_namespaces(out, &plan, pid, &notes, child_error,
-	    sizeof(child_error)) == -1) {
-		snprintf(error, error_size, "starting %s: %s",
-		    config->worker_path, child_error);
-		kill(pid, SIGKILL);
-		reap(pid);
-		goto fail;
-	}
-	note_late_layers(out, &plan, &notes);
-
+	pending->clone_flags = plan.clone_flags;
+	pending->last_cap = plan.last_cap;
+	pending->status = status[0];
 	out->pid = pid;
 	out->to_worker = requests[1];
 	out->from_worker = replies[0];
 	out->log = logs[0];
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		int fd = i == 0 ? out->to_worker : i == 1 ? out->from_worker :
-		    out->log;
+		    i == 2 ? out->log : pending->status;
 
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	}
@@ -375,4 +357,48 @@ fail:
 	close_pair(logs);
 	close_pair(status);
 	return -1;
+}
+
+int
+spawn_continue(struct spawn_pending *pending, struct spawned *out,
+    char *error, size_t error_size)
+{
+	const struct child_plan plan = {
+		.config = &pending->config,
+		.clone_flags = pending->clone_flags,
+		.last_cap = pending->last_cap,
+	};
+	char child_error[256];
+	struct child_notes notes;
+
+	if (pending->status < 0) {
+		snprintf(error, error_size, "the worker's start was already "
+		    "judged");
+		return -1;
+	}
+	if (read_status(pending) == 1)
+		return 1;
+	spawn_pending_close(pending);
+	pending->report[pending->used] = '\0';
+	if (parse_report(pending->report, &notes, child_error,
+	    sizeof(child_error)) == -1)
+		goto failed;
+	note_layers(out, &plan, &notes, pending->clone_note);
+	if (note_own_namespaces(out, &plan, out->pid, &notes, child_error,
+	    sizeof(child_error)) == -1)
+		goto failed;
+	note_late_layers(out, &plan, &notes);
+	return 0;
+failed:
+	snprintf(error, error_size, "starting %s: %s",
+	    pending->config.worker_path, child_error);
+	return -1;
+}
+
+void
+spawn_pending_close(struct spawn_pending *pending)
+{
+	if (pending->status >= 0)
+		close(pending->status);
+	pending->status = -1;
 }

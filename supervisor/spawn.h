@@ -49,11 +49,35 @@ struct spawned {
 	size_t		 layer_count;
 };
 
-/* Returns 0, or -1 with the reason (including a failed step in the child,
- * such as a required namespace, the uid drop or a capability that could
- * not be dropped). */
-int	 spawn_worker(const struct spawn_config *, struct spawned *,
+/*
+ * A worker between its clone and its exec.  The child's steps report
+ * through a status pipe that ends at its exec (or exit); the loop watches
+ * `status` and calls spawn_continue() when it is readable, so starting a
+ * worker never holds the loop while the child sets itself up.
+ */
+struct spawn_pending {
+	struct spawn_config config;	/* a copy: identity is per spawn */
+	int		 status;	/* the status pipe, non-blocking; -1 */
+	int		 clone_flags;
+	int		 last_cap;
+	char		 clone_note[128];
+	char		 report[2048];
+	size_t		 used;
+};
+
+/* Clones the child.  Returns 0 with out's pid and pipes (non-blocking,
+ * usable at once), or -1 with the reason (a pipe, the clone, namespaces
+ * that are required but refused). */
+int	 spawn_begin(const struct spawn_config *, struct spawned *out,
+	     struct spawn_pending *, char *error, size_t error_size);
+/* Reads the child's report.  Returns 1 while it has neither exec'd nor
+ * exited; 0 once it has exec'd, with out's layers; -1 with the reason a
+ * step failed (the child exits: a required namespace, the uid drop, a
+ * capability that could not be dropped), after which the caller kills
+ * it.  The status pipe is closed once this returns 0 or -1. */
+int	 spawn_continue(struct spawn_pending *, struct spawned *out,
 	     char *error, size_t error_size);
+void	 spawn_pending_close(struct spawn_pending *);
 
 /* Opens the worker binary for spawn_config.worker_fd; -1 with errno. */
 int	 spawn_open_worker(const char *path);

@@ -71,6 +71,13 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 	struct trial *t = arg;
 
 	t->result->death = death->verdict;
+	/* It never became a worker: as if the spawn itself had failed. */
+	if (death->verdict.type == DEATH_SPAWN_FAILED) {
+		t->result->started = false;
+		snprintf(t->result->spawn_error,
+		    sizeof(t->result->spawn_error), "%s",
+		    death->verdict.message);
+	}
 	ev_timer_stop(t->loop, &t->after_ready);
 	worker_process_free(w);
 	t->over = true;

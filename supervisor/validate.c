@@ -91,6 +91,12 @@ on_died(struct worker_process *w, struct worker_death *death, void *arg)
 		snprintf(v->result.message, sizeof(v->result.message), "a "
 		    "sandbox layer cannot be applied: %s",
 		    death->verdict.message);
+	} else if (death->verdict.type == DEATH_SPAWN_FAILED) {
+		/* The host refused a step of the worker's start. */
+		v->result.loaded = false;
+		v->result.setup_failed = true;
+		snprintf(v->result.message, sizeof(v->result.message), "%s",
+		    death->verdict.message);
 	} else if (death->verdict.type == DEATH_NOT_WORKER) {
 		/* The daemon's worker binary, not the plugin, is at fault. */
 		v->result.loaded = false;

@@ -13,7 +13,7 @@
 	X(dispatch) X(result) \
 	X(policy) X(policy_include) X(policy_compile) \
 	X(stats) X(stats_print) \
-	X(backoff) X(death) X(resolve) \
+	X(backoff) X(death) X(spawn) X(resolve) \
 	X(hostile) X(hostile_tamper) X(hostile_output) \
 	X(limits) X(chaos) X(check_command) X(selftest) X(cli) \
 	X(cli_help) X(closed_pipe) X(startup_errors) \
