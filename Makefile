@@ -36,6 +36,7 @@ WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
 		   worker/luaenv.c worker/call.c worker/sandbox.c \
 		   worker/landlock.c worker/seccomp.c worker/probe.c
 WORKER_SOURCES	+= worker/dkjson_native.c
+WORKER_SOURCES	+= worker/heap.c
 # Everything of the supervisor but main.c, so the tests link it too.
 CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/reader_tokens.c supervisor/job.c supervisor/result.c supervisor/plugins.c \
@@ -66,6 +67,7 @@ CONTROL_SOURCES	 = ipc/control_encode.c ipc/control_decode.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 # The dkjson differential suite runs both decoders in the test binary.
 TEST_SOURCES	+= worker/dkjson_native.c
+TEST_SOURCES	+= worker/heap.c
 CHECK_LIBS	+= $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null) -lm
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))
