@@ -356,5 +356,9 @@ luaenv_new(const struct wire_load *settings)
 		    (unsigned long long)settings->memory_bytes,
 		    lua_tostring(L, -1));
 	(void)heap_take_refusal();
+	/* Most of a call's objects die with the call: the generational
+	 * collector leaves the long-lived environment out of most cycles.
+	 * A plugin may still switch modes with collectgarbage(). */
+	lua_gc(L, LUA_GCGEN, 0, 0);
 	return L;
 }
