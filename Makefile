@@ -37,6 +37,7 @@ WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
 		   worker/landlock.c worker/seccomp.c worker/probe.c
 WORKER_SOURCES	+= worker/dkjson_native.c
 WORKER_SOURCES	+= worker/heap.c
+WORKER_SOURCES	+= worker/precompiled.c
 # Everything of the supervisor but main.c, so the tests link it too.
 CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/reader_tokens.c supervisor/job.c supervisor/result.c supervisor/plugins.c \
@@ -68,6 +69,7 @@ TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 # The dkjson differential suite runs both decoders in the test binary.
 TEST_SOURCES	+= worker/dkjson_native.c
 TEST_SOURCES	+= worker/heap.c
+TEST_SOURCES	+= worker/precompiled.c
 CHECK_LIBS	+= $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null) -lm
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))
@@ -106,6 +108,19 @@ $(eval $(call binaries,$(BUILD),,$(WORKER_LDFLAGS),$(WORKER_LIBS)))
 $(eval $(call binaries,$(ASAN_BUILD),$(SANITIZE_FLAGS),,-llua5.4 -lmsgpackc -lm))
 
 sanitize: $(ASAN_BUILD)/luaward $(ASAN_BUILD)/luaward-worker $(ASAN_BUILD)/luaward-tests
+
+# dkjson.lua compiled at build time, for worker/precompiled.c (no file: no
+# chunk, and workers compile it as before).
+DKJSON_LUA	 = /usr/share/lua/5.4/dkjson.lua
+$(BUILD)/gen/precompiled_chunk.h: worker/chunk_gen.c $(wildcard $(DKJSON_LUA))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $(BUILD)/gen/chunk-gen $< \
+	    $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null)
+	$(BUILD)/gen/chunk-gen dkjson $(DKJSON_LUA) > $@
+$(BUILD)/worker/precompiled.o $(ASAN_BUILD)/worker/precompiled.o: \
+    $(BUILD)/gen/precompiled_chunk.h
+$(BUILD)/worker/precompiled.o $(ASAN_BUILD)/worker/precompiled.o: \
+    ALL_CFLAGS += -I$(BUILD)/gen
 
 # --- set-up -------------------------------------------------------------------
 

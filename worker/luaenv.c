@@ -20,6 +20,7 @@
 #include "heap.h"
 #include "log.h"
 #include "luaenv.h"
+#include "precompiled.h"
 
 static struct wire_string touched[WIRE_MAX_TOUCHED];
 static size_t touched_count;
@@ -155,7 +156,8 @@ sandbox_require(lua_State *L)
 	return 2;
 }
 
-/* A preloaded module: its source (upvalue 1) compiled as text on require. */
+/* A preloaded module: its source (upvalue 1) compiled as text on require,
+ * or the build's chunk of that very text (precompiled.h). */
 static int
 preload_module(lua_State *L)
 {
@@ -163,7 +165,7 @@ preload_module(lua_State *L)
 	const char *source = lua_tolstring(L, lua_upvalueindex(1), &length);
 	const char *chunkname = lua_tostring(L, lua_upvalueindex(2));
 
-	if (luaL_loadbufferx(L, source, length, chunkname, "t") != LUA_OK)
+	if (precompiled_load(L, source, length, chunkname) != LUA_OK)
 		return lua_error(L);
 	lua_pushvalue(L, 1);
 	lua_call(L, 1, 1);
