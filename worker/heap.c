@@ -12,7 +12,6 @@
  * first handed back to malloc; only if it still would is it refused.  So at
  * a refusal nothing is held that Lua does not use, as with a bare malloc.
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
