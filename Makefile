@@ -61,6 +61,8 @@ WORKER_SOURCES	 = worker/main.c worker/channel.c worker/log.c \
 		   worker/landlock.c worker/seccomp.c worker/probe.c
 WORKER_SOURCES	+= worker/dkjson_native.c
 WORKER_SOURCES	+= worker/traceback.c
+WORKER_SOURCES	+= worker/heap.c
+WORKER_SOURCES	+= worker/precompiled.c
 # Everything of the supervisor but main.c, so the tests link it too.
 CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
 		   supervisor/reader_tokens.c supervisor/job.c supervisor/result.c supervisor/plugins.c \
@@ -93,6 +95,8 @@ CONTROL_SOURCES	 = ipc/control_encode.c ipc/control_decode.c
 TEST_SOURCES	 = $(wildcard tests/test_*.c) tests/main.c tests/helpers.c
 # The dkjson differential suite runs both decoders in the test binary.
 TEST_SOURCES	+= worker/dkjson_native.c
+TEST_SOURCES	+= worker/heap.c
+TEST_SOURCES	+= worker/precompiled.c
 CHECK_LIBS	+= $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null) -lm
 
 objects		 = $(patsubst %.c,$(1)/%.o,$(2))
@@ -155,6 +159,19 @@ sanitize test-fast: WERROR = -Werror
 # space of its own: the sanitizer build's rlimits and policy, no runtime.
 VALGRIND_BUILD	 = $(BUILD)/valgrind
 $(eval $(call binaries,$(VALGRIND_BUILD),-DLUAWARD_SANITIZE,$(WORKER_LDFLAGS),$(WORKER_LIBS)))
+
+# dkjson.lua compiled at build time, for worker/precompiled.c (no file: no
+# chunk, and workers compile it as before).
+DKJSON_LUA	 = /usr/share/lua/5.4/dkjson.lua
+$(BUILD)/gen/precompiled_chunk.h: worker/chunk_gen.c $(wildcard $(DKJSON_LUA))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $(BUILD)/gen/chunk-gen $< \
+	    $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null)
+	$(BUILD)/gen/chunk-gen dkjson $(DKJSON_LUA) > $@
+$(BUILD)/worker/precompiled.o $(ASAN_BUILD)/worker/precompiled.o: \
+    $(BUILD)/gen/precompiled_chunk.h
+$(BUILD)/worker/precompiled.o $(ASAN_BUILD)/worker/precompiled.o: \
+    ALL_CFLAGS += -I$(BUILD)/gen
 
 # --- set-up -------------------------------------------------------------------
 

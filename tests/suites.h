@@ -21,6 +21,8 @@
 	X(deadlines) X(claims) X(sanitize) X(plugin_files) \
 	X(owner) X(deepflow_argument) X(worker_uids) X(worker_identity) \
 	X(dkjson_native) \
+	X(heap) \
+	X(precompiled) \
 	X(store) X(store_damage) X(store_crash) X(control) \
 	X(control_limits) X(control_hostile) \
 	X(testfile) X(plugin_test_command) X(kubectl) \

@@ -163,6 +163,53 @@ START_TEST(test_hostile_documents_agree)
 }
 END_TEST
 
+/*
+ * The installed decoder reuses the strings it made for short keys: keys
+ * that come back, more keys than it keeps, keys at and past the short
+ * string length, with escapes, empty, and keys that share a start or an
+ * end all decode as dkjson.lua decodes them, document after document.
+ */
+START_TEST(test_keys_reused_across_documents_agree)
+{
+	static const char *const odd[] = {
+		"", "a", "abcdefg", "abcdefgh", "abcdefghi",
+		"0123456789012345678901234567890123456789",
+		"01234567890123456789012345678901234567890",
+		"app.kubernetes.io/name", "app.kubernetes.io/instance",
+		"x-app.kubernetes.io/name", "esc\\aped", "quote\\\"d",
+		"\\u00e9t\\u00e9", "tab\\tbed",
+	};
+	struct doc d = { NULL, 0, 0 };
+	uint64_t rng = 5;
+	char key[64];
+
+	for (int round = 0; round < 6; round++) {
+		d.length = 0;
+		put_text(&d, "{");
+		/* 1,500 keys: more than the cache holds, in a new order
+		 * each round, so slots are taken over and found again. */
+		for (int i = 0; i < 1500; i++) {
+			int k = (i * (2 * round + 1) + round * 37) % 1500;
+
+			snprintf(key, sizeof(key), "\"key-%d\":%d,", k, i);
+			put_text(&d, key);
+		}
+		for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+			put_text(&d, "\"");
+			put_text(&d, odd[(i + (size_t)round) %
+			    (sizeof(odd) / sizeof(odd[0]))]);
+			put_text(&d, "\":[{\"name\":1,\"kind\":\"name\"}],");
+		}
+		put_text(&d, "\"last\":[\"a\",\"name\":\"b\"]}");
+		REQUIRE(dkjson_native_takes(L, d.p, d.length), "round %d: the "
+		    "C decoder declined", round);
+		require_same(d.p, d.length, false, &rng);
+		require_same(d.p, d.length, true, &rng);
+	}
+	free(d.p);
+}
+END_TEST
+
 /* What the C decoder answers itself: each rule of dkjson's it mirrors. */
 START_TEST(test_native_rules_agree)
 {
@@ -439,6 +486,7 @@ dkjson_native_suite(void)
 	tcase_add_test(tc, test_pods_take_the_native_path_with_dkjson_results);
 	tcase_add_test(tc, test_clean_documents_take_the_native_path);
 	tcase_add_test(tc, test_hostile_documents_agree);
+	tcase_add_test(tc, test_keys_reused_across_documents_agree);
 	tcase_add_test(tc, test_native_rules_agree);
 	tcase_add_test(tc, test_fallback_cases_are_dkjson_lua);
 	tcase_add_test(tc, test_positions_at_every_offset);

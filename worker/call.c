@@ -12,7 +12,7 @@
  * interrupted again at once, outside its pcall, until the call returns.  Coroutines carry a count hook from birth (a signal reaches only
  * the main thread); a plugin's top level runs with the count hook too.  The
  * supervisor's kill covers what no hook can see (a long C function such as
- * a pattern match).  Memory is capped by the allocator (luaenv.c).
+ * a pattern match).  Memory is capped by the allocator (heap.c).
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -24,6 +24,7 @@
 
 #include "call.h"
 #include "channel.h"
+#include "heap.h"
 #include "log.h"
 #include "luaenv.h"
 #include "traceback.h"
@@ -148,7 +149,7 @@ arm(lua_State *L, uint32_t timeout_ms, uint64_t now_us, bool hooked)
 		lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
 	else
 		lua_sethook(L, NULL, 0, 0);
-	(void)luaenv_take_refusal();
+	(void)heap_take_refusal();
 }
 
 /* Renders the error object as text, under the same protection: its
@@ -215,7 +216,7 @@ end_call(lua_State *L, int status, char *message, size_t size,
 	}
 	deadline = UINT64_MAX;
 	lua_sethook(L, NULL, 0, 0);
-	refused = luaenv_take_refusal();
+	refused = heap_take_refusal();
 	if (timed_out) {
 		snprintf(message, size, "did not finish within %u ms%s%s",
 		    timeout_ms, where[0] != '\0' ? ", " : "", where);
@@ -223,7 +224,7 @@ end_call(lua_State *L, int status, char *message, size_t size,
 	}
 	if (status == LUA_ERRMEM || refused) {
 		snprintf(message, size, "memory limit reached (%zu bytes in "
-		    "use)", luaenv_memory_used());
+		    "use)", heap_used());
 		return "memory";
 	}
 	return status != LUA_OK ? "error" : NULL;

@@ -15,6 +15,7 @@
  * Everything else answers "not mine": the caller then runs dkjson.lua.
  * That covers each error, so error results are dkjson's own.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -25,6 +26,24 @@
 #define MAX_DEPTH	200
 /* Longer number texts are left to dkjson.lua: a fixed buffer. */
 #define MAX_NUMBER	127
+/* Object keys up to Lua's short-string length come from a cache. */
+#define KEY_BITS	9
+#define KEY_SLOTS	(1 << KEY_BITS)
+#define KEY_MAX		40
+/* After the keys, the cache table holds the metatables' strings. */
+enum { NAME_JSONTYPE = KEY_SLOTS + 1, NAME_OBJECT, NAME_ARRAY };
+
+/*
+ * Interning a string hashes every byte of it, and the same keys come back
+ * in every document: the installed decoder keeps the strings it made for
+ * keys, anchored in a table (the userdata's user value), and pushes one
+ * from there when the same bytes come again.  The string is the one
+ * lua_pushlstring would give, so nothing but the time taken differs.
+ */
+struct key_cache {
+	const char	*bytes[KEY_SLOTS];
+	size_t		 length[KEY_SLOTS];
+};
 
 /* decode's arguments, at these stack indices while decoding. */
 enum { ARG_TEXT = 1, ARG_POSITION, ARG_NULL, ARG_OBJECTMETA, ARG_ARRAYMETA };
@@ -37,6 +56,9 @@ struct decoder {
 	/* decode(s [, pos [, nullval]]): dkjson makes two fresh
 	 * {__jsontype = ...} metatables, one per kind, for this call. */
 	bool		 make_metatables;
+	/* Installed: the key cache and its table's stack index. */
+	struct key_cache *keys;
+	int		 key_table;
 };
 
 /* The snapshot's registry key. */
@@ -272,16 +294,79 @@ scan_number(struct decoder *d, size_t at, size_t *pos)
 	return true;
 }
 
+static size_t
+key_slot(const char *p, size_t n)
+{
+	uint64_t head = 0, tail;
+
+	if (n >= 8) {
+		memcpy(&head, p, 8);
+		memcpy(&tail, p + n - 8, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			head = head << 8 | (unsigned char)p[i];
+		tail = head;
+	}
+	return (size_t)(((head ^ tail * 0x9e3779b97f4a7c15u ^ n) *
+	    0xff51afd7ed558ccdu) >> (64 - KEY_BITS));
+}
+
+static void
+push_key(struct decoder *d, const char *p, size_t n)
+{
+	struct key_cache *c = d->keys;
+	size_t slot = key_slot(p, n);
+
+	if (c->bytes[slot] != NULL && c->length[slot] == n &&
+	    memcmp(c->bytes[slot], p, n) == 0) {
+		lua_rawgeti(d->L, d->key_table, (lua_Integer)slot + 1);
+		return;
+	}
+	lua_pushlstring(d->L, p, n);
+	lua_pushvalue(d->L, -1);
+	lua_rawseti(d->L, d->key_table, (lua_Integer)slot + 1);
+	c->bytes[slot] = lua_tostring(d->L, -1);
+	c->length[slot] = n;
+}
+
+/* A string where an object's key is expected: a short one without
+ * escapes comes from the cache, any other is scanned as a value. */
+static bool
+scan_key(struct decoder *d, size_t *pos)
+{
+	const char *first = d->s + *pos + 1, *quote;
+	size_t rest = d->length - *pos - 1;
+
+	if ((quote = memchr(first, '"', rest < KEY_MAX + 1 ? rest :
+	    KEY_MAX + 1)) == NULL ||
+	    memchr(first, '\\', (size_t)(quote - first)) != NULL)
+		return scan_string(d, pos);
+	push_key(d, first, (size_t)(quote - first));
+	*pos = (size_t)(quote - d->s) + 1;
+	return true;
+}
+
+/* Pushes {__jsontype = kind}, as dkjson's table constructor makes it. */
+static void
+push_metatable(struct decoder *d, int name, const char *kind)
+{
+	lua_createtable(d->L, 0, 1);
+	if (d->keys != NULL) {
+		lua_rawgeti(d->L, d->key_table, NAME_JSONTYPE);
+		lua_rawgeti(d->L, d->key_table, name);
+		lua_rawset(d->L, -3);
+	} else {
+		lua_pushstring(d->L, kind);
+		lua_setfield(d->L, -2, "__jsontype");
+	}
+}
+
 static void
 make_metatables(struct decoder *d)
 {
-	lua_createtable(d->L, 0, 1);
-	lua_pushliteral(d->L, "object");
-	lua_setfield(d->L, -2, "__jsontype");
+	push_metatable(d, NAME_OBJECT, "object");
 	lua_replace(d->L, ARG_OBJECTMETA);
-	lua_createtable(d->L, 0, 1);
-	lua_pushliteral(d->L, "array");
-	lua_setfield(d->L, -2, "__jsontype");
+	push_metatable(d, NAME_ARRAY, "array");
 	lua_replace(d->L, ARG_ARRAYMETA);
 	d->make_metatables = false;
 }
@@ -306,13 +391,18 @@ scan_table(struct decoder *d, size_t *pos, int metatable, char close)
 		lua_setmetatable(L, table);
 	}
 	for (;;) {
+		bool scanned;
 		char c;
 
 		if (!skip_white(d, &at))
 			return false;
 		if (d->s[at] == close)
 			break;
-		if (!scan_value(d, &at) || !skip_white(d, &at))
+		if (d->s[at] == '"' && close == '}' && d->keys != NULL)
+			scanned = scan_key(d, &at);
+		else
+			scanned = scan_value(d, &at);
+		if (!scanned || !skip_white(d, &at))
 			return false;
 		if ((c = d->s[at]) == ':') {
 			if (lua_isnil(L, -1))
@@ -411,6 +501,11 @@ dkjson_native_decode(lua_State *L)
 	if (start < 1 || (lua_Unsigned)start > d.length)
 		return 0;
 	lua_settop(L, ARG_ARRAYMETA);
+	/* Installed, the decoder has its key cache as upvalue 1. */
+	if ((d.keys = lua_touserdata(L, lua_upvalueindex(1))) != NULL) {
+		lua_getiuservalue(L, lua_upvalueindex(1), 1);
+		d.key_table = lua_gettop(L);
+	}
 	d.make_metatables = arguments <= ARG_NULL;
 	if (!d.make_metatables && (!plain_metatable(L, ARG_OBJECTMETA) ||
 	    !plain_metatable(L, ARG_ARRAYMETA)))
@@ -501,7 +596,17 @@ dkjson_native_install(lua_State *L, int index)
 	if (luaL_loadbufferx(L, wrapper, sizeof(wrapper) - 1, "=dkjson",
 	    "t") != LUA_OK)
 		lua_error(L);
-	lua_pushcfunction(L, dkjson_native_decode);
+	memset(lua_newuserdatauv(L, sizeof(struct key_cache), 1), 0,
+	    sizeof(struct key_cache));
+	lua_createtable(L, NAME_ARRAY, 0);
+	lua_pushliteral(L, "__jsontype");
+	lua_rawseti(L, -2, NAME_JSONTYPE);
+	lua_pushliteral(L, "object");
+	lua_rawseti(L, -2, NAME_OBJECT);
+	lua_pushliteral(L, "array");
+	lua_rawseti(L, -2, NAME_ARRAY);
+	lua_setiuservalue(L, -2, 1);
+	lua_pushcclosure(L, dkjson_native_decode, 1);
 	lua_pushvalue(L, -3);
 	lua_call(L, 2, 1);
 	lua_pushliteral(L, "decode");

@@ -34,7 +34,9 @@ bool	 dkjson_native_install(lua_State *, int index);
 
 /*
  * The C decoder alone, for tests: decode's arguments in, either (value,
- * position) out, or no results where dkjson.lua must decide.
+ * position) out, or no results where dkjson.lua must decide.  (Installed,
+ * it is a closure that also keeps the strings of short object keys for
+ * reuse; pushed as a plain function it makes every string afresh.)
  */
 int	 dkjson_native_decode(lua_State *);
 

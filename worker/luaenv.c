@@ -17,19 +17,10 @@
 
 #include "channel.h"
 #include "dkjson_native.h"
+#include "heap.h"
 #include "log.h"
 #include "luaenv.h"
-
-static struct {
-	size_t	 used;
-	size_t	 limit;
-	bool	 refused;
-	/* The last request refused, not yet known to be final: Lua answers
-	 * a refusal with an emergency collection and asks again once. */
-	bool	 pending;
-	void	*pending_block;
-	size_t	 pending_old, pending_new;
-} memory;
+#include "precompiled.h"
 
 static struct wire_string touched[WIRE_MAX_TOUCHED];
 static size_t touched_count;
@@ -54,63 +45,6 @@ static const char *const debug_names[] = {
 static const char *const package_names[] = {
 	"loadlib", "searchpath", NULL,
 };
-
-/*
- * The allocator: Lua's memory stays under the cap, and a refusal is noted
- * so that a plugin catching "not enough memory" still gets a memory error.
- * A refusal is final only when Lua's retry of the same request (after its
- * emergency collection, which only frees) is refused too, or when no retry
- * comes: a plugin whose garbage the emergency collection cleared (say with
- * the collector stopped) did not run out of memory.
- */
-static void *
-capped_alloc(void *unused, void *block, size_t old_size, size_t new_size)
-{
-	size_t old = block != NULL ? old_size : 0;
-	bool retry;
-	void *p;
-
-	(void)unused;
-	if (new_size == 0) {
-		free(block);
-		memory.used -= old;
-		return NULL;
-	}
-	retry = memory.pending && block == memory.pending_block &&
-	    old_size == memory.pending_old && new_size == memory.pending_new;
-	if (memory.pending && !retry)
-		memory.refused = true;
-	memory.pending = false;
-	if ((new_size > old && new_size - old > memory.limit - memory.used) ||
-	    (p = realloc(block, new_size)) == NULL) {
-		if (retry)
-			memory.refused = true;
-		else {
-			memory.pending = true;
-			memory.pending_block = block;
-			memory.pending_old = old_size;
-			memory.pending_new = new_size;
-		}
-		return NULL;
-	}
-	memory.used = memory.used - old + new_size;
-	return p;
-}
-
-bool
-luaenv_take_refusal(void)
-{
-	bool refused = memory.refused || memory.pending;
-
-	memory.refused = memory.pending = false;
-	return refused;
-}
-
-size_t
-luaenv_memory_used(void)
-{
-	return memory.used;
-}
 
 size_t
 luaenv_touched(struct wire_string *out, size_t max)
@@ -222,7 +156,8 @@ sandbox_require(lua_State *L)
 	return 2;
 }
 
-/* A preloaded module: its source (upvalue 1) compiled as text on require. */
+/* A preloaded module: its source (upvalue 1) compiled as text on require,
+ * or the build's chunk of that very text (precompiled.h). */
 static int
 preload_module(lua_State *L)
 {
@@ -230,7 +165,7 @@ preload_module(lua_State *L)
 	const char *source = lua_tolstring(L, lua_upvalueindex(1), &length);
 	const char *chunkname = lua_tostring(L, lua_upvalueindex(2));
 
-	if (luaL_loadbufferx(L, source, length, chunkname, "t") != LUA_OK)
+	if (precompiled_load(L, source, length, chunkname) != LUA_OK)
 		return lua_error(L);
 	lua_pushvalue(L, 1);
 	lua_call(L, 1, 1);
@@ -407,12 +342,12 @@ luaenv_new(const struct wire_load *settings)
 {
 	lua_State *L;
 
-	memory.limit = settings->memory_bytes;
+	heap_init(settings->memory_bytes);
 	log_configure(settings->log_lines_per_second, settings->log_burst);
-	if ((L = lua_newstate(capped_alloc, NULL)) == NULL)
+	if ((L = lua_newstate(heap_alloc, NULL)) == NULL)
 		channel_fatal(WIRE_EXIT_MEMORY, "memory", "cannot create a Lua "
 		    "state within %llu bytes",
-		    (unsigned long long)memory.limit);
+		    (unsigned long long)settings->memory_bytes);
 	lua_atpanic(L, panic);
 	lua_setwarnf(L, sandbox_warn, NULL);
 	lua_pushcfunction(L, build_environment);
@@ -420,7 +355,12 @@ luaenv_new(const struct wire_load *settings)
 	if (lua_pcall(L, 1, 0, 0) != LUA_OK)
 		channel_fatal(WIRE_EXIT_MEMORY, "memory", "cannot build the "
 		    "Lua environment within %llu bytes: %s",
-		    (unsigned long long)memory.limit, lua_tostring(L, -1));
-	luaenv_take_refusal();
+		    (unsigned long long)settings->memory_bytes,
+		    lua_tostring(L, -1));
+	(void)heap_take_refusal();
+	/* Most of a call's objects die with the call: the generational
+	 * collector leaves the long-lived environment out of most cycles.
+	 * A plugin may still switch modes with collectgarbage(). */
+	lua_gc(L, LUA_GCGEN, 0, 0);
 	return L;
 }

@@ -15,11 +15,6 @@
 /* Builds the state; ends the worker when it cannot. */
 lua_State *luaenv_new(const struct wire_load *);
 
-/* Returns whether the allocator refused a request since the last call, and
- * clears the flag. */
-bool	 luaenv_take_refusal(void);
-size_t	 luaenv_memory_used(void);
-
 /* Names of sandboxed functions plugin code has called (for `check`). */
 size_t	 luaenv_touched(struct wire_string *, size_t max);
 
