@@ -7,7 +7,7 @@
 
 #define SUITES(X) \
 	X(reader) X(reader_text) X(reader_errors) X(reader_limits) \
-	X(reader_resync) X(reader_watch) \
+	X(reader_resync) X(reader_recovery) X(reader_watch) \
 	X(json) X(utf8) \
 	X(wire) X(wire_framing) X(wire_hostile) X(wire_limits) \
 	X(dispatch) X(result) \
