@@ -247,27 +247,6 @@ $(BUILD)/bench/reference: bench/reference.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs lua5.4)
 
-# The bytes Go's encoding/json makes of the deepflow_argument corpus, as
-# DeepFlow's controller does (go-simplejson over encoding/json): checked in,
-# so that the tests need no Go; regenerated here when Go is installed.
-DEEPFLOW_DATA	 = tests/data/deepflow-argument
-GO_ENV		 = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= \
-		   GOCACHE=$(abspath $(BUILD))/gocache
-
-deepflow-argument-data:
-	@command -v go >/dev/null && \
-	    test -d /usr/share/gocode/src/github.com/bitly/go-simplejson || { \
-		echo "needs Go and go-simplejson: apt-get install golang-go" \
-		    "golang-github-bitly-go-simplejson-dev" >&2; exit 1; }
-	@mkdir -p $(BUILD)
-	$(GO_ENV) go build -o $(BUILD)/deepflow-argument-go \
-	    tests/go/deepflow_argument.go
-	$(BUILD)/deepflow-argument-go -random 2000 1 > $(DEEPFLOW_DATA)/random.jsonl
-	for c in cases random; do \
-		$(BUILD)/deepflow-argument-go $(DEEPFLOW_DATA)/$$c.jsonl \
-		    > $(DEEPFLOW_DATA)/$$c.expected || exit 1; \
-	done
-
 # --- fuzzing, memory checking, lint -------------------------------------------
 #
 # make fuzz [FUZZ_SECONDS=N]: every libFuzzer target tests/fuzz/fuzz_NAME.c,
@@ -397,6 +376,28 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o \
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
 	    $(filter-out %.c,$(FUZZ_EXTRA_$*)) $(SUPERVISOR_LIBS) \
 	    $(FUZZ_LIBS_$*)
+
+# The bytes Go's encoding/json makes of the deepflow_argument corpus, as
+# DeepFlow's controller does (go-simplejson over encoding/json): checked in,
+# so that the tests need no Go; regenerated here when Go is installed.
+DEEPFLOW_DATA	 = tests/data/deepflow-argument
+GO_ENV		 = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= \
+		   GOCACHE=$(abspath $(BUILD))/gocache
+
+deepflow-argument-data:
+	@command -v go >/dev/null && \
+	    test -d /usr/share/gocode/src/github.com/bitly/go-simplejson || { \
+		echo "needs Go and go-simplejson: apt-get install golang-go" \
+		    "golang-github-bitly-go-simplejson-dev" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	$(GO_ENV) go build -o $(BUILD)/deepflow-argument-go \
+	    tests/go/deepflow_argument.go
+	$(BUILD)/deepflow-argument-go -random 2000 1 > $(DEEPFLOW_DATA)/random.jsonl
+	for c in cases random; do \
+		$(BUILD)/deepflow-argument-go $(DEEPFLOW_DATA)/$$c.jsonl \
+		    > $(DEEPFLOW_DATA)/$$c.expected || exit 1; \
+	done
+
 
 # --- install ------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ enum control_direction {
 
 enum control_type {
 #define CONTROL_TYPE_ENUM(name, number, direction, fields) \
-	CONTROL_##name = number,
+	CONTROL_##name = (number),
 	CONTROL_MESSAGES(CONTROL_TYPE_ENUM)
 #undef CONTROL_TYPE_ENUM
 };

@@ -135,8 +135,12 @@ get_spelling(const msgpack_object *o, const char *(*name)(int), int count,
 			*value = i;
 			return 0;
 		}
-	return fail(error, error_size, "%s: unknown value '%.*s'", field,
-	    (int)(s.length < 64 ? s.length : 64), s.bytes);
+	{
+		char shown[4 * 32 + 4];
+
+		return fail(error, error_size, "%s: unknown value '%s'", field,
+		    printable(s, shown, sizeof(shown)));
+	}
 }
 
 static const char *
@@ -236,10 +240,13 @@ decode_entry(const msgpack_object *o, uint32_t index,
 		for (uint32_t j = 0; j < k; j++)
 			if (e->kind.length == p->errors[j].kind.length &&
 			    memcmp(e->kind.bytes, p->errors[j].kind.bytes,
-			    e->kind.length) == 0)
-				return fail(error, error_size, "%s '%.*s' "
-				    "given twice", field, (int)e->kind.length,
-				    e->kind.bytes);
+			    e->kind.length) == 0) {
+				char shown[4 * 32 + 4];
+
+				return fail(error, error_size, "%s '%s' given "
+				    "twice", field, printable(e->kind, shown,
+				    sizeof(shown)));
+			}
 		snprintf(field, sizeof(field), "plugin %u error count",
 		    index + 1);
 		if (get_uint(&errors->via.map.ptr[k].val, UINT64_MAX,
@@ -307,6 +314,7 @@ type_info(uint64_t type, enum control_direction *direction,
 		*direction = dir;					\
 		*fields = count;					\
 		return 0;
+	/* NOLINTNEXTLINE(bugprone-branch-clone): one case per message */
 	CONTROL_MESSAGES(CONTROL_TYPE_INFO)
 #undef CONTROL_TYPE_INFO
 	}

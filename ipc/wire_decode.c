@@ -59,37 +59,6 @@ get_mode(const msgpack_object *o, enum wire_mode *mode, const char *field,
 	return 0;
 }
 
-/*
- * The start of a received string as printable ASCII, other bytes as \xNN:
- * error messages end up on a terminal, and the bytes are the peer's.
- */
-static const char *
-printable(struct wire_string s, char *out, size_t size)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
-
-	for (size_t i = 0; i < s.length; i++) {
-		unsigned char c = (unsigned char)s.bytes[i];
-
-		if (n + 8 > size) {		/* room for \xNN, "...", NUL */
-			memcpy(out + n, "...", 3);
-			n += 3;
-			break;
-		}
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
-			out[n++] = (char)c;
-		else {
-			out[n++] = '\\';
-			out[n++] = 'x';
-			out[n++] = hex[c >> 4];
-			out[n++] = hex[c & 0xf];
-		}
-	}
-	out[n] = '\0';
-	return out;
-}
-
 static int
 decode_load(const msgpack_object *map, struct wire_load *load, char *error,
     size_t error_size)

@@ -245,7 +245,7 @@ static int
 query_one(struct client *c, int input, const char *label)
 {
 	struct query q = { c, input, label, false, false, 0 };
-	struct control_message m;
+	struct control_message m = { 0 };
 	int status;
 
 	if (control_put_query_begin(&c->out, label) == -1)

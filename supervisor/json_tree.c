@@ -232,8 +232,7 @@ parse_value(struct parse *ps)
 		if (ps->depth >= JSON_TREE_MAX_DEPTH)
 			return fail(ps, "nested deeper than %d levels",
 			    JSON_TREE_MAX_DEPTH);
-		if ((node = add_node(ps, c == '{' ? JT_OBJECT : JT_ARRAY)) ==
-		    NULL)
+		if (add_node(ps, c == '{' ? JT_OBJECT : JT_ARRAY) == NULL)
 			return fail(ps, "too many values");
 		ps->stack[ps->depth++] = ps->tree->count - 1;
 		if (ps->depth > ps->tree->depth)

@@ -94,12 +94,9 @@ static void
 standard_descriptors(void)
 {
 	for (int fd = 0; fd < 3; fd++) {
-		int null;
-
 		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
 			continue;
-		if ((null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)) !=
-		    fd) {
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) {
 			/* Nothing can be said: stderr may be what is
 			 * missing. */
 			_exit(EXIT_USAGE);

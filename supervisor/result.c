@@ -89,7 +89,7 @@ result_format(struct buffer *out, const struct job *job)
 	    job->status == STATUS_UNSUPPORTED;
 	const char *plugin = !decided ? "" :
 	    job->decided_by == DECIDED_BY_OWNER ? "(owner)" :
-	    links[job->decided_by].name;
+	    links != NULL ? links[job->decided_by].name : "";
 	size_t end = out->end - out->start;
 	int failed = 0;
 
@@ -109,7 +109,8 @@ result_format(struct buffer *out, const struct job *job)
 		failed |= buffer_append(out, ",\"errors\":[", 11);
 		for (size_t i = 0; i < job->error_count; i++) {
 			const struct job_error *e = &job->errors[i];
-			const char *name = links[e->plugin].name;
+			const char *name = links != NULL ?
+			    links[e->plugin].name : "";
 			const char *kind = error_kind_name(e->kind);
 
 			if (i > 0)

@@ -157,7 +157,7 @@ last_capability(void)
 		return last;
 	if ((n = read(fd, text, sizeof(text) - 1)) > 0) {
 		text[n] = '\0';
-		last = atoi(text);
+		last = (int)strtol(text, NULL, 10);
 	}
 	close(fd);
 	return last;

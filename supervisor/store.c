@@ -29,6 +29,7 @@
  * socket, and a position received casts to the store's. */
 _Static_assert(STORE_MAX_PLUGINS <= CONTROL_MAX_PLUGINS &&
     STORE_MAX_NAME <= CONTROL_MAX_NAME &&
+    /* NOLINTNEXTLINE(misc-redundant-expression): equal today */
     STORE_MAX_SOURCE <= CONTROL_MAX_SOURCE &&
     STORE_SHA256_HEX == CONTROL_SHA256_HEX &&
     (int)STORE_END == (int)CONTROL_POSITION_END &&

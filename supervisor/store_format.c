@@ -24,6 +24,10 @@ _Static_assert(STORE_HEADER_MAX > 235, "STORE_HEADER_MAX too small");
 
 static int
 fail(char *error, size_t error_size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *error, size_t error_size, const char *format, ...)
 {
 	va_list ap;
 

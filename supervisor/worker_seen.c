@@ -79,9 +79,9 @@ parse_line(struct worker_seen *seen, char *line)
 	else if (strncmp(line, "NSpid:", 6) == 0)
 		seen->pid_levels = count_fields(value);
 	else if (strncmp(line, "NoNewPrivs:", 11) == 0)
-		seen->no_new_privs = atoi(value);
+		seen->no_new_privs = (int)strtol(value, NULL, 10);
 	else if (strncmp(line, "Seccomp:", 8) == 0)
-		seen->seccomp = atoi(value);
+		seen->seccomp = (int)strtol(value, NULL, 10);
 	else
 		for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
 			if (strncmp(line, caps[i].key, strlen(caps[i].key)) ==

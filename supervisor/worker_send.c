@@ -89,7 +89,9 @@ write_requests(struct worker_process *w)
 			w->signalled = false;
 			w->rearm = true;
 		}
-		for (size_t left = (size_t)n; left > 0;) {
+		/* writev() took at most what the queue holds. */
+		for (size_t left = (size_t)n; left > 0 &&
+		    w->send_next != NULL;) {
 			size_t rest = frame_length(w->send_next) -
 			    w->send_offset;
 

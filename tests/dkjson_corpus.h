@@ -56,7 +56,7 @@ pick(uint64_t *rng, const char *const *list, size_t count)
 {
 	return list[next_random(rng) % count];
 }
-#define PICK(rng, list)	pick(rng, list, sizeof(list) / sizeof(list[0]))
+#define PICK(rng, list)	pick(rng, list, sizeof(list) / sizeof((list)[0]))
 
 static inline bool
 chance(uint64_t *rng, unsigned percent)

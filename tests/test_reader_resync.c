@@ -150,6 +150,7 @@ START_TEST(test_one_bad_value_in_a_pretty_list_gives_six_records)
 	static const char *const bad[] = {
 		": Always,", ": \"Always\" \"x\",", " \"Always\",",
 		": \"Al\\qways\",", ": \"Always,", ": 01,",
+		/* NOLINTNEXTLINE(bugprone-suspicious-missing-comma) */
 		": \"Alw\xff" "ays\",", ": \"Always\",,", ": [1 2],",
 		": tru,", ": \"\\u12\",", ": {\"a\" 1},", ":: 1,",
 		": -,", ": \"\x01\",", ": nul,",
@@ -417,7 +418,7 @@ START_TEST(test_deep_pretty_nesting_gives_one_invalid_record)
 	 * the bracket that opens level 129, then the next value. */
 	char why[80];
 
-	snprintf(why, sizeof(why), "values nested deeper than %u levels are "
+	snprintf(why, sizeof(why), "values nested deeper than %d levels are "
 	    "not accepted", READER_DEFAULT_MAX_DEPTH);
 	for (int objects = 0; objects < 2; objects++) {
 		/* "{" + 127 lines of "  "*i + "\"a\": {" before it. */

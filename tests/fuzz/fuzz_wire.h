@@ -166,6 +166,8 @@ check_limits(const struct wire_message *m, const char *payload, size_t length)
 		    m->u.violation.syscall <= INT32_MAX, "syscall %lld",
 		    (long long)m->u.violation.syscall);
 		break;
+	case WIRE_SEALED:
+		break;
 	case WIRE_PROBE:
 		check_string(m->u.probe.name, WIRE_MAX_NAME, payload, length,
 		    "probe");
@@ -266,6 +268,9 @@ canonical(struct buffer *out, const struct wire_message *m)
 		break;
 	case WIRE_LOG:
 		canon_string(out, m->u.log.text);
+		canon_uint(out, m->u.log.dropped);
+		break;
+	case WIRE_SEALED:
 		break;
 	case WIRE_VIOLATION:
 		canon_uint(out, (uint64_t)m->u.violation.syscall);
@@ -341,7 +346,10 @@ reencode(struct buffer *out, const struct wire_message *m)
 		break;
 	case WIRE_LOG:
 		r = wire_put_log(out, m->u.log.text.bytes,
-		    m->u.log.text.length);
+		    m->u.log.text.length, m->u.log.dropped);
+		break;
+	case WIRE_SEALED:
+		r = wire_put_sealed(out);
 		break;
 	case WIRE_VIOLATION:
 		r = wire_put_violation(out, m->u.violation.syscall,

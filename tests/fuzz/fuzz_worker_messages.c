@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "../../supervisor/chain.h"
 #include "../../supervisor/death.h"
 #include "../../supervisor/dispatch.h"
 #include "../../supervisor/job.h"
@@ -39,7 +40,7 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-enum state { W_STARTING, W_LOADING, W_READY };
+enum state { W_STARTING, W_SEALING, W_LOADING, W_READY };
 
 static const char *const plugin_names[PLUGINS] = {
 	"10-first", "20-second", "30-third",
@@ -64,26 +65,29 @@ struct session {
 	struct sandbox_report	 report;
 	struct spawned		 spawned;
 
-	/* What it said about its end. */
-	bool			 violated, said_error;
-	enum error_kind		 said_kind;
+	/* What it said about its end, after which it may say nothing. */
+	bool			 last_words, violated, said_error;
 	char			 said[WIRE_MAX_TEXT];
 };
 
 static enum plugin_state
-chain_state(void *arg, size_t plugin, const char **reason)
+chain_state(void *arg, const struct chain *chain, size_t plugin,
+    const char **reason)
 {
 	(void)arg;
+	(void)chain;
 	(void)plugin;
 	*reason = NULL;
 	return PLUGIN_READY;
 }
 
 static void
-chain_submit(void *arg, size_t plugin, struct job *job)
+chain_submit(void *arg, const struct chain *chain, size_t plugin,
+    struct job *job)
 {
 	struct session *s = arg;
 
+	INVARIANT(chain->count == PLUGINS, "a chain of %zu", chain->count);
 	INVARIANT(s->running == NULL, "two jobs submitted at once");
 	INVARIANT(plugin < PLUGINS, "submitted to plugin %zu", plugin);
 	s->running = job;
@@ -101,7 +105,7 @@ chain_done(struct job *job, void *arg)
 	char error[160];
 
 	buffer_clear(&s->line);
-	INVARIANT(result_format(&s->line, job, plugin_names) == 0,
+	INVARIANT(result_format(&s->line, job) == 0,
 	    "result_format failed");
 	INVARIANT(buffer_length(&s->line) > 0 &&
 	    buffer_bytes(&s->line)[buffer_length(&s->line) - 1] == '\n',
@@ -124,6 +128,7 @@ submit_record(struct session *s)
 {
 	static const char metadata[] = "{\"name\":\"ogtest-0\"}";
 	struct record r;
+	struct job *job;
 
 	memset(&r, 0, sizeof(r));
 	r.metadata = metadata;
@@ -132,7 +137,11 @@ submit_record(struct session *s)
 	r.uid_length = 3;
 	r.name = "ogtest-0";
 	r.name_length = 8;
-	dispatch_submit(s->dispatch, job_new(s->next_seq++, &r));
+	job = job_new(s->next_seq++, &r);
+	job->chain = chain_of_names(plugin_names, PLUGINS);
+	job->finished = chain_done;
+	job->finished_arg = s;
+	dispatch_submit(s->dispatch, job);
 	INVARIANT(s->running != NULL, "a record went nowhere");
 }
 
@@ -147,7 +156,7 @@ answer(struct session *s, uint64_t id, const struct outcome *outcome)
 		return;
 	}
 	s->running = NULL;
-	dispatch_outcome(job, s->plugin, outcome, s->dispatch);
+	dispatch_outcome(job, outcome, s->dispatch);
 	/* The chain goes on, or the record is done and the next comes. */
 	if (s->running == NULL)
 		submit_record(s);
@@ -159,7 +168,8 @@ answer(struct session *s, uint64_t id, const struct outcome *outcome)
  * own stream).
  */
 static void
-log_text(struct session *s, const char *text, size_t length)
+log_text(struct session *s, const char *text, size_t length,
+    uint64_t dropped)
 {
 	static const char prefix[] = "luaward: plugin 10-first: ";
 	FILE *saved = stderr, *capture;
@@ -169,7 +179,11 @@ log_text(struct session *s, const char *text, size_t length)
 	capture = open_memstream(&captured, &captured_length);
 	INVARIANT(capture != NULL, "out of memory");
 	stderr = capture;
-	worker_log_line(&s->allowance, 0.0, plugin_names[0], text, length);
+	/* As handle_message(): an empty LOG only counts dropped lines. */
+	worker_log_dropped(&s->allowance, 0.0, plugin_names[0], dropped);
+	if (length > 0)
+		worker_log_line(&s->allowance, 0.0, plugin_names[0], text,
+		    length);
 	stderr = saved;
 	fclose(capture);
 	for (const char *line = captured, *end; line < captured +
@@ -211,6 +225,33 @@ ready(struct session *s, const struct wire_message *m)
 	buffer_free(&description);
 }
 
+/* worker_process.c's expected(): whether a message belongs to the state. */
+static bool
+expected(const struct session *s, enum wire_type type)
+{
+	switch (type) {
+	case WIRE_HELLO:
+		return s->state == W_STARTING;
+	case WIRE_SEALED:
+		return s->state == W_SEALING;
+	case WIRE_READY:
+		return s->state == W_LOADING;
+	case WIRE_REPLY:
+		return s->state == W_READY;
+	case WIRE_ERROR:
+	case WIRE_VIOLATION:
+		return s->state != W_STARTING;
+	case WIRE_LOG:
+		return s->state == W_LOADING || s->state == W_READY;
+	case WIRE_PROBE:
+		return s->state == W_READY && s->probing;
+	case WIRE_LOAD:
+	case WIRE_REQUEST:
+		break;
+	}
+	return false;
+}
+
 /* worker_process.c's handle_message(), minus the process. */
 static void
 handle(struct session *s, const struct wire_message *m)
@@ -219,12 +260,17 @@ handle(struct session *s, const struct wire_message *m)
 	char name[64], message[WIRE_MAX_TEXT + 1];
 	int kind;
 
+	if (s->last_words || !expected(s, m->type)) {
+		s->protocol_error = true;
+		return;
+	}
 	switch (m->type) {
 	case WIRE_LOG:
-		log_text(s, m->u.log.text.bytes, m->u.log.text.length);
+		log_text(s, m->u.log.text.bytes, m->u.log.text.length,
+		    m->u.log.dropped);
 		return;
 	case WIRE_VIOLATION:
-		s->violated = true;
+		s->violated = s->last_words = true;
 		if (policy_syscall_name(m->u.violation.arch,
 		    (long)m->u.violation.syscall, name, sizeof(name)) == NULL)
 			snprintf(name, sizeof(name), "syscall");
@@ -234,21 +280,18 @@ handle(struct session *s, const struct wire_message *m)
 		    (long long)m->u.violation.syscall);
 		return;
 	case WIRE_HELLO:
-		if (s->state != W_STARTING)
-			break;
+		s->state = W_SEALING;
+		return;
+	case WIRE_SEALED:
 		s->state = W_LOADING;
 		return;
 	case WIRE_READY:
-		if (s->state != W_LOADING)
-			break;
 		s->state = W_READY;
 		ready(s, m);
 		if (!s->probing)
 			submit_record(s);
 		return;
 	case WIRE_REPLY:
-		if (s->state != W_READY || s->probing)
-			break;
 		memset(&outcome, 0, sizeof(outcome));
 		outcome.ok = true;
 		outcome.type = m->u.reply.type.bytes;
@@ -264,19 +307,17 @@ handle(struct session *s, const struct wire_message *m)
 		INVARIANT(kind >= -1 && kind < ERROR_KIND_COUNT, "kind %d",
 		    kind);
 		if (m->u.error.id == 0) {
-			s->said_error = true;
-			s->said_kind = kind >= 0 ? (enum error_kind)kind :
-			    ERROR_CRASH;
+			s->said_error = s->last_words = true;
 			snprintf(s->said, sizeof(s->said), "%.*s",
 			    (int)m->u.error.message.length,
 			    m->u.error.message.bytes);
 			return;
 		}
-		if (s->state != W_READY || s->probing)
-			break;
 		if (kind != ERROR_TIMEOUT && kind != ERROR_MEMORY &&
-		    kind != ERROR_ERROR && kind != ERROR_BAD_RETURN)
-			break;
+		    kind != ERROR_ERROR && kind != ERROR_BAD_RETURN) {
+			s->protocol_error = true;
+			return;
+		}
 		snprintf(message, sizeof(message), "%.*s",
 		    (int)m->u.error.message.length, m->u.error.message.bytes);
 		memset(&outcome, 0, sizeof(outcome));
@@ -286,14 +327,11 @@ handle(struct session *s, const struct wire_message *m)
 		answer(s, m->u.error.id, &outcome);
 		return;
 	case WIRE_PROBE:
-		if (s->state != W_READY || !s->probing)
-			break;
 		return;
 	case WIRE_LOAD:
 	case WIRE_REQUEST:
 		break;
 	}
-	s->protocol_error = true;
 }
 
 /* worker_process.c's process_frames(). */
@@ -345,11 +383,10 @@ judge(struct session *s, uint8_t seed)
 		    NULL,
 		.violation = s->violated ? s->said : NULL,
 		.timed_out = (seed & 0x20) != 0,
+		.retired = (seed & 0x10) != 0,
 		.load_timeout_ms = 1000,
 		.call_timeout_ms = 100,
-		.said_error = s->said_error,
-		.said_kind = s->said_kind,
-		.said = s->said,
+		.said = s->said_error ? s->said : NULL,
 	};
 
 	death_classify(&facts, &verdict);
@@ -371,7 +408,7 @@ judge(struct session *s, uint8_t seed)
 		outcome.kind = verdict.kind;
 		outcome.message = verdict.message;
 		s->running = NULL;
-		dispatch_outcome(job, s->plugin, &outcome, s->dispatch);
+		dispatch_outcome(job, &outcome, s->dispatch);
 	}
 }
 
@@ -390,9 +427,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.next_id = 1;
 	s.next_seq = 1;
 	wire_check_init(&s.check);
-	s.dispatch = dispatch_new(PLUGINS, chain_done, &s);
 	target.arg = &s;
-	dispatch_set_target(s.dispatch, &target);
+	s.dispatch = dispatch_new(&target);
 	/* What spawn applied, as it reports it. */
 	s.spawned.layer_count = 2;
 	snprintf(s.spawned.layers[0].name, sizeof(s.spawned.layers[0].name),

@@ -109,6 +109,7 @@ worker_start(struct buffer *b)
 	};
 
 	put(wire_put_hello(b, 4242));
+	put(wire_put_sealed(b));
 	put(wire_put_ready(b, layers, 3, touched, 2));
 }
 
@@ -125,7 +126,7 @@ worker_messages(void)
 	make_dir(t);
 	/* A worker that answers through the chain, logs and fails. */
 	worker_start(&b);
-	put(wire_put_log(&b, "starting", 8));
+	put(wire_put_log(&b, "starting", 8, 0));
 	put(wire_put_reply(&b, 1, "", 0, "", 0, 12));
 	put(wire_put_reply(&b, 2, "statefulset", 11, "ogtest", 6, 40));
 	put(wire_put_error(&b, 3, "error", message, sizeof(message) - 1, 7));
@@ -138,11 +139,12 @@ worker_messages(void)
 	/* The same in reads of every size. */
 	worker_start(&b);
 	put(wire_put_reply(&b, 1, "Deployment", 10, "web", 3, 20));
-	put(wire_put_log(&b, controls, sizeof(controls) - 1));
+	put(wire_put_log(&b, controls, sizeof(controls) - 1, 3));
 	put(wire_put_reply(&b, 2, "DaemonSet", 9, "agent", 5, 20));
 	write_buffer(t, "session-in-pieces", 1, &b);
 	/* A plugin that does not load. */
 	put(wire_put_hello(&b, 7));
+	put(wire_put_sealed(&b));
 	put(wire_put_error(&b, 0, "load", WIRE_LOAD_COMPILE_FAILED ": '='",
 	    sizeof(WIRE_LOAD_COMPILE_FAILED ": '='") - 1, 0));
 	write_buffer(t, "load-failed", 2, &b);
