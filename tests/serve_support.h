@@ -1,0 +1,848 @@
+/*
+ * Shared by the suites of `luaward serve` (test_serve*.c): a real daemon
+ * on a socket and state directory of its own, started and waited for,
+ * stopped with SIGTERM (exit 0, socket removed, stderr clean) or killed;
+ * the client commands run against it; raw connections that speak the
+ * control protocol's frames (ipc/control.h) for what no well-behaved
+ * client sends; and plugins that answer with their own name.
+ *
+ * A daemon dies with the test that started it (PR_SET_PDEATHSIG): a
+ * failed assertion leaves none behind.
+ *
+ * Everything here is static.  Include it after defining _GNU_SOURCE.
+ */
+#ifndef LUAWARD_TESTS_SERVE_SUPPORT_H
+#define LUAWARD_TESTS_SERVE_SUPPORT_H
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../ipc/buffer.h"
+#include "../ipc/control.h"
+#include "helpers.h"
+
+struct served {
+	pid_t	 pid;		/* 0 when not running */
+	char	*root;		/* holds the rest */
+	char	*state_dir;
+	char	*socket;
+	char	*err_path;	/* the daemon's stderr, every run appended */
+	off_t	 err_offset;	/* where this run's stderr begins */
+};
+
+static inline void
+sleep_s(double seconds)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)seconds,
+		.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9),
+	};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static inline char *
+joined(const char *dir, const char *name)
+{
+	char *path;
+
+	ck_assert_int_ne(asprintf(&path, "%s/%s", dir, name), -1);
+	return path;
+}
+
+/* Paths for a daemon; nothing started. */
+static inline void
+served_init(struct served *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->root = temp_dir();
+	s->state_dir = joined(s->root, "state");
+	s->socket = joined(s->root, "s.sock");
+	s->err_path = joined(s->root, "serve.err");
+}
+
+static inline void
+served_free(struct served *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		while (waitpid(s->pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	free(s->root);
+	free(s->state_dir);
+	free(s->socket);
+	free(s->err_path);
+	memset(s, 0, sizeof(*s));
+}
+
+static inline char *
+file_text(const char *path, off_t from)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct buffer b = { 0 };
+	char chunk[65536];
+	ssize_t n;
+
+	if (fd >= 0) {
+		if (lseek(fd, from, SEEK_SET) == -1)
+			from = 0;
+		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+			ck_assert_int_eq(buffer_append(&b, chunk, (size_t)n), 0);
+		close(fd);
+	}
+	ck_assert_int_eq(buffer_append(&b, "", 1), 0);
+	return b.data;
+}
+
+/* What the daemon said on stderr since it was last started. */
+static inline char *
+serve_stderr(const struct served *s)
+{
+	return file_text(s->err_path, s->err_offset);
+}
+
+/* Whether something accepts connections on path. */
+static inline bool
+socket_answers(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool yes;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_lt(strlen(path), sizeof(a.sun_path));
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	yes = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return yes;
+}
+
+/* Waits for pid to end, at most timeout_s (scaled); returns its status
+ * as run_result's (exit status, or 128 + signal), or -1 at the limit. */
+static inline int
+wait_for_exit(pid_t pid, double timeout_s)
+{
+	double deadline = now() + timeout_s * slowdown();
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) :
+			    128 + WTERMSIG(status);
+		ck_assert_msg(r == 0 || errno == EINTR, "waitpid: %s",
+		    strerror(errno));
+		if (now() > deadline)
+			return -1;
+		sleep_s(0.005);
+	}
+}
+
+/* Starts luaward serve with argv (NULL-terminated, after --state-dir and
+ * --socket); returns its pid without waiting. */
+static inline pid_t
+serve_spawn(struct served *s, const char *const *extra)
+{
+	const char *argv[64];
+	char binary[512];
+	size_t n = 0;
+	struct stat st;
+	pid_t pid;
+	int err;
+
+	snprintf(binary, sizeof(binary), "%s/luaward", build_dir());
+	argv[n++] = binary;
+	argv[n++] = "serve";
+	argv[n++] = "--state-dir";
+	argv[n++] = s->state_dir;
+	argv[n++] = "--socket";
+	argv[n++] = s->socket;
+	for (; extra != NULL && *extra != NULL; extra++) {
+		ck_assert_uint_lt(n, 62);
+		argv[n++] = *extra;
+	}
+	argv[n] = NULL;
+	s->err_offset = stat(s->err_path, &st) == 0 ? st.st_size : 0;
+	err = open(s->err_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0644);
+	ck_assert_int_ge(err, 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(err, 2);
+		execv(binary, (char *const *)argv);
+		_exit(127);
+	}
+	close(err);
+	return pid;
+}
+
+/* Starts the daemon and waits until it accepts connections. */
+static inline void
+serve_launch(struct served *s, const char *const *extra)
+{
+	double deadline = now() + 60 * slowdown();
+
+	ck_assert_int_eq(s->pid, 0);
+	s->pid = serve_spawn(s, extra);
+	for (;;) {
+		int status;
+
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			char *err = serve_stderr(s);
+
+			s->pid = 0;
+			ck_abort_msg("luaward serve ended at startup (status "
+			    "%d): %s", status, err);
+		}
+		if (socket_answers(s->socket))
+			return;
+		ck_assert_msg(now() < deadline, "luaward serve does not listen "
+		    "on %s", s->socket);
+		sleep_s(0.01);
+	}
+}
+
+/* serve_launch() with the extra arguments given in line. */
+static inline void
+serve_start(struct served *s, ...) __attribute__((sentinel));
+
+static inline void
+serve_start(struct served *s, ...)
+{
+	const char *extra[32];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, s);
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL;) {
+		ck_assert_uint_lt(n, 31);
+		extra[n++] = a;
+	}
+	va_end(ap);
+	extra[n] = NULL;
+	serve_launch(s, extra);
+}
+
+/*
+ * A clean stderr: every line is luaward's own ("luaward: ..."), none a
+ * warning unless it holds one of the allowed fragments (NULL-terminated,
+ * may be NULL), and no sanitizer spoke.
+ */
+static inline void
+assert_clean_stderr(const char *text, const char *const *allowed)
+{
+	const char *line = text;
+
+	while (*line != '\0') {
+		const char *end = strchr(line, '\n');
+		size_t length = end != NULL ? (size_t)(end - line) :
+		    strlen(line);
+		char *copy = strndup(line, length);
+		bool fine = strncmp(copy, "luaward: ", 9) == 0;
+
+		if (fine && strstr(copy, "warning:") != NULL) {
+			fine = false;
+			for (const char *const *a = allowed; a != NULL &&
+			    *a != NULL; a++)
+				if (strstr(copy, *a) != NULL)
+					fine = true;
+		}
+		ck_assert_msg(fine, "daemon stderr has \"%s\" in:\n%s", copy,
+		    text);
+		free(copy);
+		line += length + (end != NULL ? 1 : 0);
+	}
+}
+
+/* SIGTERM: exit 0, the socket removed, stderr clean but for warnings
+ * holding one of the allowed fragments (NULL-terminated). */
+static inline void
+serve_stop_allowing(struct served *s, const char *const *allowed)
+{
+	int status;
+	char *err;
+
+	ck_assert_int_gt(s->pid, 0);
+	ck_assert_int_eq(kill(s->pid, SIGTERM), 0);
+	status = wait_for_exit(s->pid, 120);
+	if (status == -1)
+		kill(s->pid, SIGKILL);
+	err = serve_stderr(s);
+	ck_assert_msg(status == 0, "serve after SIGTERM: status %d: %s",
+	    status, err);
+	s->pid = 0;
+	ck_assert_msg(access(s->socket, F_OK) == -1 && errno == ENOENT,
+	    "the socket %s is still there", s->socket);
+	assert_clean_stderr(err, allowed);
+	ck_assert_msg(strstr(err, "luaward: stopped\n") != NULL, "%s", err);
+	free(err);
+}
+
+static inline void
+serve_stop(struct served *s)
+{
+	serve_stop_allowing(s, NULL);
+}
+
+/* SIGKILL, as a crash or a power cut would stop it. */
+static inline void
+serve_kill(struct served *s)
+{
+	ck_assert_int_gt(s->pid, 0);
+	ck_assert_int_eq(kill(s->pid, SIGKILL), 0);
+	ck_assert_int_eq(wait_for_exit(s->pid, 60), 128 + SIGKILL);
+	s->pid = 0;
+}
+
+/* Runs a client command (argv NULL-terminated, without "luaward") with
+ * --socket added. */
+static inline void
+client_argv(struct run_result *r, const struct served *s, const char *input,
+    size_t input_length, const char *const *args)
+{
+	const char *argv[64];
+	size_t n = 0;
+
+	for (; *args != NULL; args++) {
+		ck_assert_uint_lt(n, 60);
+		argv[n++] = *args;
+	}
+	argv[n++] = "--socket";
+	argv[n++] = s->socket;
+	argv[n] = NULL;
+	run_luaward_argv(r, input, input_length, 300, argv);
+}
+
+static inline void
+client(struct run_result *r, const struct served *s, const char *input,
+    size_t input_length, ...) __attribute__((sentinel));
+
+static inline void
+client(struct run_result *r, const struct served *s, const char *input,
+    size_t input_length, ...)
+{
+	const char *args[64];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, input_length);
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL;) {
+		ck_assert_uint_lt(n, 63);
+		args[n++] = a;
+	}
+	va_end(ap);
+	args[n] = NULL;
+	client_argv(r, s, input, input_length, args);
+}
+
+/* A client command that must succeed (exit 0, nothing on stderr). */
+#define CLIENT_OK(r, s, ...) do {					\
+	client((r), (s), NULL, 0, __VA_ARGS__, NULL);			\
+	ck_assert_msg((r)->status == 0 && (r)->err_length == 0,	\
+	    "line %d: exit %d: %s", __LINE__, (r)->status, (r)->err);	\
+} while (0)
+
+/* A client command that must fail with status and exactly this one
+ * line on stderr. */
+#define CLIENT_FAILS(status_, line_, r, s, ...) do {			\
+	client((r), (s), NULL, 0, __VA_ARGS__, NULL);			\
+	ck_assert_msg((r)->status == (status_), "line %d: exit %d, not "	\
+	    "%d: %s", __LINE__, (r)->status, (status_), (r)->err);	\
+	ck_assert_str_eq((r)->err, (line_));				\
+	ck_assert_uint_eq((r)->out_length, 0);				\
+} while (0)
+
+/* Writes source to a file of its own and creates the plugin from it;
+ * extra arguments (NULL-terminated) follow --name. */
+static inline void
+create_plugin_argv(struct run_result *r, const struct served *s,
+    const char *name, const char *source, const char *const *extra)
+{
+	char *dir = temp_dir(), *image = write_text(dir, "image.lua", source);
+	const char *args[32] = { "plugin", "create", "--type", "lua",
+	    "--image", image, "--name", name };
+	size_t n = 8;
+
+	for (; extra != NULL && *extra != NULL; extra++) {
+		ck_assert_uint_lt(n, 31);
+		args[n++] = *extra;
+	}
+	args[n] = NULL;
+	client_argv(r, s, NULL, 0, args);
+	unlink(image);
+	rmdir(dir);
+	free(image);
+	free(dir);
+}
+
+static inline void
+create_plugin(struct run_result *r, const struct served *s, const char *name,
+    const char *source, ...) __attribute__((sentinel));
+
+static inline void
+create_plugin(struct run_result *r, const struct served *s, const char *name,
+    const char *source, ...)
+{
+	const char *extra[16];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, source);
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL;) {
+		ck_assert_uint_lt(n, 15);
+		extra[n++] = a;
+	}
+	va_end(ap);
+	extra[n] = NULL;
+	create_plugin_argv(r, s, name, source, extra);
+}
+
+/* Creates a plugin that must be accepted: CREATE_OK(s, name, source,
+ * extra arguments...). */
+#define CREATE_OK(s, name, ...) do {					\
+	struct run_result r_;						\
+									\
+	create_plugin(&r_, (s), (name), __VA_ARGS__, NULL);		\
+	ck_assert_msg(r_.status == 0, "line %d: create %s: exit %d: %s",	\
+	    __LINE__, (name), r_.status, r_.err);			\
+	run_result_free(&r_);						\
+} while (0)
+
+/*
+ * A plugin that answers every record with its own name as the workload
+ * name (the type Deployment), or, with only_even, only records whose
+ * name ends in an even digit.
+ */
+static inline char *
+named_plugin(const char *answer, bool only_even)
+{
+	char *source;
+
+	ck_assert_int_ne(asprintf(&source,
+	    "local dkjson = require(\"dkjson\")\n"
+	    "function GetWorkloadTypeAndName(metaJsonStr)\n"
+	    "    local meta = dkjson.decode(metaJsonStr)\n"
+	    "    if %s and not (meta.name or ''):match('[02468]$') then\n"
+	    "        return '', ''\n"
+	    "    end\n"
+	    "    return 'Deployment', '%s'\n"
+	    "end\n", only_even ? "true" : "false", answer), -1);
+	return source;
+}
+
+/* The chain as `plugin list -o json` gives it: names, space-separated. */
+static inline char *
+chain_names(const struct served *s)
+{
+	struct run_result r;
+	struct buffer b = { 0 };
+	const char *p;
+
+	client(&r, s, NULL, 0, "plugin", "list", "-o", "json", NULL);
+	ck_assert_msg(r.status == 0, "list: exit %d: %s", r.status, r.err);
+	for (p = r.out; (p = strstr(p, "{\"name\":\"")) != NULL;) {
+		const char *end;
+
+		p += 9;
+		end = strchr(p, '"');
+		ck_assert_ptr_nonnull(end);
+		if (buffer_length(&b) > 0)
+			ck_assert_int_eq(buffer_append(&b, " ", 1), 0);
+		ck_assert_int_eq(buffer_append(&b, p, (size_t)(end - p)), 0);
+		p = end;
+	}
+	ck_assert_int_eq(buffer_append(&b, "", 1), 0);
+	run_result_free(&r);
+	return b.data;
+}
+
+#define ASSERT_CHAIN_NAMES(s, want) do {				\
+	char *c_ = chain_names(s);					\
+									\
+	ck_assert_msg(strcmp(c_, (want)) == 0, "line %d: chain \"%s\", "	\
+	    "expected \"%s\"", __LINE__, c_, (want));			\
+	free(c_);							\
+} while (0)
+
+/* The names of dir's files, sorted, space-separated ("" when none). */
+static inline int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static inline char *
+files_of(const char *dir)
+{
+	char *names[1024];
+	struct buffer b = { 0 };
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	ck_assert_msg(d != NULL, "%s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' || (strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0)) {
+			ck_assert_uint_lt(n, 1024);
+			names[n++] = strdup(e->d_name);
+		}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), by_name);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			ck_assert_int_eq(buffer_append(&b, " ", 1), 0);
+		ck_assert_int_eq(buffer_append(&b, names[i], strlen(names[i])),
+		    0);
+		free(names[i]);
+	}
+	ck_assert_int_eq(buffer_append(&b, "", 1), 0);
+	return b.data;
+}
+
+/* --- raw connections ------------------------------------------------- */
+
+struct raw {
+	int			 fd;
+	struct buffer		 in;
+	struct control_decoder	*decoder;
+	size_t			 pending;	/* the last frame returned */
+};
+
+/* Connects (non-blocking afterwards); returns -1 with errno when the
+ * connection is refused. */
+static inline int
+raw_try_open(struct raw *r, const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	memset(r, 0, sizeof(*r));
+	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(r->fd, 0);
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	if (connect(r->fd, (struct sockaddr *)&a, sizeof(a)) == -1) {
+		int error = errno;
+
+		close(r->fd);
+		r->fd = -1;
+		errno = error;
+		return -1;
+	}
+	ck_assert_int_eq(fcntl(r->fd, F_SETFL, O_NONBLOCK), 0);
+	r->decoder = control_decoder_new();
+	ck_assert_ptr_nonnull(r->decoder);
+	return 0;
+}
+
+static inline void
+raw_open(struct raw *r, const char *path)
+{
+	ck_assert_msg(raw_try_open(r, path) == 0, "connect %s: %s", path,
+	    strerror(errno));
+}
+
+static inline void
+raw_close(struct raw *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	buffer_free(&r->in);
+	control_decoder_free(r->decoder);
+	r->decoder = NULL;
+}
+
+/* Writes bytes whole, waiting at most timeout_s (scaled); returns 0, or
+ * -1 with errno (EPIPE, ECONNRESET, or ETIMEDOUT at the limit). */
+static inline int
+raw_write_within(struct raw *r, const void *bytes, size_t length,
+    double timeout_s)
+{
+	double deadline = now() + timeout_s * slowdown();
+	size_t done = 0;
+
+	while (done < length) {
+		struct pollfd p = { .fd = r->fd, .events = POLLOUT };
+		ssize_t n = send(r->fd, (const char *)bytes + done,
+		    length - done, MSG_NOSIGNAL);
+		double left;
+
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if ((left = deadline - now()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		(void)poll(&p, 1, (int)(left * 1000) + 1);
+	}
+	return 0;
+}
+
+static inline void
+raw_write(struct raw *r, const void *bytes, size_t length)
+{
+	ck_assert_msg(raw_write_within(r, bytes, length, 60) == 0, "send: %s",
+	    strerror(errno));
+}
+
+/* Sends every frame b holds, and empties it. */
+static inline void
+raw_send(struct raw *r, struct buffer *b)
+{
+	raw_write(r, buffer_bytes(b), buffer_length(b));
+	buffer_clear(b);
+}
+
+/* The next reply: 1 with *m, 0 when the daemon closed the connection
+ * (EOF or reset), -1 when none came within timeout_s (scaled).  A frame
+ * that does not decode fails the test. */
+static inline int
+raw_receive(struct raw *r, struct control_message *m, double timeout_s)
+{
+	double deadline = now() + timeout_s * slowdown();
+	char error[256];
+
+	buffer_consume(&r->in, r->pending);
+	r->pending = 0;
+	for (;;) {
+		const char *payload;
+		size_t length;
+		int f = control_frame(&r->in, &payload, &length, error,
+		    sizeof(error));
+		struct pollfd p = { .fd = r->fd, .events = POLLIN };
+		double left;
+		ssize_t n;
+
+		ck_assert_msg(f != -1, "the daemon sent a bad frame: %s",
+		    error);
+		if (f == 1) {
+			ck_assert_msg(control_decode_reply(r->decoder, payload,
+			    length, m, error, sizeof(error)) == 0, "the daemon "
+			    "sent a bad reply: %s", error);
+			r->pending = WIRE_HEADER_SIZE + length;
+			return 1;
+		}
+		ck_assert_int_eq(buffer_reserve(&r->in, 65536), 0);
+		n = recv(r->fd, r->in.data + r->in.end, r->in.capacity -
+		    r->in.end, 0);
+		if (n > 0) {
+			r->in.end += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			return 0;
+		if ((left = deadline - now()) <= 0)
+			return -1;
+		(void)poll(&p, 1, (int)(left * 1000) + 1);
+	}
+}
+
+/* A reply that must come, of type want. */
+static inline void
+raw_expect(struct raw *r, struct control_message *m, enum control_type want)
+{
+	int got = raw_receive(r, m, 60);
+
+	ck_assert_msg(got == 1, "no reply (%s) where %s was due", got == 0 ?
+	    "connection closed" : "timed out", control_type_name(want));
+	ck_assert_msg(m->type == want, "got %s (%.*s), not %s",
+	    control_type_name(m->type), m->type == CONTROL_ERROR ?
+	    (int)m->u.error.message.length : 0, m->type == CONTROL_ERROR ?
+	    m->u.error.message.bytes : "", control_type_name(want));
+}
+
+/* An ERROR of that code whose message holds fragment, then the close. */
+static inline void
+raw_expect_error_and_close(struct raw *r, enum control_error code,
+    const char *fragment)
+{
+	struct control_message m;
+
+	raw_expect(r, &m, CONTROL_ERROR);
+	ck_assert_msg(m.u.error.code == code, "error %s, not %s: %.*s",
+	    control_error_name(m.u.error.code), control_error_name(code),
+	    (int)m.u.error.message.length, m.u.error.message.bytes);
+	ck_assert_msg(fragment == NULL || memmem(m.u.error.message.bytes,
+	    m.u.error.message.length, fragment, strlen(fragment)) != NULL,
+	    "\"%.*s\" does not say \"%s\"", (int)m.u.error.message.length,
+	    m.u.error.message.bytes, fragment);
+	ck_assert_msg(raw_receive(r, &m, 60) == 0, "the connection stays "
+	    "open after the error");
+}
+
+static inline void
+raw_hello(struct raw *r)
+{
+	struct buffer b = { 0 };
+	struct control_message m;
+
+	ck_assert_int_eq(control_put_hello(&b, CONTROL_PROTOCOL_VERSION), 0);
+	raw_send(r, &b);
+	buffer_free(&b);
+	raw_expect(r, &m, CONTROL_HELLO_REPLY);
+	ck_assert_uint_eq(m.u.hello_reply.version, CONTROL_PROTOCOL_VERSION);
+}
+
+/*
+ * A query over r: the input sent in frames of at most chunk bytes while
+ * the output is read, as the protocol asks.  Returns the output (NUL-
+ * terminated) and sets *status and *records from QUERY_DONE.
+ */
+static inline char *
+raw_query(struct raw *r, const char *input, size_t length, size_t chunk,
+    uint32_t *status, uint64_t *records)
+{
+	struct buffer out = { 0 }, frames = { 0 };
+	double deadline = now() + 300 * slowdown();
+	size_t sent = 0, written = 0;
+	bool done = false;
+
+	ck_assert_int_eq(control_put_query_begin(&frames, "raw"), 0);
+	while (!done) {
+		struct control_message m;
+		int got;
+
+		while (sent < length && buffer_length(&frames) - written <
+		    (1u << 20)) {
+			size_t n = length - sent < chunk ? length - sent : chunk;
+
+			ck_assert_int_eq(control_put_query_data(&frames,
+			    input + sent, n), 0);
+			sent += n;
+			if (sent == length)
+				ck_assert_int_eq(control_put_query_end(&frames),
+				    0);
+		}
+		if (length == 0 && sent == 0) {
+			ck_assert_int_eq(control_put_query_end(&frames), 0);
+			sent = 1;
+		}
+		while (written < buffer_length(&frames)) {
+			ssize_t n = send(r->fd, buffer_bytes(&frames) + written,
+			    buffer_length(&frames) - written, MSG_NOSIGNAL);
+
+			if (n <= 0) {
+				ck_assert_msg(n < 0 && (errno == EAGAIN ||
+				    errno == EINTR), "send: %s",
+				    strerror(errno));
+				break;
+			}
+			written += (size_t)n;
+		}
+		if (written == buffer_length(&frames)) {
+			buffer_clear(&frames);
+			written = 0;
+		}
+		while ((got = raw_receive(r, &m, 0.01)) == 1) {
+			if (m.type == CONTROL_QUERY_OUTPUT) {
+				ck_assert_int_eq(buffer_append(&out,
+				    m.u.data.bytes.bytes,
+				    m.u.data.bytes.length), 0);
+				continue;
+			}
+			ck_assert_msg(m.type == CONTROL_QUERY_DONE, "%s during "
+			    "a query: %.*s", control_type_name(m.type),
+			    m.type == CONTROL_ERROR ?
+			    (int)m.u.error.message.length : 0,
+			    m.type == CONTROL_ERROR ?
+			    m.u.error.message.bytes : "");
+			*status = m.u.done.status;
+			*records = m.u.done.records;
+			done = true;
+			break;
+		}
+		ck_assert_msg(done || got != 0, "the daemon closed the "
+		    "connection during a query");
+		ck_assert_msg(now() < deadline, "the query takes too long");
+	}
+	ck_assert_int_eq(buffer_append(&out, "", 1), 0);
+	buffer_free(&frames);
+	return out.data;
+}
+
+/* --- the daemon's processes --------------------------------------------- */
+
+/* The pids of pid's children whose command is comm; returns how many. */
+static inline size_t
+children_named(pid_t pid, const char *comm, pid_t *out, size_t size)
+{
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d = opendir("/proc");
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], stat[512], *close_paren;
+		int parent = 0;
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(stat, sizeof(stat), f) != NULL &&
+		    (close_paren = strrchr(stat, ')')) != NULL &&
+		    sscanf(close_paren + 2, "%*c %d", &parent) == 1 &&
+		    parent == pid) {
+			char *open_paren = strchr(stat, '(');
+
+			*close_paren = '\0';
+			if (open_paren != NULL && strcmp(open_paren + 1,
+			    comm) == 0 && n < size)
+				out[n++] = atoi(e->d_name);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* How many descriptors pid has open. */
+static inline size_t
+open_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	ck_assert_ptr_nonnull(d = opendir(path));
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+#endif
