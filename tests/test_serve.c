@@ -444,7 +444,7 @@ START_TEST(test_plugin_that_does_not_load_leaves_nothing)
 		{ "raises", "error('not today')" FUNCTION, "top level: "
 		    "raises.lua:1: not today\n" },
 		{ "spins", "while true do end" FUNCTION, "top level: timeout: "
-		    "did not finish within 1000 ms\n" },
+		    "did not finish within 3000 ms\n" },
 		{ "bomb", "local t = {}\nfor i = 1, 1e9 do t[i] = "
 		    "string.rep('x', 4096) .. i end" FUNCTION, "top level: "
 		    "memory: memory limit reached (" },
@@ -464,7 +464,8 @@ START_TEST(test_plugin_that_does_not_load_leaves_nothing)
 	struct served s;
 
 	served_init(&s);
-	serve_start(&s, NULL);
+	/* A small heap, and time enough to fill it on a loaded machine. */
+	serve_start(&s, "--memory", "16", "--load-timeout", "3000", NULL);
 	CREATE_OK(&s, "keep", keep);
 	files = files_of(s.state_dir);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -492,6 +493,51 @@ START_TEST(test_plugin_that_does_not_load_leaves_nothing)
 	served_free(&s);
 	free(files);
 	free(keep);
+}
+END_TEST
+
+/*
+ * What no Lua can make the real worker do, the fake worker does while
+ * loading: a syscall the seccomp filter kills for, an exit, a sandbox
+ * layer that cannot be applied.  Each create is refused with the reason
+ * (the last is the daemon's failure, not the plugin's) and stores nothing.
+ */
+START_TEST(test_worker_that_fails_at_load_stores_nothing)
+{
+	static const struct {
+		const char *behaviour;
+		int status;
+		const char *line;
+	} cases[] = {
+		{ "violate-at-load", 7, "luaward: top level: blocked by the "
+		    "seccomp policy: ptrace (syscall 101)\n" },
+		{ "exit-at-load", 7, "luaward: the worker exited with status "
+		    "7\n" },
+		{ "setup-fail", 8, "luaward: a sandbox layer cannot be applied: "
+		    "landlock: refused\n" },
+	};
+	char *fake = joined(build_dir(), "fake-worker"), *files;
+	struct run_result r;
+	struct served s;
+
+	served_init(&s);
+	serve_start(&s, "--worker", fake, NULL);
+	CREATE_OK(&s, "ok", "ok\n");
+	files = files_of(s.state_dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		create_plugin(&r, &s, "x", cases[i].behaviour, NULL);
+		ck_assert_msg(r.status == cases[i].status, "%s: exit %d: %s",
+		    cases[i].behaviour, r.status, r.err);
+		ck_assert_str_eq(r.err, cases[i].line);
+		run_result_free(&r);
+		ASSERT_CHAIN_NAMES(&s, "ok");
+		ck_assert_str_eq(files_of(s.state_dir), files);
+	}
+	expect_answer(&s, "fake", "ok");
+	serve_stop(&s);
+	served_free(&s);
+	free(files);
+	free(fake);
 }
 END_TEST
 
@@ -541,6 +587,7 @@ serve_suite(void)
 	tcase_add_test(t, test_before_and_after_place_a_plugin);
 	tcase_add_test(t, test_each_refusal_is_one_line_and_its_own_status);
 	tcase_add_test(t, test_plugin_that_does_not_load_leaves_nothing);
+	tcase_add_test(t, test_worker_that_fails_at_load_stores_nothing);
 	tcase_add_test(t, test_stats_count_the_queries);
 	suite_add_tcase(s, t);
 	return s;
