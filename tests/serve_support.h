@@ -157,8 +157,8 @@ wait_for_exit(pid_t pid, double timeout_s)
 	}
 }
 
-/* Starts luaward serve with argv (NULL-terminated, after --state-dir and
- * --socket); returns its pid without waiting. */
+/* Starts luaward serve with argv (NULL-terminated, after --state-dir,
+ * --socket and generous time limits); returns its pid without waiting. */
 static inline pid_t
 serve_spawn(struct served *s, const char *const *extra)
 {
@@ -176,6 +176,12 @@ serve_spawn(struct served *s, const char *const *extra)
 	argv[n++] = s->state_dir;
 	argv[n++] = "--socket";
 	argv[n++] = s->socket;
+	/* Time limits for a loaded machine, unless the test sets its own
+	 * (the last one given counts). */
+	argv[n++] = "--timeout";
+	argv[n++] = "5000";
+	argv[n++] = "--load-timeout";
+	argv[n++] = "10000";
 	for (; extra != NULL && *extra != NULL; extra++) {
 		ck_assert_uint_lt(n, 62);
 		argv[n++] = *extra;
@@ -524,6 +530,14 @@ files_of(const char *dir)
 	ck_assert_int_eq(buffer_append(&b, "", 1), 0);
 	return b.data;
 }
+
+#define ASSERT_FILES(dir, want) do {					\
+	char *f_ = files_of(dir);					\
+									\
+	ck_assert_msg(strcmp(f_, (want)) == 0, "line %d: files \"%s\", "	\
+	    "expected \"%s\"", __LINE__, f_, (want));			\
+	free(f_);							\
+} while (0)
 
 /* --- raw connections ------------------------------------------------- */
 

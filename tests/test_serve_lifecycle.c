@@ -52,7 +52,7 @@ kept_part_of_list(const struct served *s)
 START_TEST(test_restart_finds_the_same_chain)
 {
 	char *p = named_plugin("p", false), *q = named_plugin("q", true),
-	    *before;
+	    *before, *after;
 	struct served s;
 
 	served_init(&s);
@@ -66,10 +66,12 @@ START_TEST(test_restart_finds_the_same_chain)
 	ck_assert_uint_eq(count_lines(before), 3);
 	serve_stop(&s);
 	serve_start(&s, NULL);
-	ck_assert_str_eq(kept_part_of_list(&s), before);
+	after = kept_part_of_list(&s);
+	ck_assert_str_eq(after, before);
 	serve_stop(&s);
 	served_free(&s);
 	free(before);
+	free(after);
 	free(p);
 	free(q);
 }
