@@ -181,15 +181,17 @@ START_TEST(test_sigkill_during_create_leaves_old_or_new)
 		argv[12] = NULL;
 		pid = spawn_client(argv, out);
 		/* From the moment the plugin's validation worker starts, the
-		 * create is under way: then a little later, SIGKILL. */
-		deadline = now() + 30 * slowdown();
+		 * create is under way: then a little later, SIGKILL.  Every
+		 * fourth round, right after the client was answered. */
+		deadline = now() + 120 * slowdown();
 		memset(&info, 0, sizeof(info));
-		while (children_named(s.pid, "luaward-worker", workers, 64) <=
-		    running && waitid(P_PID, (id_t)pid, &info, WEXITED |
-		    WNOHANG | WNOWAIT) == 0 && info.si_pid == 0 && now() <
-		    deadline)
+		while ((i % 4 == 3 || children_named(s.pid, "luaward-worker",
+		    workers, 64) <= running) && waitid(P_PID, (id_t)pid, &info,
+		    WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0 &&
+		    now() < deadline)
 			sleep_s(0.0005);
-		sleep_s(delay);
+		if (i % 4 != 3)
+			sleep_s(delay);
 		serve_kill(&s);
 		status = wait_for_exit(pid, 120);
 		said = file_text(out, 0);
