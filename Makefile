@@ -193,7 +193,8 @@ SOAK_SECONDS	?= 600
 soak: all $(BUILD)/luaward-soak
 	$(BUILD)/luaward-soak $(BUILD) $(SOAK_SECONDS)
 
-$(BUILD)/luaward-soak: tests/soak/soak.c $(IPC_SOURCES) $(CONTROL_SOURCES) \
+$(BUILD)/luaward-soak: $(wildcard tests/soak/*.c tests/soak/*.h) \
+    $(IPC_SOURCES) $(CONTROL_SOURCES) \
     $(wildcard ipc/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) \

@@ -20,7 +20,8 @@
 	X(owner) X(deepflow_argument) X(worker_uids) X(worker_identity) \
 	X(dkjson_native) \
 	X(store) X(store_damage) X(control) X(control_hostile) \
-	X(serve) X(serve_lifecycle) X(serve_clients) X(serve_churn)
+	X(serve) X(serve_lifecycle) X(serve_clients) X(serve_churn) \
+	X(serve_query) X(serve_ops)
 
 /* No suite can drop out of the count unnoticed: one listed here without
  * its file fails to link, and a file not listed here fails to compile

@@ -362,12 +362,12 @@ START_TEST(test_each_refusal_is_one_line_and_its_own_status)
 	memset(long_name, 'n', 300);
 	{
 		const char *names[] = { "../x", ".hidden", "a/b", "-a",
-		    "manifest.corrupt x", "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
-		    "nnnnnnnnnnnnnnnnnnnnnnnnnnnn", long_name };
+		    "manifest.corrupt x", "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+		    "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn", long_name };
 
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			ck_assert_int_ne(asprintf(&line, "luaward: '%s' is not a "
-			    "plugin name: 1 to 64 of A-Z a-z 0-9 . _ -, "
+			ck_assert_int_ne(asprintf(&line, "luaward: '%s' is not "
+			    "a plugin name: 1 to 64 of A-Z a-z 0-9 . _ -, "
 			    "starting with a letter or a digit\n", names[i]),
 			    -1);
 			CLIENT_FAILS(7, line, &r, &s, "plugin", "create",
@@ -441,7 +441,8 @@ START_TEST(test_plugin_that_does_not_load_leaves_nothing)
 		const char *reason;	/* a prefix of the message */
 	} cases[] = {
 		{ "syntax", "function GetWorkloadTypeAndName(m\n",
-		    "does not compile: syntax.lua:2: ')' expected near <eof>\n" },
+		    "does not compile: syntax.lua:2: ')' expected near "
+		    "<eof>\n" },
 		{ "nofunction", "local x = 1\n", "does not define function "
 		    "GetWorkloadTypeAndName (found nil)\n" },
 		{ "notfunction", "GetWorkloadTypeAndName = 'yes'\n", "does not "
@@ -518,8 +519,8 @@ START_TEST(test_worker_that_fails_at_load_stores_nothing)
 		    "seccomp policy: ptrace (syscall 101)\n" },
 		{ "exit-at-load", 7, "luaward: the worker exited with status "
 		    "7\n" },
-		{ "setup-fail", 8, "luaward: a sandbox layer cannot be applied: "
-		    "landlock: refused\n" },
+		{ "setup-fail", 8, "luaward: a sandbox layer cannot be "
+		    "applied: landlock: refused\n" },
 	};
 	char *fake = joined(build_dir(), "fake-worker"), *files;
 	struct run_result r;

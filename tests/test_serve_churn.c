@@ -28,7 +28,7 @@ enum { CYCLES = 30, MAX_QUERIES = 4000, QUERY_RECORDS = 20 };
  * (from its creation answered to its removal sent). */
 struct version {
 	double	 from_sent, from_done;
-	double	 until_sent, until_done;	/* INFINITY: never removed */
+	double	 until_sent, until_done;	/* INFINITY: stays */
 };
 
 struct shared {
@@ -149,23 +149,26 @@ check_query(const struct shared *sh, unsigned k, const char *text)
 		unsigned i, version;
 
 		snprintf(head, sizeof(head), "{\"uid\":\"\",\"namespace\":\"\","
-		    "\"name\":\"r-%u\",\"status\":\"resolved\",\"workloadType\":"
-		    "\"Deployment\",\"workloadName\":\"", j);
+		    "\"name\":\"r-%u\",\"status\":\"resolved\","
+		    "\"workloadType\":\"Deployment\",\"workloadName\":\"", j);
 		ck_assert_msg(strncmp(line, head, strlen(head)) == 0, "query "
 		    "%u: %s", k, line);
 		p = line + strlen(head);
-		ck_assert_int_eq(sscanf(p, "%31[^\"]\",\"plugin\":\"%31[^\"]\"}",
-		    workload, plugin), 2);
+		ck_assert_int_eq(sscanf(p, "%31[^\"]\",\"plugin\":\""
+		    "%31[^\"]\"}", workload, plugin), 2);
 		if (strcmp(plugin, "base") == 0) {
 			ck_assert_str_eq(workload, "base");
 			/* No plugin that answers r-j may have been there all
 			 * along. */
-			for (i = 0; i < CYCLES; i++)
-				ck_assert_msg(!(sh->v[i][0].from_done <= start &&
-				    sh->v[i][1].until_sent >= end &&
-				    (answers_all(i) || j % 2 == 0)), "query %u: "
-				    "base answered r-%u while c-%u was in the "
-				    "chain throughout", k, j, i);
+			for (i = 0; i < CYCLES; i++) {
+				const struct version *v = sh->v[i];
+
+				ck_assert_msg(!(v[0].from_done <= start &&
+				    v[1].until_sent >= end &&
+				    (answers_all(i) || j % 2 == 0)), "query "
+				    "%u: base answered r-%u while c-%u was in "
+				    "the chain throughout", k, j, i);
+			}
 		} else {
 			ck_assert_int_eq(sscanf(plugin, "c-%u", &i), 1);
 			ck_assert_int_eq(sscanf(workload, "c-%u.v%u", &i,
@@ -317,10 +320,10 @@ quarantine(const struct served *s)
 		/* Out of memory, or so slow getting there on a loaded
 		 * machine that its time ran out first: a failure either
 		 * way. */
-		ck_assert_msg(strstr(line, "\"workloadName\":\"later\"") != NULL &&
-		    (strstr(line, "{\"plugin\":\"fragile\",\"kind\":\"memory\"") !=
-		    NULL || strstr(line, "{\"plugin\":\"fragile\",\"kind\":"
-		    "\"timeout\"") != NULL), "%s", line);
+		ck_assert_msg(strstr(line, "\"workloadName\":\"later\"") !=
+		    NULL && (strstr(line, "{\"plugin\":\"fragile\",\"kind\":"
+		    "\"memory\"") != NULL || strstr(line, "{\"plugin\":"
+		    "\"fragile\",\"kind\":\"timeout\"") != NULL), "%s", line);
 		free(line);
 	}
 	line = line_of(out, 2);
@@ -342,8 +345,8 @@ quarantine(const struct served *s)
 		struct run_result r;
 
 		CLIENT_OK(&r, s, "plugin", "list", "-o", "json");
-		ck_assert_msg(strstr(r.out, "\"state\":\"quarantined\"") != NULL,
-		    "%s", r.out);
+		ck_assert_msg(strstr(r.out, "\"state\":\"quarantined\"") !=
+		    NULL, "%s", r.out);
 		run_result_free(&r);
 	}
 }
@@ -387,8 +390,8 @@ START_TEST(test_reset_lifts_a_quarantine)
 	{
 		char *err = serve_stderr(&s);
 
-		ck_assert_msg(strstr(err, "luaward: audit: reset plugin fragile "
-		    "sha256 ") != NULL, "%s", err);
+		ck_assert_msg(strstr(err, "luaward: audit: reset plugin "
+		    "fragile sha256 ") != NULL, "%s", err);
 		free(err);
 	}
 
