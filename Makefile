@@ -445,3 +445,18 @@ clean:
 
 # Fuzz target tests/fuzz/fuzz_dkjson.c: its extra sources and libraries.
 FUZZ_EXTRA_dkjson = worker/dkjson_native.c $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null) -lm
+
+# make soak SOAK_SECONDS=N: luaward serve under queries, plugin churn and
+# worker kills for N seconds, its RSS and descriptors sampled (not part of
+# make test).
+SOAK_SECONDS	?= 600
+.PHONY: soak
+soak: all $(BUILD)/luaward-soak
+	$(BUILD)/luaward-soak $(BUILD) $(SOAK_SECONDS)
+
+$(BUILD)/luaward-soak: $(wildcard tests/soak/*.c tests/soak/*.h) \
+    $(IPC_SOURCES) $(CONTROL_SOURCES) \
+    $(wildcard ipc/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) \
+	    $(shell $(PKG_CONFIG) --libs msgpack 2>/dev/null)

@@ -23,12 +23,38 @@
 #include "options.h"
 #include "plugins.h"
 #include "sanitize.h"
+#include "store.h"
 
 static const char exit_statuses[] =
     "Exit status: 0 done, 2 usage error, 3 no daemon on the socket, 4 "
     "permission\ndenied, 5 the plugin exists, 6 no such plugin, 7 the "
     "plugin is invalid (it does\nnot load, or its name or size is not "
     "accepted), 8 the daemon refused otherwise.";
+
+/* A source larger than a plugin may be is an invalid plugin, as the
+ * daemon would say, not a usage error. */
+static void __attribute__((noreturn))
+too_large(const char *path)
+{
+	log_info("--image %s: larger than the %u bytes a plugin may have",
+	    path, PLUGIN_MAX_SOURCE);
+	exit(EXIT_INVALID_PLUGIN);
+}
+
+/*
+ * The daemon's naming rule, checked before a name is sent: a name past
+ * the protocol's limit would otherwise be a malformed request, not the
+ * invalid name it is.  Returns 0 or the exit status, after saying why.
+ */
+static int
+check_name(const char *name)
+{
+	if (store_name_valid(name))
+		return 0;
+	log_info("'%s' is not a plugin name: 1 to %d of A-Z a-z 0-9 . _ -, "
+	    "starting with a letter or a digit", name, STORE_MAX_NAME);
+	return EXIT_INVALID_PLUGIN;
+}
 
 /* Reads a plugin's source: at most PLUGIN_MAX_SOURCE bytes. */
 static char *
@@ -47,7 +73,7 @@ read_image(const char *path, size_t *length)
 
 		if (used == capacity) {
 			if (capacity > PLUGIN_MAX_SOURCE)
-				fatalx("--image %s: larger than 1 MiB", path);
+				too_large(path);
 			capacity *= 2;
 			source = xrealloc(source, capacity);
 		}
@@ -62,7 +88,7 @@ read_image(const char *path, size_t *length)
 	}
 	close(fd);
 	if (used > PLUGIN_MAX_SOURCE)
-		fatalx("--image %s: larger than 1 MiB", path);
+		too_large(path);
 	*length = used;
 	return source;
 }
@@ -114,6 +140,13 @@ plugin_create(struct client *c, const struct options *o)
 	} else if (o->after != NULL) {
 		position = CONTROL_POSITION_AFTER;
 		anchor = o->after;
+	}
+	if ((status = check_name(o->plugin_name)) != 0)
+		return status;
+	if (position != CONTROL_POSITION_END && !store_name_valid(anchor)) {
+		log_info("no plugin %s to put %s %s", anchor, o->plugin_name,
+		    o->before != NULL ? "before" : "after");
+		return EXIT_NO_SUCH_PLUGIN;
 	}
 	source = read_image(o->image, &length);
 	if (control_put_plugin_create(&c->out, o->plugin_name, source, length,
@@ -264,7 +297,7 @@ cmd_plugin(int argc, char **argv)
 		status = plugin_create(&c, &o);
 	else if (strcmp(verb, "list") == 0)
 		status = plugin_list(&c, &o);
-	else {
+	else if ((status = check_name(argv[first])) == 0) {
 		if ((strcmp(verb, "delete") == 0 ?
 		    control_put_plugin_delete(&c.out, argv[first]) :
 		    control_put_plugin_reset(&c.out, argv[first])) == -1)

@@ -584,6 +584,10 @@ connection_accept(struct daemon *d, int fd)
 	ev_io_init(&c->reader, on_readable, fd, EV_READ);
 	ev_io_init(&c->writer, on_writable, fd, EV_WRITE);
 	ev_idle_init(&c->later, on_later);
+	/* Idle watchers of the default priority run only when no I/O is
+	 * pending: with clients busy, deferred work would wait for ever.
+	 * Above every I/O watcher, it runs once per loop iteration. */
+	ev_set_priority(&c->later, EV_MAXPRI);
 	ev_timer_init(&c->idle, on_idle_check, 1., 1.);
 	c->reader.data = c->writer.data = c->later.data = c->idle.data = c;
 	c->next = d->connections;

@@ -234,6 +234,10 @@ daemon_commit_create(struct daemon *d, const char *name, const char *source,
 	}
 	daemon_sync(d);
 	index = store_find(d->store, name);
+	/* The same source keeps its running plugin (daemon_sync): a replace
+	 * is still the fresh start a reset would give. */
+	if (existed)
+		plugin_reset(d->registry[index].plugin);
 	audit(existed ? "replaced" : "created", name,
 	    store_entry(d->store, (size_t)index)->sha256, peer);
 	(void)control_put_ok(out, existed ? "replaced" : "created",

@@ -79,6 +79,8 @@ engine_new(struct ev_loop *loop, const struct engine_config *config)
 	e->config.arg = e;
 	e->chain = chain_new(NULL, 0);
 	ev_idle_init(&e->wake, on_wake);
+	/* Once per loop iteration, not only when no I/O is pending. */
+	ev_set_priority(&e->wake, EV_MAXPRI);
 	e->wake.data = e;
 	return e;
 }

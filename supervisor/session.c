@@ -263,6 +263,8 @@ session_new(struct engine *engine, const struct session_config *config,
 	s->budget.room = on_room;
 	s->budget.arg = s;
 	ev_idle_init(&s->reap, on_reap);
+	/* Once per loop iteration, not only when no I/O is pending. */
+	ev_set_priority(&s->reap, EV_MAXPRI);
 	s->reap.data = s;
 	engine_session_add(engine, s);
 	return s;

@@ -21,6 +21,9 @@
  *   setup-fail       report a sandbox layer refused, as the real worker's
  *                    channel_fatal() does, and exit WIRE_EXIT_SETUP
  *   early-reply      send a REPLY before READY
+ *   violate-at-load  report a seccomp VIOLATION while loading, then die
+ *                    by SIGSYS, as a plugin whose top level made a
+ *                    syscall outside the policy would
  *   stderr           write a control byte, an overlong line and, at the
  *                    end, a line without newline to fd 2; otherwise ok
  *   stray-reply      answer each request, then one that was never sent
@@ -169,6 +172,11 @@ main(void)
 		_exit(WIRE_EXIT_SETUP);
 	}
 	wire_put_sealed(&out);
+	if (strcmp(behaviour, "violate-at-load") == 0) {
+		wire_put_violation(&out, SYS_ptrace, AUDIT_ARCH_X86_64, 0);
+		flush();
+		die_by_sigsys();
+	}
 	if (strcmp(behaviour, "early-reply") == 0)
 		wire_put_reply(&out, 1, "Deployment", 10, "early", 5, 0);
 	if (strcmp(behaviour, "stderr") == 0) {

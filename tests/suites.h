@@ -26,7 +26,9 @@
 	X(store) X(store_damage) X(store_crash) X(control) \
 	X(control_limits) X(control_hostile) \
 	X(testfile) X(plugin_test_command) X(kubectl) \
-	X(install) X(diagnostics)
+	X(install) X(diagnostics) \
+	X(serve) X(serve_lifecycle) X(serve_clients) X(serve_churn) \
+	X(serve_query) X(serve_ops)
 
 /* No suite can drop out of the count unnoticed: one listed here without
  * its file fails to link, and a file not listed here fails to compile
