@@ -121,9 +121,15 @@ main(int argc, char **argv)
 	if ((f = fopen(argv[2], "r")) == NULL)
 		die("%s: %s", argv[2], strerror(errno));
 	while ((got = getline(&line, &size, f)) > 0) {
-		if (count == capacity && (lines = reallocarray(lines,
-		    capacity = capacity * 2 + 64, sizeof(*lines))) == NULL)
-			die("out of memory");
+		if (count == capacity) {
+			char **more = reallocarray(lines, capacity * 2 + 64,
+			    sizeof(*lines));
+
+			if (more == NULL)
+				die("out of memory");
+			lines = more;
+			capacity = capacity * 2 + 64;
+		}
 		if ((lines[count++] = strndup(line, (size_t)got)) == NULL)
 			die("out of memory");
 	}

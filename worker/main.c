@@ -26,14 +26,16 @@
 
 #ifdef LUAWARD_SANITIZE
 /* The worker's environment is empty, so its sanitizer options are built
- * in: LeakSanitizer's exit-time scan starts a ptrace thread, which the
- * sandbox rightly refuses. */
+ * in: LeakSanitizer's exit-time scan starts a ptrace thread, and
+ * AddressSanitizer's report of a fault asks the terminal and /proc, all
+ * of which the sandbox rightly refuses.  A fault then ends the worker by
+ * its signal, a crash, as in a production build. */
 const char *__asan_default_options(void);
 
 const char *
 __asan_default_options(void)
 {
-	return "detect_leaks=0";
+	return "detect_leaks=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0";
 }
 #endif
 
