@@ -1,8 +1,8 @@
 /*
- * The plugin chain (DESIGN.md): plugins in order; the first that returns two
- * non-empty strings decides; a plugin that fails is recorded as an error on
- * the record and the chain goes on.  Each job walks the chain it arrived
- * with (job->chain), whatever has changed since.
+ * The plugin chain (docs/contract.md): plugins in order; the first that
+ * returns two non-empty strings decides; a plugin that fails is recorded as
+ * an error on the record and the chain goes on.  Each job walks the chain it
+ * arrived with (job->chain), whatever has changed since.
  */
 #ifndef LUAWARD_SUPERVISOR_DISPATCH_H
 #define LUAWARD_SUPERVISOR_DISPATCH_H

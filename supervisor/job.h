@@ -13,7 +13,7 @@
 #include "../ipc/wire.h"
 #include "reader.h"
 
-/* Error kinds, in DESIGN.md's words. */
+/* Error kinds, in docs/contract.md's words. */
 enum error_kind {
 	ERROR_TIMEOUT, ERROR_MEMORY, ERROR_ERROR, ERROR_CRASH, ERROR_SANDBOX,
 	ERROR_BAD_RETURN, ERROR_QUARANTINED, ERROR_LOAD, ERROR_KIND_COUNT,

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-/* Exit statuses of luaward (DESIGN.md). */
+/* Exit statuses of luaward (docs/contract.md). */
 #define EXIT_ALL_GOOD		0
 #define EXIT_SOME_FAILED	1
 #define EXIT_USAGE		2

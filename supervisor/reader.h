@@ -1,5 +1,5 @@
 /*
- * The record reader: input framing for the resolve contract (DESIGN.md).
+ * The record reader: input framing for the resolve contract (docs/contract.md).
  *
  * Input is a stream of JSON values separated by white space (JSON Lines,
  * pretty-printed JSON, or both).  Each top-level value is, checked in this

@@ -1,6 +1,7 @@
 /*
  * The output contract: one JSON object per record, one per line, in the
- * field order of DESIGN.md.  `resolve` and `query` both print through here.
+ * field order of docs/contract.md.  `resolve` and `query` both print
+ * through here.
  */
 #ifndef LUAWARD_SUPERVISOR_RESULT_H
 #define LUAWARD_SUPERVISOR_RESULT_H

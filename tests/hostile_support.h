@@ -3,7 +3,7 @@
  * three plugins: 1-hostile first, then 2-owner (answers from
  * ownerReferences, as a real plugin would) and 3-last (always DaemonSet /
  * ds), over four records in three input shapes.  Whatever the hostile
- * plugin tries, the contract (DESIGN.md) holds:
+ * plugin tries, the contract (docs/contract.md) holds:
  *
  *  - every record gets exactly one line, in input order;
  *  - the hostile plugin's effect is exactly the error entry (kind and

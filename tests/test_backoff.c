@@ -1,7 +1,7 @@
 /*
  * The supervisor's timing rules (supervisor/timing.h), driven by a clock
  * the tests hold in plain doubles: no test here waits.  Every expected
- * value comes from the rules as the header and DESIGN.md state them: the
+ * value comes from the rules as the header and docs/contract.md state them: the
  * kill margin is as long again as the timeout and at least 100 ms; the
  * first restart waits the initial delay, each failure in a row doubles it
  * up to the maximum, a successful call starts it afresh; more than

@@ -1,7 +1,7 @@
 /*
  * Chaos: the real luaward resolve on a large generated input through three
  * plugins, while the test SIGKILLs its workers at random moments for the
- * whole run.  DESIGN.md promises that a dying worker costs only the call
+ * whole run.  docs/contract.md promises that a dying worker costs only the call
  * it was running (a "crash" error on that record, the chain going on) and
  * that every record still gets exactly one line, in input order; the
  * generator knows what each record must give, so every line is checked.

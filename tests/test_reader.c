@@ -1,11 +1,11 @@
 /*
  * The record reader (supervisor/reader.h) against the resolve contract
- * (DESIGN.md): the input forms (bare metadata, Pod, List, any white space,
- * pretty-printed, CRLF, a byte order mark), how long a record's pointers
- * last, and reads split anywhere giving the records of the whole input.
- * Every expected value is worked out by hand from the contract; error
- * positions are counted in bytes (line and column are 1-based, the byte
- * offset 0-based).
+ * (docs/contract.md): the input forms (bare metadata, Pod, List, any white
+ * space, pretty-printed, CRLF, a byte order mark), how long a record's
+ * pointers last, and reads split anywhere giving the records of the whole
+ * input.  Every expected value is worked out by hand from the contract;
+ * error positions are counted in bytes (line and column are 1-based, the
+ * byte offset 0-based).
  *
  * The compact text and the identity fields are in test_reader_text.c,
  * invalid input in test_reader_errors.c, the limits in

@@ -5,7 +5,7 @@
  * List of 100,000 Pods streamed in bounded memory.
  *
  * Every expected value is worked out by hand from the resolve contract
- * (DESIGN.md); error positions are counted in bytes (line and column are
+ * (docs/contract.md); error positions are counted in bytes (line and column are
  * 1-based, the byte offset 0-based).
  */
 #define _GNU_SOURCE

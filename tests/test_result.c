@@ -245,7 +245,7 @@ START_TEST(test_line_unsupported_cuts_a_long_type_on_a_character)
 }
 END_TEST
 
-/* Every kind in DESIGN.md's words, on an unresolved record. */
+/* Every kind in docs/contract.md's words, on an unresolved record. */
 START_TEST(test_line_error_kinds)
 {
 	static const struct {

@@ -2,7 +2,7 @@
  * The edges of a resolve run outside the plugins: a worker binary that
  * cannot start, plugin files that cannot be loaded, several input files,
  * stdout that is a full device or a regular file, and a stop by signal.
- * Each ends with one line saying why, and the status DESIGN.md gives it.
+ * Each ends with one line saying why, and the status docs/contract.md gives it.
  */
 #define _GNU_SOURCE
 #include <check.h>

@@ -1,6 +1,6 @@
 /*
  * The Lua state a plugin runs in: a capped allocator and the environment
- * DESIGN.md promises (what plugins need, and clear errors for the rest).
+ * docs/contract.md promises (what plugins need, and clear errors for the rest).
  */
 #ifndef LUAWARD_WORKER_LUAENV_H
 #define LUAWARD_WORKER_LUAENV_H

@@ -3,10 +3,11 @@
  *
  * It opens no file: exec hands it fds 0 (requests), 1 (replies) and 2 (log
  * lines), and everything else arrives in the LOAD message before any plugin
- * code runs.  Start order, as in DESIGN.md: HELLO; LOAD; the process layers
- * (sandbox_enter); the Lua state with its capped allocator and the safe
- * environment, modules preloaded; Landlock and seccomp (sandbox_seal); only
- * then the plugin is compiled and its top level run; READY names the layers.
+ * code runs.  Start order, as in docs/protocol.md: HELLO; LOAD; the process
+ * layers (sandbox_enter); the Lua state with its capped allocator and the
+ * safe environment, modules preloaded; Landlock and seccomp (sandbox_seal);
+ * only then the plugin is compiled and its top level run; READY names the
+ * layers.
  */
 #include <stdlib.h>
 #include <string.h>

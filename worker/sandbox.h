@@ -1,5 +1,5 @@
 /*
- * The worker's own sandbox layers, applied in the order of DESIGN.md and
+ * The worker's own sandbox layers, applied in the order of docs/security.md and
  * reported to the supervisor.  Fail closed: a layer that was asked for and
  * cannot be applied ends the worker with WIRE_EXIT_SETUP.
  */
