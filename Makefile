@@ -318,10 +318,11 @@ TIDY_FLAGS	 = -std=gnu11 $(DEP_CFLAGS)
 #                      a pointer on every glibc target
 #   readdirCalled, getpwnamCalled, getpwuidCalled, getgrnamCalled,
 #   getgrgidCalled     luaward is single-threaded; glibc deprecates readdir_r
-#   invalidFunctionArg:worker/probe.c
+#   invalidFunctionArg:worker/probe.c, tests/soak/soak.c,
+#   tests/test_serve_churn.c
 #                      mmap's fd is -1 with MAP_ANONYMOUS, as POSIX says
 #   uninitvar:tests/main.c, ctuuninitvar:tests/dispatch_support.h,
-#   uninitvar:tests/store_support.h
+#   uninitvar:tests/store_support.h, uninitvar:tests/serve_support.h
 #                      arrays filled by the SUITES() X-macro or a loop, and
 #                      a struct whose address is taken before it is cleared
 #   nullPointer:tests/*
@@ -334,9 +335,12 @@ CPPCHECK_FLAGS	 = --quiet --error-exitcode=1 --inline-suppr --std=c11 \
 		   --suppress=getpwnamCalled --suppress=getpwuidCalled \
 		   --suppress=getgrnamCalled --suppress=getgrgidCalled \
 		   --suppress=invalidFunctionArg:worker/probe.c \
+		   --suppress=invalidFunctionArg:tests/soak/soak.c \
+		   --suppress=invalidFunctionArg:tests/test_serve_churn.c \
 		   --suppress=uninitvar:tests/main.c \
 		   --suppress=ctuuninitvar:tests/dispatch_support.h \
 		   --suppress=uninitvar:tests/store_support.h \
+		   --suppress=uninitvar:tests/serve_support.h \
 		   --suppress='nullPointer:tests/*'
 
 lint-deps: deps
