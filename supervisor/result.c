@@ -21,29 +21,44 @@ workload_type_canonical(const char *type, size_t length)
 	return NULL;
 }
 
+static const struct {
+	const char	*name;
+	size_t		 length;
+} statuses[] = {
+#define S(status, name) [status] = { name, sizeof(name) - 1 }
+	S(STATUS_PENDING, "unresolved"), S(STATUS_RESOLVED, "resolved"),
+	S(STATUS_UNRESOLVED, "unresolved"),
+	S(STATUS_UNSUPPORTED, "unsupported"), S(STATUS_INVALID, "invalid"),
+#undef S
+};
+
 const char *
 job_status_name(enum job_status status)
 {
-	switch (status) {
-	case STATUS_RESOLVED:
-		return "resolved";
-	case STATUS_UNSUPPORTED:
-		return "unsupported";
-	case STATUS_INVALID:
-		return "invalid";
-	case STATUS_UNRESOLVED:
-	case STATUS_PENDING:
-		break;
-	}
-	return "unresolved";
+	return (size_t)status < sizeof(statuses) / sizeof(statuses[0]) ?
+	    statuses[status].name : "unresolved";
 }
 
-static int
-field(struct buffer *out, const char *name, const char *value, size_t length)
+/*
+ * The line is written into room reserved once for all of it: each string
+ * can take at most JSON_STRING_ROOM of its length, the field names and
+ * punctuation at most the constant below per field.
+ */
+#define NAMES_ROOM	128
+
+static char *
+put_text(char *at, const char *text, size_t length)
 {
-	return buffer_append(out, ",\"", 2) | buffer_append(out, name,
-	    strlen(name)) | buffer_append(out, "\":", 2) |
-	    json_append_string(out, value, length);
+	memcpy(at, text, length);
+	return at + length;
+}
+
+#define PUT(at, literal)	put_text(at, literal, sizeof(literal) - 1)
+
+static char *
+put_string(char *at, const char *s, size_t length)
+{
+	return at + json_put_string(at, s, length);
 }
 
 int
@@ -54,46 +69,70 @@ result_format(struct buffer *out, const struct job *job)
 	bool decided = job->status == STATUS_RESOLVED ||
 	    job->status == STATUS_UNSUPPORTED;
 	const char *plugin = decided ? links[job->decided_by].name : "";
-	size_t end = out->end - out->start;
-	int failed = 0;
+	size_t plugin_length = strlen(plugin);
+	size_t type_length = decided ? job->type_length : 0;
+	size_t workload_length = decided ? job->workload_length : 0;
+	const char *status = job_status_name(job->status);
+	size_t status_length = strlen(status);
+	size_t room = NAMES_ROOM + JSON_STRING_ROOM(job->uid_length) +
+	    JSON_STRING_ROOM(job->namespace_length) +
+	    JSON_STRING_ROOM(job->name_length) +
+	    JSON_STRING_ROOM(status_length) + JSON_STRING_ROOM(type_length) +
+	    JSON_STRING_ROOM(workload_length) +
+	    JSON_STRING_ROOM(plugin_length);
+	char *at;
 
-	failed |= buffer_append(out, "{\"uid\":", 7);
-	failed |= json_append_string(out, job->uid, job->uid_length);
-	failed |= field(out, "namespace", job->namespace,
-	    job->namespace_length);
-	failed |= field(out, "name", job->name, job->name_length);
-	failed |= field(out, "status", job_status_name(job->status),
-	    strlen(job_status_name(job->status)));
-	failed |= field(out, "workloadType", decided ? job->type : "",
-	    decided ? job->type_length : 0);
-	failed |= field(out, "workloadName", decided ? job->workload : "",
-	    decided ? job->workload_length : 0);
-	failed |= field(out, "plugin", plugin, strlen(plugin));
+	for (size_t i = 0; i < job->error_count; i++)
+		room += NAMES_ROOM +
+		    JSON_STRING_ROOM(strlen(links[job->errors[i].plugin].name)) +
+		    JSON_STRING_ROOM(strlen(error_kind_name(
+		    job->errors[i].kind))) +
+		    JSON_STRING_ROOM(strlen(job->errors[i].message));
+	if (job->status == STATUS_INVALID)
+		room += NAMES_ROOM +
+		    JSON_STRING_ROOM(job->invalid_reason_length);
+	if (buffer_reserve(out, room) == -1)
+		return -1;
+	at = out->data + out->end;
+	at = PUT(at, "{\"uid\":");
+	at = put_string(at, job->uid, job->uid_length);
+	at = PUT(at, ",\"namespace\":");
+	at = put_string(at, job->namespace, job->namespace_length);
+	at = PUT(at, ",\"name\":");
+	at = put_string(at, job->name, job->name_length);
+	at = PUT(at, ",\"status\":");
+	at = put_string(at, status, status_length);
+	at = PUT(at, ",\"workloadType\":");
+	at = put_string(at, decided ? job->type : "", type_length);
+	at = PUT(at, ",\"workloadName\":");
+	at = put_string(at, decided ? job->workload : "", workload_length);
+	at = PUT(at, ",\"plugin\":");
+	at = put_string(at, plugin, plugin_length);
 	if (job->error_count > 0) {
-		failed |= buffer_append(out, ",\"errors\":[", 11);
+		at = PUT(at, ",\"errors\":[");
 		for (size_t i = 0; i < job->error_count; i++) {
 			const struct job_error *e = &job->errors[i];
 			const char *name = links[e->plugin].name;
 			const char *kind = error_kind_name(e->kind);
 
 			if (i > 0)
-				failed |= buffer_append(out, ",", 1);
-			failed |= buffer_append(out, "{\"plugin\":", 10);
-			failed |= json_append_string(out, name, strlen(name));
-			failed |= field(out, "kind", kind, strlen(kind));
-			failed |= field(out, "message", e->message,
-			    strlen(e->message));
-			failed |= buffer_append(out, "}", 1);
+				at = PUT(at, ",");
+			at = PUT(at, "{\"plugin\":");
+			at = put_string(at, name, strlen(name));
+			at = PUT(at, ",\"kind\":");
+			at = put_string(at, kind, strlen(kind));
+			at = PUT(at, ",\"message\":");
+			at = put_string(at, e->message, strlen(e->message));
+			at = PUT(at, "}");
 		}
-		failed |= buffer_append(out, "]", 1);
+		at = PUT(at, "]");
 	}
-	if (job->status == STATUS_INVALID)
-		failed |= field(out, "error", job->invalid_reason,
-		    strlen(job->invalid_reason));
-	failed |= buffer_append(out, "}\n", 2);
-	if (failed) {
-		out->end = out->start + end;
-		return -1;
+	if (job->status == STATUS_INVALID) {
+		at = PUT(at, ",\"error\":");
+		at = put_string(at, job->invalid_reason,
+		    job->invalid_reason_length);
 	}
+	at = PUT(at, "}\n");
+	out->end = (size_t)(at - out->data);
 	return 0;
 }
