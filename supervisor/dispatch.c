@@ -107,17 +107,11 @@ dispatch_outcome(struct job *job, const struct outcome *o, void *arg)
 		const char *canonical = workload_type_canonical(o->type,
 		    o->type_length);
 
-		if (canonical != NULL) {
-			job->type = xstrdup(canonical);
-			job->type_length = strlen(canonical);
-			job->status = STATUS_RESOLVED;
-		} else {
-			job->type = xstrndup(o->type, o->type_length);
-			job->type_length = o->type_length;
-			job->status = STATUS_UNSUPPORTED;
-		}
-		job->workload = xstrndup(o->name, o->name_length);
-		job->workload_length = o->name_length;
+		/* A canonical type has the length of what was returned. */
+		job_set_answer(job, canonical != NULL ? canonical : o->type,
+		    o->type_length, o->name, o->name_length);
+		job->status = canonical != NULL ? STATUS_RESOLVED :
+		    STATUS_UNSUPPORTED;
 		job->decided_by = link;
 		finish(job);
 		return;
