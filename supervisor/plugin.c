@@ -527,13 +527,20 @@ plugin_startup_error(const struct plugin *p)
 void
 plugin_submit(struct plugin *p, struct job *job)
 {
+	/* Jobs already waiting mean that no worker could take the first of
+	 * them, and that nothing has changed since (whatever frees a worker
+	 * pumps): this one only joins them, and the queue's old head, long
+	 * out of the cache, is not looked at again for every new job. */
+	bool waiting = p->queue_head != NULL;
+
 	job->queue_next = NULL;
 	if (p->queue_tail != NULL)
 		p->queue_tail->queue_next = job;
 	else
 		p->queue_head = job;
 	p->queue_tail = job;
-	pump(p);
+	if (!waiting)
+		pump(p);
 }
 
 void
