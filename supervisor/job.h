@@ -93,6 +93,16 @@ void		 job_set_answer(struct job *, const char *type,
 void		 job_add_error(struct job *, size_t plugin, enum error_kind,
 		     const char *message);
 
+/* A job queued long ago is out of the cache: brings in what a worker's
+ * queue reads of it, ahead of its turn. */
+static inline void
+job_prefetch(const struct job *job)
+{
+	__builtin_prefetch(&job->metadata_length);
+	__builtin_prefetch(&job->queue_next);
+	__builtin_prefetch(&job->suspect);
+}
+
 const char	*error_kind_name(enum error_kind);
 /* Returns -1 for a name that is not a worker-reported kind. */
 int		 error_kind_parse(const char *name, size_t length);

@@ -85,6 +85,8 @@ queue_pop(struct plugin *p)
 		p->queue_head = job->queue_next;
 		if (p->queue_head == NULL)
 			p->queue_tail = NULL;
+		else
+			job_prefetch(p->queue_head);
 		job->queue_next = NULL;
 	}
 	return job;
@@ -102,6 +104,10 @@ can_take(const struct plugin *p, struct worker_process *w,
 	    worker_process_holds_suspect(w))
 		return false;
 	held = worker_process_in_flight(w);
+	/* A full pipeline takes nothing, whatever the job: decided without
+	 * touching the job, which is likely out of the cache. */
+	if (held > 0 && held >= p->config->pipeline_depth)
+		return false;
 	/* A suspect goes alone to an idle worker (job.h). */
 	if (job->suspect)
 		return held == 0;

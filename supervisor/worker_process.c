@@ -332,6 +332,8 @@ pop_head(struct worker_process *w)
 	w->head = job->queue_next;
 	if (w->head == NULL)
 		w->tail = NULL;
+	else
+		job_prefetch(w->head);	/* the next answer is about it */
 	job->queue_next = NULL;
 	w->in_flight--;
 	w->in_flight_bytes -= job->metadata_length;
