@@ -104,6 +104,7 @@ struct worker_process {
 };
 
 static void	arm_deadline(struct worker_process *);
+static void	arm_deadline_at(struct worker_process *, double now);
 static void	finish(struct worker_process *, int status);
 static void	flush_output(struct worker_process *);
 
@@ -222,6 +223,7 @@ write_requests(struct worker_process *w)
 		size_t offset = w->send_offset;
 		bool head_bytes = w->send_next == w->head;
 		int count = 0;
+		double now;
 		ssize_t n;
 
 		for (struct job *j = w->send_next; j != NULL &&
@@ -250,10 +252,11 @@ write_requests(struct worker_process *w)
 			w->output_broken = true;
 			break;
 		}
+		now = monotonic_seconds();
 		/* The worker took bytes of the request it must run next: it
 		 * cannot be late with a request it does not have yet. */
 		if (head_bytes) {
-			w->clock_start = monotonic_seconds();
+			w->clock_start = now;
 			w->signalled = false;
 			w->rearm = true;
 		}
@@ -266,7 +269,7 @@ write_requests(struct worker_process *w)
 				break;
 			}
 			left -= rest;
-			w->send_next->handed_at = monotonic_seconds();
+			w->send_next->handed_at = now;
 			w->send_next = w->send_next->queue_next;
 			w->send_offset = 0;
 		}
@@ -378,7 +381,7 @@ handle_answer(struct worker_process *w, uint64_t id, uint64_t claimed_us,
 	}
 	w->clock_start = now;
 	w->signalled = false;
-	arm_deadline(w);
+	arm_deadline_at(w, now);
 	w->events->answered(w, job, outcome, w->arg);
 }
 
@@ -697,20 +700,33 @@ on_deadline(struct ev_loop *loop, ev_timer *timer, int events)
 }
 
 static void
-arm_deadline(struct worker_process *w)
+arm_deadline_at(struct worker_process *w, double now)
 {
-	double now = monotonic_seconds();
 	double after = time_left(w, now), signal = signal_left(w, now);
 
-	ev_timer_stop(w->loop, &w->deadline);
 	if (signal < after)
 		after = signal;
-	if (after == HUGE_VAL)
+	if (after == HUGE_VAL) {
+		ev_timer_stop(w->loop, &w->deadline);
 		return;
+	}
+	/* A timer due no later stays: on_deadline judges from the clock and
+	 * arms it again when it is early, as it is after every answer but
+	 * the last of a batch. */
+	if (ev_is_active(&w->deadline) &&
+	    ev_timer_remaining(w->loop, &w->deadline) <= after)
+		return;
+	ev_timer_stop(w->loop, &w->deadline);
 	/* At least a millisecond: an overdue worker is judged from the
 	 * loop, after what is already waiting has been read. */
 	ev_timer_set(&w->deadline, after < 0.001 ? 0.001 : after, 0.);
 	ev_timer_start(w->loop, &w->deadline);
+}
+
+static void
+arm_deadline(struct worker_process *w)
+{
+	arm_deadline_at(w, monotonic_seconds());
 }
 
 static void
