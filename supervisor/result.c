@@ -32,11 +32,17 @@ static const struct {
 #undef S
 };
 
+static size_t
+status_index(enum job_status status)
+{
+	return (size_t)status < sizeof(statuses) / sizeof(statuses[0]) ?
+	    (size_t)status : STATUS_UNRESOLVED;
+}
+
 const char *
 job_status_name(enum job_status status)
 {
-	return (size_t)status < sizeof(statuses) / sizeof(statuses[0]) ?
-	    statuses[status].name : "unresolved";
+	return statuses[status_index(status)].name;
 }
 
 /*
@@ -72,8 +78,8 @@ result_format(struct buffer *out, const struct job *job)
 	size_t plugin_length = strlen(plugin);
 	size_t type_length = decided ? job->type_length : 0;
 	size_t workload_length = decided ? job->workload_length : 0;
-	const char *status = job_status_name(job->status);
-	size_t status_length = strlen(status);
+	const char *status = statuses[status_index(job->status)].name;
+	size_t status_length = statuses[status_index(job->status)].length;
 	size_t room = NAMES_ROOM + JSON_STRING_ROOM(job->uid_length) +
 	    JSON_STRING_ROOM(job->namespace_length) +
 	    JSON_STRING_ROOM(job->name_length) +
