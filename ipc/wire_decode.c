@@ -6,9 +6,12 @@
  * and bounds every count by the bytes that remain and by WIRE_MAX_ELEMENTS /
  * WIRE_MAX_DEPTH (msgpack-c would otherwise size its zone from a count the
  * peer chose), and only then msgpack-c builds the object tree that the typed
- * decoders read.
+ * decoders read.  The two messages that come once per call (REQUEST, REPLY)
+ * have a fast path that reads their bytes directly, with the same checks,
+ * and hands anything unusual to the two passes (decode_call).
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +220,105 @@ decode_ready(const msgpack_object *fields, struct wire_message *m,
 	return 0;
 }
 
+/*
+ * The messages that come once per call, REQUEST and REPLY, read straight
+ * from their bytes in the forms a msgpack packer gives them, without
+ * msgpack-c's tree and its zone.  The fast path takes a payload only when
+ * every byte of it is in such a form and every limit above holds, and then
+ * it gives exactly what the general path would; for anything else it says
+ * no and the general path decides, with its error.
+ */
+struct cursor {
+	const unsigned char	*p, *end;
+};
+
+static bool
+fast_uint(struct cursor *c, uint64_t *value)
+{
+	size_t width;
+
+	if (c->p == c->end)
+		return false;
+	if (*c->p <= 0x7f) {
+		*value = *c->p++;
+		return true;
+	}
+	switch (*c->p) {
+	case 0xcc: width = 1; break;
+	case 0xcd: width = 2; break;
+	case 0xce: width = 4; break;
+	case 0xcf: width = 8; break;
+	default: return false;
+	}
+	if ((size_t)(c->end - c->p) <= width)
+		return false;
+	*value = 0;
+	for (size_t i = 1; i <= width; i++)
+		*value = *value << 8 | c->p[i];
+	c->p += 1 + width;
+	return true;
+}
+
+static bool
+fast_string(struct cursor *c, size_t max, struct wire_string *s)
+{
+	size_t width = 0, length = 0;
+
+	if (c->p == c->end)
+		return false;
+	if (*c->p >= 0xa0 && *c->p <= 0xbf)
+		length = *c->p & 0x1f;
+	else
+		switch (*c->p) {
+		case 0xc4: case 0xd9: width = 1; break;
+		case 0xc5: case 0xda: width = 2; break;
+		case 0xc6: case 0xdb: width = 4; break;
+		default: return false;
+		}
+	if ((size_t)(c->end - c->p) <= width)
+		return false;
+	for (size_t i = 1; i <= width; i++)
+		length = length << 8 | c->p[i];
+	c->p += 1 + width;
+	if (length > max || length > (size_t)(c->end - c->p))
+		return false;
+	s->bytes = (const char *)c->p;
+	s->length = length;
+	c->p += length;
+	return true;
+}
+
+/* Returns 1 when *m is decoded, 0 when the general path must decide. */
+static int
+decode_call(const char *payload, size_t length, struct wire_message *m)
+{
+	struct cursor c = { (const unsigned char *)payload,
+	    (const unsigned char *)payload + length };
+
+	if (length < 2)
+		return 0;
+	if (c.p[0] == 0x95 && c.p[1] == WIRE_REPLY) {
+		c.p += 2;
+		if (!fast_uint(&c, &m->u.reply.id) ||
+		    !fast_string(&c, WIRE_MAX_RESULT, &m->u.reply.type) ||
+		    !fast_string(&c, WIRE_MAX_RESULT, &m->u.reply.name) ||
+		    !fast_uint(&c, &m->u.reply.micros) || c.p != c.end)
+			return 0;
+		m->type = WIRE_REPLY;
+		return 1;
+	}
+	if (c.p[0] == 0x93 && c.p[1] == WIRE_REQUEST) {
+		c.p += 2;
+		if (!fast_uint(&c, &m->u.request.id) ||
+		    !fast_string(&c, WIRE_MAX_METADATA,
+		    &m->u.request.metadata) || c.p != c.end)
+			return 0;
+		m->type = WIRE_REQUEST;
+		return 1;
+	}
+	return 0;
+}
+
 int
 wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
     struct wire_message *m, char *error, size_t error_size)
@@ -233,6 +335,8 @@ wire_decode(struct wire_decoder *decoder, const char *payload, size_t length,
 	uint64_t type = 0;
 	uint32_t version = 0;
 
+	if (decode_call(payload, length, m))
+		return 0;
 	if (codec_unpack(&decoder->unpacked, payload, length,
 	    WIRE_MAX_ELEMENTS, WIRE_MAX_DEPTH, &fields, &count, error,
 	    error_size) == -1)

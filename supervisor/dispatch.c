@@ -80,10 +80,8 @@ decide_by_owner(struct job *job)
 	if (job->metadata == NULL || owner_resolve(job->metadata,
 	    job->metadata_length, &answer, error, sizeof(error)) != 1)
 		return false;
-	job->type = xstrdup(answer.type);
-	job->type_length = strlen(answer.type);
-	job->workload = xstrndup(answer.name, answer.name_length);
-	job->workload_length = answer.name_length;
+	job_set_answer(job, answer.type, strlen(answer.type), answer.name,
+	    answer.name_length);
 	job->status = answer.supported ? STATUS_RESOLVED : STATUS_UNSUPPORTED;
 	job->decided_by = DECIDED_BY_OWNER;
 	return true;
@@ -197,17 +195,11 @@ dispatch_outcome(struct job *job, const struct outcome *o, void *arg)
 		const char *canonical = workload_type_canonical(o->type,
 		    o->type_length);
 
-		if (canonical != NULL) {
-			job->type = xstrdup(canonical);
-			job->type_length = strlen(canonical);
-			job->status = STATUS_RESOLVED;
-		} else {
-			job->type = xstrndup(o->type, o->type_length);
-			job->type_length = o->type_length;
-			job->status = STATUS_UNSUPPORTED;
-		}
-		job->workload = xstrndup(o->name, o->name_length);
-		job->workload_length = o->name_length;
+		/* A canonical type has the length of what was returned. */
+		job_set_answer(job, canonical != NULL ? canonical : o->type,
+		    o->type_length, o->name, o->name_length);
+		job->status = canonical != NULL ? STATUS_RESOLVED :
+		    STATUS_UNSUPPORTED;
 		job->decided_by = link;
 		finish(job);
 		return;

@@ -12,36 +12,60 @@ static const char *const kind_names[ERROR_KIND_COUNT] = {
 	[ERROR_QUARANTINED] = "quarantined", [ERROR_LOAD] = "load",
 };
 
+/* Copies length bytes of s (none when s is NULL) to at, with a NUL;
+ * returns the copy and moves at past it. */
 static char *
-copy(const char *s, size_t length)
+put(char **at, const char *s, size_t length)
 {
-	return xstrndup(s != NULL ? s : "", s != NULL ? length : 0);
+	char *copy = *at;
+
+	if (s != NULL && length > 0)
+		memcpy(copy, s, length);
+	copy[s != NULL ? length : 0] = '\0';
+	*at += length + 1;
+	return copy;
 }
 
+/* One allocation holds the job and every string it copies from the
+ * record: the reader's buffers are reused for the next record. */
 struct job *
 job_new(uint64_t seq, const struct record *record)
 {
-	struct job *job = xcalloc(1, sizeof(*job));
+	size_t metadata_length = record->invalid || record->metadata == NULL ?
+	    0 : record->metadata_length;
+	size_t reason_length = record->invalid ? strlen(record->error) : 0;
+	size_t uid_length = record->uid != NULL ? record->uid_length : 0;
+	size_t namespace_length = record->namespace != NULL ?
+	    record->namespace_length : 0;
+	size_t name_length = record->name != NULL ? record->name_length : 0;
+	size_t event_length = record->event != NULL ? record->event_length :
+	    0;
+	struct job *job = xmalloc(sizeof(*job) + metadata_length +
+	    reason_length + uid_length + namespace_length + name_length +
+	    event_length + 6);
+	char *at = (char *)(job + 1);
 
+	memset(job, 0, sizeof(*job));
 	job->seq = seq;
 	if (record->invalid) {
 		job->status = STATUS_INVALID;
-		job->invalid_reason = xstrdup(record->error);
+		job->invalid_reason = put(&at, record->error, reason_length);
+		job->invalid_reason_length = reason_length;
 	} else {
 		job->status = STATUS_PENDING;
-		job->metadata = copy(record->metadata,
-		    record->metadata_length);
-		job->metadata_length = record->metadata_length;
+		job->metadata = put(&at, record->metadata, metadata_length);
+		job->metadata_length = metadata_length;
 	}
-	job->uid = copy(record->uid, record->uid_length);
-	job->uid_length = record->uid_length;
-	job->namespace = copy(record->namespace, record->namespace_length);
-	job->namespace_length = record->namespace_length;
-	job->name = copy(record->name, record->name_length);
-	job->name_length = record->name_length;
-	if (record->event_length > 0) {
-		job->event = copy(record->event, record->event_length);
-		job->event_length = record->event_length;
+	job->uid = put(&at, record->uid, uid_length);
+	job->uid_length = uid_length;
+	job->namespace = put(&at, record->namespace, namespace_length);
+	job->namespace_length = namespace_length;
+	job->name = put(&at, record->name, name_length);
+	job->name_length = name_length;
+	/* A watch event's type, for its line; NULL for any other record. */
+	if (event_length > 0) {
+		job->event = put(&at, record->event, event_length);
+		job->event_length = event_length;
 	}
 	return job;
 }
@@ -55,15 +79,26 @@ job_free(struct job *job)
 		free(job->errors[i].message);
 	free(job->errors);
 	chain_unref(job->chain);
-	free(job->metadata);
-	free(job->uid);
-	free(job->namespace);
-	free(job->name);
-	free(job->invalid_reason);
-	free(job->event);
-	free(job->type);
-	free(job->workload);
+	if (job->type != job->answer_inline)
+		free(job->type);
 	free(job);
+}
+
+void
+job_set_answer(struct job *job, const char *type, size_t type_length,
+    const char *name, size_t name_length)
+{
+	size_t size = type_length + name_length + 2;
+	char *at;
+
+	if (job->type != job->answer_inline)
+		free(job->type);
+	at = size <= sizeof(job->answer_inline) ? job->answer_inline :
+	    xmalloc(size);
+	job->type = put(&at, type, type_length);
+	job->type_length = type_length;
+	job->workload = put(&at, name, name_length);
+	job->workload_length = name_length;
 }
 
 void

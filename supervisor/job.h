@@ -41,17 +41,23 @@ struct job {
 	void		(*finished)(struct job *, void *);
 	void		*finished_arg;
 
+	/* Copies of the record's parts, NUL-terminated, allocated with the
+	 * job itself. */
 	char		*metadata;	/* compact JSON, NULL when invalid */
 	size_t		 metadata_length;
 	char		*uid, *namespace, *name;
 	size_t		 uid_length, namespace_length, name_length;
 	char		*invalid_reason;
+	size_t		 invalid_reason_length;
 	char		*event;		/* a watch event's type, or NULL */
 	size_t		 event_length;
 
 	size_t		 next_plugin;	/* its link in the chain */
-	char		*type, *workload;	/* the deciding answer */
+	/* The deciding answer (job_set_answer): in answer_inline when both
+	 * fit, as they nearly always do, else in one allocation. */
+	char		*type, *workload;
 	size_t		 type_length, workload_length;
+	char		 answer_inline[64];
 	size_t		 decided_by;	/* the deciding link, or ... */
 #define DECIDED_BY_OWNER	((size_t)-1)	/* ... the owner fallback */
 	struct job_error *errors;
@@ -84,8 +90,21 @@ struct outcome {
 /* Builds a job from a reader record (copies everything). */
 struct job	*job_new(uint64_t seq, const struct record *);
 void		 job_free(struct job *);
+/* The deciding answer's two strings, copied. */
+void		 job_set_answer(struct job *, const char *type,
+		     size_t type_length, const char *name, size_t name_length);
 void		 job_add_error(struct job *, size_t plugin, enum error_kind,
 		     const char *message);
+
+/* A job queued long ago is out of the cache: brings in what a worker's
+ * queue reads of it, ahead of its turn. */
+static inline void
+job_prefetch(const struct job *job)
+{
+	__builtin_prefetch(&job->metadata_length);
+	__builtin_prefetch(&job->queue_next);
+	__builtin_prefetch(&job->suspect);
+}
 
 const char	*error_kind_name(enum error_kind);
 /* Returns -1 for a name that is not a worker-reported kind. */

@@ -39,62 +39,72 @@ utf8_sequence_length(const unsigned char *s, size_t available)
 	return need + 1;
 }
 
-int
-json_append_string(struct buffer *out, const char *s, size_t length)
+/* Bytes a string's run may copy as they are: printable ASCII but for the
+ * two that must be escaped. */
+static const unsigned char plain[256] = {
+	[0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7f] = 1,
+};
+
+size_t
+json_put_string(char *out, const char *s, size_t length)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0;
+	char *d = out;
+	size_t i = 0;
 
-	/* Worst case: every byte becomes the 6-byte \ufffd. */
-	if (length > (SIZE_MAX - 2) / 6 ||
-	    buffer_reserve(out, 6 * length + 2) == -1)
-		return -1;
-	out->data[out->end++] = '"';
+	*d++ = '"';
 	while (i < length) {
-		unsigned char c = p[i];
-		size_t n;
+		size_t run = i, n;
+		unsigned char c;
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			i++;
+		while (run < length && plain[p[run]])
 			run++;
-			continue;
-		}
-		memcpy(out->data + out->end, p + i - run, run);
-		out->end += run;
-		run = 0;
+		memcpy(d, p + i, run - i);
+		d += run - i;
+		if ((i = run) == length)
+			break;
+		c = p[i];
 		if (c >= 0x80) {
 			if ((n = utf8_sequence_length(p + i, length - i)) > 0) {
-				memcpy(out->data + out->end, p + i, n);
-				out->end += n;
+				memcpy(d, p + i, n);
+				d += n;
 				i += n;
 			} else {
-				memcpy(out->data + out->end, "\\ufffd", 6);
-				out->end += 6;
+				memcpy(d, "\\ufffd", 6);
+				d += 6;
 				i++;
 			}
 			continue;
 		}
-		out->data[out->end++] = '\\';
+		*d++ = '\\';
 		switch (c) {
-		case '"': out->data[out->end++] = '"'; break;
-		case '\\': out->data[out->end++] = '\\'; break;
-		case '\n': out->data[out->end++] = 'n'; break;
-		case '\r': out->data[out->end++] = 'r'; break;
-		case '\t': out->data[out->end++] = 't'; break;
-		case '\b': out->data[out->end++] = 'b'; break;
-		case '\f': out->data[out->end++] = 'f'; break;
+		case '"': *d++ = '"'; break;
+		case '\\': *d++ = '\\'; break;
+		case '\n': *d++ = 'n'; break;
+		case '\r': *d++ = 'r'; break;
+		case '\t': *d++ = 't'; break;
+		case '\b': *d++ = 'b'; break;
+		case '\f': *d++ = 'f'; break;
 		default:
-			memcpy(out->data + out->end, "u00", 3);
-			out->end += 3;
-			out->data[out->end++] = hex[c >> 4];
-			out->data[out->end++] = hex[c & 15];
+			memcpy(d, "u00", 3);
+			d += 3;
+			*d++ = hex[c >> 4];
+			*d++ = hex[c & 15];
 		}
 		i++;
 	}
-	memcpy(out->data + out->end, p + i - run, run);
-	out->end += run;
-	out->data[out->end++] = '"';
+	*d++ = '"';
+	return (size_t)(d - out);
+}
+
+int
+json_append_string(struct buffer *out, const char *s, size_t length)
+{
+	if (length > JSON_STRING_MAX_INPUT ||
+	    buffer_reserve(out, JSON_STRING_ROOM(length)) == -1)
+		return -1;
+	out->end += json_put_string(out->data + out->end, s, length);
 	return 0;
 }
 
@@ -156,12 +166,17 @@ json_append_unescaped(struct buffer *out, const char *body, size_t length)
 	if (buffer_reserve(out, length) == -1)
 		return -1;
 	while (i < length) {
+		const char *escape = memchr(body + i, '\\', length - i);
+		size_t run = escape != NULL ? (size_t)(escape - body) - i :
+		    length - i;
 		uint32_t cp;
 
-		if (body[i] != '\\') {
-			out->data[out->end++] = body[i++];
-			continue;
-		}
+		/* The text up to the next escape, in one copy. */
+		memcpy(out->data + out->end, body + i, run);
+		out->end += run;
+		i += run;
+		if (i == length)
+			break;
 		i++;
 		switch (body[i]) {
 		case 'b': out->data[out->end++] = '\b'; i++; continue;

@@ -6,6 +6,7 @@
 #define LUAWARD_SUPERVISOR_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../ipc/buffer.h"
 
@@ -13,6 +14,13 @@
  * are escaped, and every byte that is not part of valid UTF-8 becomes
  * U+FFFD.  Returns -1 when memory runs out. */
 int	 json_append_string(struct buffer *, const char *s, size_t length);
+
+/* The same into out, which has room for JSON_STRING_ROOM(length) bytes
+ * (every byte may become the six of \ufffd, and the quotes); returns the
+ * bytes written.  For callers that reserve once for several strings. */
+#define JSON_STRING_ROOM(length)	(6 * (length) + 2)
+#define JSON_STRING_MAX_INPUT		((SIZE_MAX - 2) / 6)
+size_t	 json_put_string(char *out, const char *s, size_t length);
 
 /* Appends the decoded value of a JSON string body (without quotes) that the
  * reader has already validated.  Lone surrogates become U+FFFD. */

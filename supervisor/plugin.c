@@ -101,6 +101,8 @@ queue_pop(struct plugin *p)
 		p->queue_head = job->queue_next;
 		if (p->queue_head == NULL)
 			p->queue_tail = NULL;
+		else
+			job_prefetch(p->queue_head);
 		job->queue_next = NULL;
 	}
 	return job;
@@ -118,6 +120,10 @@ can_take(const struct plugin *p, struct worker_process *w,
 	    worker_process_holds_suspect(w))
 		return false;
 	held = worker_process_in_flight(w);
+	/* A full pipeline takes nothing, whatever the job: decided without
+	 * touching the job, which is likely out of the cache. */
+	if (held > 0 && held >= p->config->pipeline_depth)
+		return false;
 	/* A suspect goes alone to an idle worker (job.h). */
 	if (job->suspect)
 		return held == 0;
@@ -572,13 +578,20 @@ plugin_startup_error(const struct plugin *p)
 void
 plugin_submit(struct plugin *p, struct job *job)
 {
+	/* Jobs already waiting mean that no worker could take the first of
+	 * them, and that nothing has changed since (whatever frees a worker
+	 * pumps): this one only joins them, and the queue's old head, long
+	 * out of the cache, is not looked at again for every new job. */
+	bool waiting = p->queue_head != NULL;
+
 	job->queue_next = NULL;
 	if (p->queue_tail != NULL)
 		p->queue_tail->queue_next = job;
 	else
 		p->queue_head = job;
 	p->queue_tail = job;
-	pump(p);
+	if (!waiting)
+		pump(p);
 }
 
 void

@@ -146,7 +146,9 @@ value_begin(struct reader *r, unsigned char c)
 		buffer_clear(&r->capture);
 		return ROLE_NONE;
 	}
-	if (!r->in_record || r->not_object != NULL)
+	/* Most values are deep inside a record, where no role is kept. */
+	if (!r->in_record || r->not_object != NULL ||
+	    r->stack[d].role == ROLE_NONE)
 		return ROLE_NONE;
 	return reader_role_begin(r, c);
 }
@@ -376,25 +378,41 @@ reader_feed(struct reader *r, const char *data, size_t length,
 		case LEX_STRING:
 			i += reader_lex_string(r, p + i, length - i);
 			continue;
-		case LEX_NUMBER:
+		case LEX_NUMBER: {
+			size_t run = reader_lex_digits(r, p + i, length - i);
+
+			if (run > 0) {
+				i += run;
+				continue;
+			}
 			if (!reader_lex_number(r, c))
 				continue;	/* c ends the number: again */
 			break;
-		case LEX_LITERAL:
-			if (c != (unsigned char)r->literal[r->literal_at]) {
+		}
+		case LEX_LITERAL: {
+			/* As much of it as the data holds, at once (a
+			 * letter is never a line end). */
+			const char *rest = r->literal + r->literal_at;
+			size_t run = 0;
+
+			while (i + run < length && rest[run] != '\0' &&
+			    p[i + run] == (unsigned char)rest[run])
+				run++;
+			if (run == 0) {
 				reader_syntax_error(r, "invalid literal "
 				    "(expected %s)", r->literal);
 				continue;
 			}
-			reader_capture_byte(r, (char)c);
-			if (r->literal[++r->literal_at] == '\0') {
+			reader_capture(r, p + i, run);
+			r->offset += run;
+			r->literal_at += (unsigned)run;
+			i += run;
+			if (rest[run] == '\0') {
 				r->lexer = LEX_NONE;
-				reader_advance(r, c);
-				i++;
 				reader_value_end(r);
-				continue;
 			}
-			break;
+			continue;
+		}
 		case LEX_BOM:
 			if (c != (r->bom_at == 1 ? 0xbb : 0xbf)) {
 				reader_syntax_error(r, "invalid byte order "

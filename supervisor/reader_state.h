@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../ipc/buffer.h"
 #include "reader.h"
@@ -165,24 +166,55 @@ struct reader {
 	char		 error[512];
 };
 
-/* Called for every byte of the input by all the files: inline. */
+/*
+ * Called for every byte of the input by all the files: inline, and the
+ * common case (the capture has room) is a copy and nothing else.
+ */
 static inline void
 reader_capture(struct reader *r, const void *bytes, size_t length)
 {
+	struct buffer *b = &r->capture;
+
 	if (!r->capturing || r->overflow)
 		return;
-	if (length > r->limits.max_record - buffer_length(&r->capture)) {
+	if (length > r->limits.max_record - buffer_length(b)) {
 		r->overflow = true;
 		return;
 	}
-	if (buffer_append(&r->capture, bytes, length) == -1)
+	if (b->data != NULL && length <= b->capacity - b->end) {
+		memcpy(b->data + b->end, bytes, length);
+		b->end += length;
+	} else if (buffer_append(b, bytes, length) == -1)
 		r->out_of_memory = true;
 }
 
 static inline void
 reader_capture_byte(struct reader *r, char c)
 {
-	reader_capture(r, &c, 1);
+	struct buffer *b = &r->capture;
+
+	if (!r->capturing || r->overflow)
+		return;
+	if (buffer_length(b) >= r->limits.max_record) {
+		r->overflow = true;
+		return;
+	}
+	if (b->end < b->capacity)
+		b->data[b->end++] = c;
+	else if (buffer_append(b, &c, 1) == -1)
+		r->out_of_memory = true;
+}
+
+/* A string starts (its opening quote). */
+static inline void
+reader_string_open(struct reader *r, bool is_key)
+{
+	r->lexer = LEX_STRING;
+	r->string_is_key = is_key;
+	r->escape = r->utf8_need = 0;
+	r->key_length = 0;
+	r->key_long = false;
+	reader_capture_byte(r, '"');
 }
 
 /* Past byte c: the offset, and line ends (LF, CR, or CRLF counted once)
@@ -226,9 +258,9 @@ void	 reader_emit_invalid(struct reader *, uint64_t line, const char *, ...)
 	     __attribute__((format(printf, 3, 4)));
 
 /* reader_tokens.c */
-void	 reader_string_open(struct reader *, bool is_key);
 size_t	 reader_lex_string(struct reader *, const unsigned char *, size_t);
 bool	 reader_lex_number(struct reader *, unsigned char);
+size_t	 reader_lex_digits(struct reader *, const unsigned char *, size_t);
 enum key reader_key_lookup(const char *, size_t, bool);
 
 /* reader_resync.c */

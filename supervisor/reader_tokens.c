@@ -1,25 +1,17 @@
 /*
- * The reader's tokens: strings (escapes, UTF-8 checked byte by byte, object
- * keys matched against the few the reader cares about) and numbers (the
- * JSON grammar, digit by digit).  Bytes are captured into the record as
- * they are accepted.
+ * The reader's tokens: strings (escapes, UTF-8 checked, object keys matched
+ * against the few the reader cares about) and numbers (the JSON grammar).
+ * Bytes are captured into the record as they are accepted: a string's
+ * plain runs, whole characters and simple escapes in one piece where the
+ * data holds them whole, and byte by byte through a state machine where it
+ * does not (a character or an escape cut by the end of a chunk, \u, and
+ * every error, so that each error names the byte it always named).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "json.h"
 #include "reader_state.h"
-
-void
-reader_string_open(struct reader *r, bool is_key)
-{
-	r->lexer = LEX_STRING;
-	r->string_is_key = is_key;
-	r->escape = r->utf8_need = 0;
-	r->key_length = 0;
-	r->key_long = false;
-	reader_capture_byte(r, '"');
-}
 
 static void
 key_add(struct reader *r, const char *bytes, size_t length)
@@ -37,33 +29,37 @@ key_add(struct reader *r, const char *bytes, size_t length)
 enum key
 reader_key_lookup(const char *key, size_t length, bool too_long)
 {
-	static const struct {
-		const char *name;
-		size_t length;
-		enum key key;
-	} keys[] = {
-#define KEY(name, key) { name, sizeof(name) - 1, key }
-		KEY("items", KEY_ITEMS), KEY("metadata", KEY_METADATA),
-		KEY("uid", KEY_UID), KEY("namespace", KEY_NAMESPACE),
-		KEY("name", KEY_NAME), KEY("type", KEY_TYPE),
-		KEY("object", KEY_OBJECT), KEY("code", KEY_CODE),
-		KEY("reason", KEY_REASON), KEY("message", KEY_MESSAGE),
-#undef KEY
-	};
-
+	/* By length first: most keys are none of these, and that shows at
+	 * once. */
+#define IS(name) (memcmp(key, name, sizeof(name) - 1) == 0)
 	if (too_long)
 		return KEY_OTHER;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (keys[i].length == length &&
-		    memcmp(keys[i].name, key, length) == 0)
-			return keys[i].key;
+	switch (length) {
+	case 3:
+		return IS("uid") ? KEY_UID : KEY_OTHER;
+	case 4:
+		return IS("name") ? KEY_NAME : IS("type") ? KEY_TYPE :
+		    IS("code") ? KEY_CODE : KEY_OTHER;
+	case 5:
+		return IS("items") ? KEY_ITEMS : KEY_OTHER;
+	case 6:
+		return IS("object") ? KEY_OBJECT : IS("reason") ? KEY_REASON :
+		    KEY_OTHER;
+	case 7:
+		return IS("message") ? KEY_MESSAGE : KEY_OTHER;
+	case 8:
+		return IS("metadata") ? KEY_METADATA : KEY_OTHER;
+	case 9:
+		return IS("namespace") ? KEY_NAMESPACE : KEY_OTHER;
+	}
 	return KEY_OTHER;
+#undef IS
 }
 
+/* The closing quote, already captured with the bytes before it. */
 static void
-string_close(struct reader *r)
+string_closed(struct reader *r)
 {
-	reader_capture_byte(r, '"');
 	r->lexer = LEX_NONE;
 	if (r->string_is_key) {
 		r->stack[r->depth].key = (unsigned char)reader_key_lookup(
@@ -74,116 +70,198 @@ string_close(struct reader *r)
 	reader_value_end(r);
 }
 
+/* Bytes a plain run inside a string stops at: '"', '\\', control bytes and
+ * every byte of UTF-8 above ASCII. */
+static const unsigned char stops[256] = {
+	[0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+};
+
+/* Length of the plain run at p[0..n): eight bytes at a time where it can,
+ * with a check of each word that only the first stop it flags is exact
+ * (a borrow may flag bytes after it, never before). */
+static size_t
+plain_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t high = 0x8080808080808080ull;
+
+	for (; n - i >= 8; i += 8) {
+		uint64_t v, quote, backslash, hit;
+
+		memcpy(&v, p + i, 8);
+		quote = v ^ (ones * '"');
+		backslash = v ^ (ones * '\\');
+		hit = (v | ((v - ones * 0x20) & ~v) | ((quote - ones) & ~quote) |
+		    ((backslash - ones) & ~backslash)) & high;
+		if (hit != 0)
+			return i + (size_t)__builtin_ctzll(hit) / 8;
+	}
+#endif
+	while (i < n && !stops[p[i]])
+		i++;
+	return i;
+}
+
+/*
+ * The fast path: consumes plain runs, whole valid UTF-8 characters and
+ * two-byte escapes, all captured at once, and the closing quote.  Stops
+ * at a byte the byte-by-byte machine must see (a control byte, a \u
+ * escape, anything invalid, or a character cut by the end of the data),
+ * which it leaves unconsumed.
+ */
+static size_t
+string_run(struct reader *r, const unsigned char *p, size_t n)
+{
+	static const char escapes[256] = {
+		['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
+		['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t',
+	};
+	size_t i = 0, key_from = 0, k;
+	bool closed = false;
+
+	for (;;) {
+		i += plain_run(p + i, n - i);
+		if (i == n)
+			break;
+		if (p[i] == '"') {
+			closed = true;
+			break;
+		}
+		if (p[i] == '\\') {
+			if (n - i < 2 || escapes[p[i + 1]] == 0)
+				break;
+			if (r->string_is_key) {
+				key_add(r, (const char *)p + key_from,
+				    i - key_from);
+				key_add(r, &escapes[p[i + 1]], 1);
+				key_from = i + 2;
+			}
+			i += 2;
+			continue;
+		}
+		if (p[i] < 0x80 || (k = utf8_sequence_length(p + i,
+		    n - i)) == 0)
+			break;
+		r->key_long = true;
+		i += k;
+	}
+	if (r->string_is_key)
+		key_add(r, (const char *)p + key_from, i - key_from);
+	reader_capture(r, p, i + closed);
+	r->offset += i + closed;
+	if (closed)
+		string_closed(r);
+	return i + closed;
+}
+
+/* One string byte the fast path left: returns false, with the byte
+ * unconsumed, on a syntax error.  Kept out of line: it is rare, and the
+ * fast path's caller stays small. */
+static __attribute__((noinline)) bool
+string_byte(struct reader *r, unsigned char c)
+{
+	if (r->utf8_need > 0) {
+		if (c < r->utf8_low || c > r->utf8_high) {
+			reader_syntax_error(r, "invalid UTF-8 in a string "
+			    "(unexpected byte 0x%02x)", c);
+			return false;
+		}
+		r->utf8_need--;
+		r->utf8_low = 0x80;
+		r->utf8_high = 0xbf;
+	} else if (r->escape == 1) {
+		static const char escapes[] = "\"\\/bfnrt";
+		static const char decoded[] = "\"\\/\b\f\n\r\t";
+		const char *e = c != '\0' ? strchr(escapes, c) : NULL;
+
+		if (c == 'u') {
+			r->escape = 2;
+			r->hex = 0;
+		} else if (e != NULL) {
+			key_add(r, &decoded[e - escapes], 1);
+			r->escape = 0;
+		} else {
+			char what[16];
+
+			reader_syntax_error(r, "invalid escape: backslash "
+			    "followed by %s", reader_describe_byte(c, what,
+			    sizeof(what)));
+			return false;
+		}
+	} else if (r->escape >= 2) {
+		int v = json_hex_value(c);
+
+		if (v < 0) {
+			reader_syntax_error(r, "\\u must be followed by four "
+			    "hexadecimal digits");
+			return false;
+		}
+		r->hex = r->hex << 4 | (uint32_t)v;
+		if (++r->escape == 6) {
+			char ascii = (char)r->hex;
+
+			r->escape = 0;
+			if (r->hex < 0x80 && r->hex > 0)
+				key_add(r, &ascii, 1);
+			else
+				r->key_long = true;
+		}
+	} else if (c == '\\')
+		r->escape = 1;
+	else if (c < 0x20) {
+		reader_syntax_error(r, "control byte 0x%02x inside a string "
+		    "(it must be escaped)", c);
+		return false;
+	} else {
+		/* Past the fast path only a character cut by the end of
+		 * the data, or an invalid one: the first byte that shows
+		 * it is the one named. */
+		r->utf8_low = 0x80;
+		r->utf8_high = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			r->utf8_need = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			r->utf8_need = 2;
+			if (c == 0xe0)
+				r->utf8_low = 0xa0;
+			else if (c == 0xed)
+				r->utf8_high = 0x9f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			r->utf8_need = 3;
+			if (c == 0xf0)
+				r->utf8_low = 0x90;
+			else if (c == 0xf4)
+				r->utf8_high = 0x8f;
+		} else {
+			reader_syntax_error(r, "invalid UTF-8 in a string "
+			    "(byte 0x%02x)", c);
+			return false;
+		}
+		r->key_long = true;
+	}
+	reader_capture_byte(r, (char)c);
+	r->offset++;		/* never a line end: those are control bytes */
+	return true;
+}
+
 /* Consumes string bytes; returns how many.  A syntax error leaves its
  * byte unconsumed, for the scanner. */
 size_t
 reader_lex_string(struct reader *r, const unsigned char *p, size_t n)
 {
-	static const char escapes[] = "\"\\/bfnrt";
-	static const char decoded[] = "\"\\/\b\f\n\r\t";
 	size_t i = 0;
 
-	while (i < n && !*r->ready) {
-		unsigned char c = p[i];
-
-		if (r->utf8_need > 0) {
-			if (c < r->utf8_low || c > r->utf8_high) {
-				reader_syntax_error(r, "invalid UTF-8 in a "
-				    "string (unexpected byte 0x%02x)", c);
+	while (i < n) {
+		if (r->utf8_need == 0 && r->escape == 0) {
+			i += string_run(r, p + i, n - i);
+			if (r->lexer != LEX_STRING || i == n)
 				return i;
-			}
-			r->utf8_need--;
-			r->utf8_low = 0x80;
-			r->utf8_high = 0xbf;
-		} else if (r->escape == 1) {
-			const char *e = c != '\0' ? strchr(escapes, c) : NULL;
-
-			if (c == 'u') {
-				r->escape = 2;
-				r->hex = 0;
-			} else if (e != NULL) {
-				key_add(r, &decoded[e - escapes], 1);
-				r->escape = 0;
-			} else {
-				char what[16];
-
-				reader_syntax_error(r, "invalid escape: "
-				    "backslash followed by %s",
-				    reader_describe_byte(c, what,
-				    sizeof(what)));
-				return i;
-			}
-		} else if (r->escape >= 2) {
-			int v = json_hex_value(c);
-
-			if (v < 0) {
-				reader_syntax_error(r, "\\u must be followed "
-				    "by four hexadecimal digits");
-				return i;
-			}
-			r->hex = r->hex << 4 | (uint32_t)v;
-			if (++r->escape == 6) {
-				char ascii = (char)r->hex;
-
-				r->escape = 0;
-				if (r->hex < 0x80 && r->hex > 0)
-					key_add(r, &ascii, 1);
-				else
-					r->key_long = true;
-			}
-		} else {
-			size_t run = 0;
-
-			/* The common case: a run of plain ASCII. */
-			while (i + run < n && p[i + run] >= 0x20 &&
-			    p[i + run] < 0x80 && p[i + run] != '"' &&
-			    p[i + run] != '\\')
-				run++;
-			if (run > 0) {
-				reader_capture(r, p + i, run);
-				key_add(r, (const char *)p + i, run);
-				r->offset += run;
-				i += run;
-				continue;
-			}
-			if (c == '"') {
-				reader_advance(r, c);
-				string_close(r);
-				return i + 1;
-			}
-			if (c == '\\')
-				r->escape = 1;
-			else if (c < 0x20) {
-				reader_syntax_error(r, "control byte 0x%02x "
-				    "inside a string (it must be escaped)", c);
-				return i;
-			} else {
-				r->utf8_low = 0x80;
-				r->utf8_high = 0xbf;
-				if (c >= 0xc2 && c <= 0xdf)
-					r->utf8_need = 1;
-				else if (c >= 0xe0 && c <= 0xef) {
-					r->utf8_need = 2;
-					if (c == 0xe0)
-						r->utf8_low = 0xa0;
-					else if (c == 0xed)
-						r->utf8_high = 0x9f;
-				} else if (c >= 0xf0 && c <= 0xf4) {
-					r->utf8_need = 3;
-					if (c == 0xf0)
-						r->utf8_low = 0x90;
-					else if (c == 0xf4)
-						r->utf8_high = 0x8f;
-				} else {
-					reader_syntax_error(r, "invalid UTF-8 "
-					    "in a string (byte 0x%02x)", c);
-					return i;
-				}
-				r->key_long = true;
-			}
 		}
-		reader_capture_byte(r, (char)c);
-		reader_advance(r, c);
+		if (!string_byte(r, p[i]))
+			return i;
 		i++;
 	}
 	return i;
@@ -193,6 +271,23 @@ static bool
 is_digit(unsigned char c)
 {
 	return c >= '0' && c <= '9';
+}
+
+/* A run of digits where the number is in its integer, fraction or
+ * exponent digits: captured at once.  Returns how many. */
+size_t
+reader_lex_digits(struct reader *r, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (r->number != NUM_INT && r->number != NUM_FRAC &&
+	    r->number != NUM_EXP_DIGITS)
+		return 0;
+	while (i < n && is_digit(p[i]))
+		i++;
+	reader_capture(r, p, i);
+	r->offset += i;		/* digits: no line end, the line has begun */
+	return i;
 }
 
 /* One number byte.  Returns false when c is not consumed: it ends the

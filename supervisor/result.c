@@ -9,6 +9,7 @@
 /* How much of an unsupported type its line's reason repeats: the type
  * itself is on the line whole. */
 #define TYPE_SHOWN	64
+#define REASON_SIZE	(TYPE_SHOWN + 256)
 
 static const char *const canonical_types[] = {
 	"Deployment", "StatefulSet", "ReplicaSet", "DaemonSet",
@@ -26,38 +27,58 @@ workload_type_canonical(const char *type, size_t length)
 	return NULL;
 }
 
+static const struct {
+	const char	*name;
+	size_t		 length;
+} statuses[] = {
+#define S(status, name) [status] = { name, sizeof(name) - 1 }
+	S(STATUS_PENDING, "unresolved"), S(STATUS_RESOLVED, "resolved"),
+	S(STATUS_UNRESOLVED, "unresolved"),
+	S(STATUS_UNSUPPORTED, "unsupported"), S(STATUS_INVALID, "invalid"),
+#undef S
+};
+
+static size_t
+status_index(enum job_status status)
+{
+	return (size_t)status < sizeof(statuses) / sizeof(statuses[0]) ?
+	    (size_t)status : STATUS_UNRESOLVED;
+}
+
 const char *
 job_status_name(enum job_status status)
 {
-	switch (status) {
-	case STATUS_RESOLVED:
-		return "resolved";
-	case STATUS_UNSUPPORTED:
-		return "unsupported";
-	case STATUS_INVALID:
-		return "invalid";
-	case STATUS_UNRESOLVED:
-	case STATUS_PENDING:
-		break;
-	}
-	return "unresolved";
+	return statuses[status_index(status)].name;
 }
 
-static int
-field(struct buffer *out, const char *name, const char *value, size_t length)
+/*
+ * The line is written into room reserved once for all of it: each string
+ * can take at most JSON_STRING_ROOM of its length, the field names and
+ * punctuation at most the constant below per field.
+ */
+#define NAMES_ROOM	128
+
+static char *
+put_text(char *at, const char *text, size_t length)
 {
-	return buffer_append(out, ",\"", 2) | buffer_append(out, name,
-	    strlen(name)) | buffer_append(out, "\":", 2) |
-	    json_append_string(out, value, length);
+	memcpy(at, text, length);
+	return at + length;
 }
 
-/* The error of an unsupported line: what was returned (its bytes as
- * they are: the line escapes them), and the six the plugin could have
- * said. */
-static int
-unsupported_reason(struct buffer *out, const char *type, size_t length)
+#define PUT(at, literal)	put_text(at, literal, sizeof(literal) - 1)
+
+static char *
+put_string(char *at, const char *s, size_t length)
 {
-	char reason[TYPE_SHOWN + 256];
+	return at + json_put_string(at, s, length);
+}
+
+/* The error of an unsupported line, into reason (REASON_SIZE bytes):
+ * what was returned (its bytes as they are: the line escapes them), and
+ * the six the plugin could have said.  Returns its length. */
+static size_t
+unsupported_reason(char *reason, const char *type, size_t length)
+{
 	size_t shown = length, used;
 
 	if (shown > TYPE_SHOWN) {
@@ -69,15 +90,22 @@ unsupported_reason(struct buffer *out, const char *type, size_t length)
 	reason[0] = '"';
 	memcpy(reason + 1, type, shown);
 	used = 1 + shown;
-	used += (size_t)snprintf(reason + used, sizeof(reason) - used,
+	used += (size_t)snprintf(reason + used, REASON_SIZE - used,
 	    "%s\" is not a workload type luaward accepts (", shown < length ?
 	    "..." : "");
 	for (size_t i = 0; i < sizeof(canonical_types) /
 	    sizeof(canonical_types[0]); i++)
-		used += (size_t)snprintf(reason + used, sizeof(reason) - used,
+		used += (size_t)snprintf(reason + used, REASON_SIZE - used,
 		    "%s%s", i > 0 ? ", " : "", canonical_types[i]);
-	used += (size_t)snprintf(reason + used, sizeof(reason) - used, ")");
-	return field(out, "error", reason, used);
+	used += (size_t)snprintf(reason + used, REASON_SIZE - used, ")");
+	return used;
+}
+
+/* The name of a chain link, or "" where a job has no chain. */
+static const char *
+link_name(const struct chain_link *links, size_t link)
+{
+	return links != NULL ? links[link].name : "";
 }
 
 int
@@ -89,53 +117,85 @@ result_format(struct buffer *out, const struct job *job)
 	    job->status == STATUS_UNSUPPORTED;
 	const char *plugin = !decided ? "" :
 	    job->decided_by == DECIDED_BY_OWNER ? "(owner)" :
-	    links != NULL ? links[job->decided_by].name : "";
-	size_t end = out->end - out->start;
-	int failed = 0;
+	    link_name(links, job->decided_by);
+	size_t plugin_length = strlen(plugin);
+	char reason[REASON_SIZE];
+	size_t reason_length = job->status == STATUS_UNSUPPORTED ?
+	    unsupported_reason(reason, job->type, job->type_length) : 0;
+	size_t type_length = decided ? job->type_length : 0;
+	size_t workload_length = decided ? job->workload_length : 0;
+	const char *status = statuses[status_index(job->status)].name;
+	size_t status_length = statuses[status_index(job->status)].length;
+	size_t room = NAMES_ROOM + JSON_STRING_ROOM(job->uid_length) +
+	    JSON_STRING_ROOM(job->namespace_length) +
+	    JSON_STRING_ROOM(job->name_length) +
+	    JSON_STRING_ROOM(status_length) + JSON_STRING_ROOM(type_length) +
+	    JSON_STRING_ROOM(workload_length) +
+	    JSON_STRING_ROOM(plugin_length);
+	char *at;
 
-	failed |= buffer_append(out, "{\"uid\":", 7);
-	failed |= json_append_string(out, job->uid, job->uid_length);
-	failed |= field(out, "namespace", job->namespace,
-	    job->namespace_length);
-	failed |= field(out, "name", job->name, job->name_length);
-	failed |= field(out, "status", job_status_name(job->status),
-	    strlen(job_status_name(job->status)));
-	failed |= field(out, "workloadType", decided ? job->type : "",
-	    decided ? job->type_length : 0);
-	failed |= field(out, "workloadName", decided ? job->workload : "",
-	    decided ? job->workload_length : 0);
-	failed |= field(out, "plugin", plugin, strlen(plugin));
+	for (size_t i = 0; i < job->error_count; i++)
+		room += NAMES_ROOM +
+		    JSON_STRING_ROOM(strlen(link_name(links,
+		    job->errors[i].plugin))) +
+		    JSON_STRING_ROOM(strlen(error_kind_name(
+		    job->errors[i].kind))) +
+		    JSON_STRING_ROOM(strlen(job->errors[i].message));
+	if (job->status == STATUS_INVALID)
+		room += NAMES_ROOM +
+		    JSON_STRING_ROOM(job->invalid_reason_length);
+	room += NAMES_ROOM + JSON_STRING_ROOM(reason_length) +
+	    JSON_STRING_ROOM(job->event_length);
+	if (buffer_reserve(out, room) == -1)
+		return -1;
+	at = out->data + out->end;
+	at = PUT(at, "{\"uid\":");
+	at = put_string(at, job->uid, job->uid_length);
+	at = PUT(at, ",\"namespace\":");
+	at = put_string(at, job->namespace, job->namespace_length);
+	at = PUT(at, ",\"name\":");
+	at = put_string(at, job->name, job->name_length);
+	at = PUT(at, ",\"status\":");
+	at = put_string(at, status, status_length);
+	at = PUT(at, ",\"workloadType\":");
+	at = put_string(at, decided ? job->type : "", type_length);
+	at = PUT(at, ",\"workloadName\":");
+	at = put_string(at, decided ? job->workload : "", workload_length);
+	at = PUT(at, ",\"plugin\":");
+	at = put_string(at, plugin, plugin_length);
 	if (job->error_count > 0) {
-		failed |= buffer_append(out, ",\"errors\":[", 11);
+		at = PUT(at, ",\"errors\":[");
 		for (size_t i = 0; i < job->error_count; i++) {
 			const struct job_error *e = &job->errors[i];
-			const char *name = links != NULL ?
-			    links[e->plugin].name : "";
+			const char *name = link_name(links, e->plugin);
 			const char *kind = error_kind_name(e->kind);
 
 			if (i > 0)
-				failed |= buffer_append(out, ",", 1);
-			failed |= buffer_append(out, "{\"plugin\":", 10);
-			failed |= json_append_string(out, name, strlen(name));
-			failed |= field(out, "kind", kind, strlen(kind));
-			failed |= field(out, "message", e->message,
-			    strlen(e->message));
-			failed |= buffer_append(out, "}", 1);
+				at = PUT(at, ",");
+			at = PUT(at, "{\"plugin\":");
+			at = put_string(at, name, strlen(name));
+			at = PUT(at, ",\"kind\":");
+			at = put_string(at, kind, strlen(kind));
+			at = PUT(at, ",\"message\":");
+			at = put_string(at, e->message, strlen(e->message));
+			at = PUT(at, "}");
 		}
-		failed |= buffer_append(out, "]", 1);
+		at = PUT(at, "]");
 	}
-	if (job->status == STATUS_INVALID)
-		failed |= field(out, "error", job->invalid_reason,
-		    strlen(job->invalid_reason));
-	else if (job->status == STATUS_UNSUPPORTED)
-		failed |= unsupported_reason(out, job->type, job->type_length);
+	if (job->status == STATUS_INVALID) {
+		at = PUT(at, ",\"error\":");
+		at = put_string(at, job->invalid_reason,
+		    job->invalid_reason_length);
+	} else if (job->status == STATUS_UNSUPPORTED) {
+		at = PUT(at, ",\"error\":");
+		at = put_string(at, reason, reason_length);
+	}
 	/* A watch event's line says which event it answers. */
-	if (job->event != NULL)
-		failed |= field(out, "event", job->event, job->event_length);
-	failed |= buffer_append(out, "}\n", 2);
-	if (failed) {
-		out->end = out->start + end;
-		return -1;
+	if (job->event != NULL) {
+		at = PUT(at, ",\"event\":");
+		at = put_string(at, job->event, job->event_length);
 	}
+	at = PUT(at, "}\n");
+	out->end = (size_t)(at - out->data);
 	return 0;
 }

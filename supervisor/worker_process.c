@@ -39,6 +39,7 @@
 #define SETUP_ALLOWANCE_MS	10000
 
 static void	finish(struct worker_process *, int status);
+static void	arm_deadline_at(struct worker_process *, double now);
 
 /*
  * Notes the worker's peak resident memory (VmHWM) while it can still be
@@ -120,6 +121,8 @@ pop_head(struct worker_process *w)
 	w->head = job->queue_next;
 	if (w->head == NULL)
 		w->tail = NULL;
+	else
+		job_prefetch(w->head);	/* the next answer is about it */
 	job->queue_next = NULL;
 	w->in_flight--;
 	w->in_flight_bytes -= job->metadata_length;
@@ -164,7 +167,7 @@ worker_answered(struct worker_process *w, uint64_t id, uint64_t claimed_us,
 	}
 	w->clock_start = now;
 	w->signalled = false;
-	worker_arm_deadline(w);
+	arm_deadline_at(w, now);
 	w->events->answered(w, job, outcome, w->arg);
 }
 
@@ -244,21 +247,34 @@ on_deadline(struct ev_loop *loop, ev_timer *timer, int events)
 	worker_kill(w);
 }
 
-void
-worker_arm_deadline(struct worker_process *w)
+static void
+arm_deadline_at(struct worker_process *w, double now)
 {
-	double now = monotonic_seconds();
 	double after = time_left(w, now), signal = signal_left(w, now);
 
-	ev_timer_stop(w->loop, &w->deadline);
 	if (signal < after)
 		after = signal;
-	if (after == HUGE_VAL)
+	if (after == HUGE_VAL) {
+		ev_timer_stop(w->loop, &w->deadline);
 		return;
+	}
+	/* A timer due no later stays: on_deadline judges from the clock and
+	 * arms it again when it is early, as it is after every answer but
+	 * the last of a batch. */
+	if (ev_is_active(&w->deadline) &&
+	    ev_timer_remaining(w->loop, &w->deadline) <= after)
+		return;
+	ev_timer_stop(w->loop, &w->deadline);
 	/* At least a millisecond: an overdue worker is judged from the
 	 * loop, after what is already waiting has been read. */
 	ev_timer_set(&w->deadline, after < 0.001 ? 0.001 : after, 0.);
 	ev_timer_start(w->loop, &w->deadline);
+}
+
+void
+worker_arm_deadline(struct worker_process *w)
+{
+	arm_deadline_at(w, monotonic_seconds());
 }
 
 static void

@@ -54,6 +54,7 @@ write_requests(struct worker_process *w)
 		size_t offset = w->send_offset;
 		bool head_bytes = w->send_next == w->head;
 		int count = 0;
+		double now;
 		ssize_t n;
 
 		for (struct job *j = w->send_next; j != NULL &&
@@ -82,10 +83,11 @@ write_requests(struct worker_process *w)
 			w->output_broken = true;
 			break;
 		}
+		now = monotonic_seconds();
 		/* The worker took bytes of the request it must run next: it
 		 * cannot be late with a request it does not have yet. */
 		if (head_bytes) {
-			w->clock_start = monotonic_seconds();
+			w->clock_start = now;
 			w->signalled = false;
 			w->rearm = true;
 		}
@@ -100,7 +102,7 @@ write_requests(struct worker_process *w)
 				break;
 			}
 			left -= rest;
-			w->send_next->handed_at = monotonic_seconds();
+			w->send_next->handed_at = now;
 			w->send_next = w->send_next->queue_next;
 			w->send_offset = 0;
 		}

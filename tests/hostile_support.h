@@ -284,6 +284,10 @@ run_chain(struct run_result *r, const char *source,
 	argv[n++] = "resolve";
 	argv[n++] = "--plugins";
 	argv[n++] = dir;
+	/* One worker per plugin: the effects count a plugin's calls and
+	 * lines in its one process. */
+	argv[n++] = "--workers";
+	argv[n++] = "1";
 	for (; options != NULL && *options != NULL; options++) {
 		ck_assert_uint_lt(n, 15);
 		argv[n++] = *options;

@@ -437,7 +437,7 @@ START_TEST(test_restart_latency)
 	enum { KILLS = 100 };
 	char *dir = plugin_dir("1-a.lua", plugin_a, NULL);
 	const char *args[] = { "resolve", "--plugins", dir, "--max-restarts",
-	    "1000", "--restart-delay", "1", NULL };
+	    "1000", "--restart-delay", "1", "--workers", "1", NULL };
 	double latency_ms[KILLS], median, p90;
 	struct luaward l;
 	size_t sent = 0;
@@ -525,7 +525,8 @@ START_TEST(test_replacement_that_cannot_start)
 {
 	char *dir = chaos_plugin_dir(), *bin = temp_dir(), *worker, *source;
 	const char *args[] = { "resolve", "--plugins", dir, "--worker", NULL,
-	    "--max-restarts", "2", "--restart-delay", "1", NULL };
+	    "--max-restarts", "2", "--restart-delay", "1", "--workers", "1",
+	    NULL };
 	struct generated g;
 	struct luaward l;
 	pid_t pids[8];

@@ -25,8 +25,8 @@ run_fake(struct run_result *r, const char *behaviour, const char *input,
 
 	ck_assert_int_ne(asprintf(&worker, "%s/fake-worker", build_dir()), -1);
 	run_luaward(r, input, strlen(input), 120, "resolve", "--plugins", dir,
-	    "--worker", worker, "--restart-delay", "1", "--stats=json", extra,
-	    NULL);
+	    "--worker", worker, "--restart-delay", "1", "--stats=json",
+	    "--workers", "1", extra, NULL);
 	free(worker);
 	free(dir);
 }

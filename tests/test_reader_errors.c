@@ -254,6 +254,73 @@ START_TEST(test_invalid_utf8_in_strings)
 }
 END_TEST
 
+/*
+ * A string's plain text is scanned several bytes at a time, and valid
+ * characters and escapes join the scan: whatever ends it (a control byte,
+ * a byte that starts no character, a broken character, a bad escape) is
+ * named at its own byte at every position of a long string, after each
+ * kind of text that joins the scan, in a value and in a key.
+ */
+START_TEST(test_errors_found_at_every_position_of_a_long_string)
+{
+	static const struct {
+		const char	*bad;
+		size_t		 at;	/* the offending byte in bad */
+		const char	*why;
+	} kinds[] = {
+		{ "\x01", 0, "control byte 0x01 inside a string (it must be "
+		    "escaped)" },
+		{ "\x1f", 0, "control byte 0x1f inside a string (it must be "
+		    "escaped)" },
+		{ "\x80", 0, "invalid UTF-8 in a string (byte 0x80)" },
+		{ "\xff", 0, "invalid UTF-8 in a string (byte 0xff)" },
+		{ "\xc3(", 1, "invalid UTF-8 in a string (unexpected byte "
+		    "0x28)" },
+		{ "\xe2\x82z", 2, "invalid UTF-8 in a string (unexpected byte "
+		    "0x7a)" },
+		{ "\xed\xa0\x80", 1, "invalid UTF-8 in a string (unexpected "
+		    "byte 0xa0)" },
+		{ "\\x", 1, "invalid escape: backslash followed by 'x'" },
+		{ "\\u12g4", 4, "\\u must be followed by four hexadecimal "
+		    "digits" },
+	};
+	static const char *const joined[] = {
+		"", "\xc3\xa9", "\\\"", "\\u0041", "\xf0\x9f\x98\x80",
+	};
+	size_t n = 0, count = 2 * 20 * (sizeof(joined) / sizeof(joined[0])) *
+	    (sizeof(kinds) / sizeof(kinds[0]));
+	struct bad_line *cases = calloc(count, sizeof(*cases));
+
+	ck_assert_ptr_nonnull(cases);
+	for (int key = 0; key < 2; key++)
+		for (size_t k = 0; k < 20; k++)
+			for (size_t j = 0; j < sizeof(joined) /
+			    sizeof(joined[0]); j++)
+				for (size_t i = 0; i < sizeof(kinds) /
+				    sizeof(kinds[0]); i++) {
+					char *text;
+
+					/* {"a":"  or  {"  before the string */
+					ck_assert_int_ne(asprintf(&text,
+					    key ? "{\"%s%.*s%szz\":1}" :
+					    "{\"a\":\"%s%.*s%szz\"}",
+					    joined[j], (int)k,
+					    "ppppppppppppppppppppp",
+					    kinds[i].bad), -1);
+					cases[n].text = text;
+					cases[n].column = (key ? 3 : 7) +
+					    strlen(joined[j]) + k + kinds[i].at;
+					cases[n].why = kinds[i].why;
+					n++;
+				}
+	ck_assert_uint_eq(n, count);
+	check_bad_lines(cases, n);
+	for (size_t i = 0; i < n; i++)
+		free((char *)cases[i].text);
+	free(cases);
+}
+END_TEST
+
 START_TEST(test_garbage_before_a_value_is_one_error)
 {
 	/* Bytes that start no value are one error, however many; the value
@@ -502,6 +569,8 @@ reader_errors_suite(void)
 	tcase_add_test(invalid, test_control_bytes_in_strings);
 	tcase_add_test(invalid, test_nul_byte_in_string_is_an_error);
 	tcase_add_test(invalid, test_invalid_utf8_in_strings);
+	tcase_add_test(invalid,
+	    test_errors_found_at_every_position_of_a_long_string);
 	tcase_add_test(invalid, test_garbage_before_a_value_is_one_error);
 	tcase_add_test(invalid, test_error_resumes_at_the_next_value);
 	tcase_add_test(invalid, test_control_byte_cr_in_a_string_ends_its_line);

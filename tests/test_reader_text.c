@@ -85,6 +85,61 @@ START_TEST(test_valid_utf8_boundaries_accepted)
 }
 END_TEST
 
+/*
+ * A string's text is scanned several bytes at a time, and characters and
+ * escapes join the run: each kind of text, at every position of a long
+ * string (before, across and after an 8-byte word), in a key and in a
+ * value, is kept verbatim, and the identity field holding it is decoded,
+ * however the input is cut.
+ */
+START_TEST(test_long_strings_kept_verbatim_at_every_position)
+{
+	static const struct {
+		const char	*text, *decoded;
+	} pieces[] = {
+		{ "\xc3\xa9", "\xc3\xa9" },
+		{ "\xe2\x82\xac", "\xe2\x82\xac" },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },
+		{ "\\\"", "\"" },
+		{ "\\\\", "\\" },
+		{ "\\n", "\n" },
+		{ "\\u00e9", "\xc3\xa9" },
+		{ "\x7f", "\x7f" },
+		{ "\\/\xc3\xa9\\t", "/\xc3\xa9\t" },
+	};
+
+	for (size_t k = 0; k < 20; k++)
+		for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]);
+		    i++) {
+			char *text, *uid, *name;
+			struct recs r;
+
+			ck_assert_int_ne(asprintf(&uid, "%.*s%s%.*s", (int)k,
+			    "uuuuuuuuuuuuuuuuuuuu", pieces[i].text, (int)k,
+			    "vvvvvvvvvvvvvvvvvvvv"), -1);
+			ck_assert_int_ne(asprintf(&name, "%.*s%s", (int)k,
+			    "nnnnnnnnnnnnnnnnnnnn", pieces[i].decoded), -1);
+			ck_assert_int_ne(asprintf(&text, "{\"%.*s%s%.*s\":"
+			    "\"%s\",\"uid\":\"%s\",\"name\":\"%.*s%s\"}",
+			    (int)k, "kkkkkkkkkkkkkkkkkkkk", pieces[i].text,
+			    (int)k, "kkkkkkkkkkkkkkkkkkkk", uid, uid, (int)k,
+			    "nnnnnnnnnnnnnnnnnnnn", pieces[i].text), -1);
+			free(uid);
+			ck_assert_int_ne(asprintf(&uid, "%.*s%s%.*s", (int)k,
+			    "uuuuuuuuuuuuuuuuuuuu", pieces[i].decoded, (int)k,
+			    "vvvvvvvvvvvvvvvvvvvv"), -1);
+			r = read_every_way(text, strlen(text));
+			expect_count(&r, 1);
+			expect_record(&r, 0, text, 1);
+			expect_identity(&r, 0, uid, "", name);
+			recs_free(&r);
+			free(text);
+			free(uid);
+			free(name);
+		}
+}
+END_TEST
+
 START_TEST(test_numbers_kept_verbatim)
 {
 	const char text[] = "{\"n\":[0,-0,1,-12,0.5,-0.0,10.250,1e5,1E5,"
@@ -206,6 +261,19 @@ START_TEST(test_identity_keys_matched_exactly)
 }
 END_TEST
 
+/* A key with a two-byte escape is its decoded text, which is none of
+ * the identity keys; the same key without it still is. */
+START_TEST(test_identity_keys_with_escapes_are_decoded)
+{
+	struct recs r = read_text("{\"uid\\n\":\"1\",\"\\/name\":\"2\","
+	    "\"namespace\\\"\":\"3\",\"namespace\":\"ns\"}");
+
+	expect_count(&r, 1);
+	expect_identity(&r, 0, "", "ns", "");
+	recs_free(&r);
+}
+END_TEST
+
 Suite *
 reader_text_suite(void)
 {
@@ -219,6 +287,8 @@ reader_text_suite(void)
 	tcase_add_test(compact, test_keys_kept_in_input_order_with_duplicates);
 	tcase_add_test(compact, test_strings_and_escapes_kept_verbatim);
 	tcase_add_test(compact, test_valid_utf8_boundaries_accepted);
+	tcase_add_test(compact,
+	    test_long_strings_kept_verbatim_at_every_position);
 	tcase_add_test(compact, test_numbers_kept_verbatim);
 	suite_add_tcase(s, compact);
 
@@ -229,6 +299,7 @@ reader_text_suite(void)
 	tcase_add_test(identity,
 	    test_identity_comes_from_the_record_metadata_only);
 	tcase_add_test(identity, test_identity_keys_matched_exactly);
+	tcase_add_test(identity, test_identity_keys_with_escapes_are_decoded);
 	suite_add_tcase(s, identity);
 	return s;
 }

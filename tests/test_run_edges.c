@@ -324,6 +324,57 @@ START_TEST(test_output_to_a_regular_file)
 }
 END_TEST
 
+/* --- how many workers ---------------------------------------------------- */
+
+/* The workers of a running luaward, once there are at least want of them
+ * (or a minute has passed). */
+static size_t
+workers_once(struct luaward *l, size_t want)
+{
+	pid_t pids[64];
+	double deadline = now() + 60;
+	size_t n;
+
+	while ((n = children_of(l->pid, pids, 64)) < want && now() < deadline)
+		luaward_pump(l, 10);
+	return n;
+}
+
+/*
+ * Unless --workers says, a plugin has one worker per online core, at most
+ * four; --workers gives exactly that many.
+ */
+START_TEST(test_default_workers_one_per_core_at_most_four)
+{
+	static const char plugin[] = "function GetWorkloadTypeAndName(m)\n"
+	    "  return 'Deployment', 'd'\nend\n";
+	char *dir = plugin_dir("a.lua", plugin, "b.lua", plugin, NULL);
+	const char *by_default[] = { "resolve", "--plugins", dir, NULL };
+	const char *three[] = { "resolve", "--plugins", dir, "--workers", "3",
+	    NULL };
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t expected = 2 * (size_t)(cores < 1 ? 1 : cores > 4 ? 4 : cores);
+	struct luaward l;
+
+	luaward_start(&l, by_default);
+	luaward_send(&l, "{\"name\":\"a\"}\n", 13);
+	ck_assert_msg(wait_for_line(&l, 0, 60), "stderr: %s",
+	    text_of(&l.errors));
+	ck_assert_uint_eq(workers_once(&l, expected), expected);
+	ck_assert_int_eq(luaward_wait(&l), 0);
+	luaward_free(&l);
+
+	luaward_start(&l, three);
+	luaward_send(&l, "{\"name\":\"a\"}\n", 13);
+	ck_assert_msg(wait_for_line(&l, 0, 60), "stderr: %s",
+	    text_of(&l.errors));
+	ck_assert_uint_eq(workers_once(&l, 6), 6);
+	ck_assert_int_eq(luaward_wait(&l), 0);
+	luaward_free(&l);
+	free(dir);
+}
+END_TEST
+
 /* --- stopped by a signal -------------------------------------------------- */
 
 /*
@@ -554,6 +605,7 @@ run_edges_suite(void)
 	tcase_add_test(t, test_truncated_file_then_the_next);
 	tcase_add_test(t, test_output_device_full);
 	tcase_add_test(t, test_output_to_a_regular_file);
+	tcase_add_test(t, test_default_workers_one_per_core_at_most_four);
 	tcase_add_test(t, test_sigterm_stops_the_run);
 	tcase_add_test(t, test_sigint_stops_the_run);
 	tcase_add_test(t, test_stats_after_a_signal_count_worker_memory);

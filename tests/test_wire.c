@@ -262,6 +262,97 @@ START_TEST(test_reply_round_trip)
 END_TEST
 
 /*
+ * REQUEST and REPLY, the messages of every call, decode to the same values
+ * in every form msgpack allows for their fields: each width of unsigned
+ * and (non-negative) signed integers, str and bin of each width.  The
+ * decoder reads the common forms straight from the bytes and the others
+ * through msgpack-c; both must agree.
+ */
+START_TEST(test_call_messages_decode_alike_in_every_form)
+{
+	static const struct {
+		unsigned char bytes[9];
+		size_t length;
+	} ids[] = {
+		{ { 0x07 }, 1 },
+		{ { 0xcc, 0x07 }, 2 },
+		{ { 0xcd, 0x00, 0x07 }, 3 },
+		{ { 0xce, 0x00, 0x00, 0x00, 0x07 }, 5 },
+		{ { 0xcf, 0, 0, 0, 0, 0, 0, 0, 0x07 }, 9 },
+		{ { 0xd0, 0x07 }, 2 },
+		{ { 0xd1, 0x00, 0x07 }, 3 },
+		{ { 0xd2, 0x00, 0x00, 0x00, 0x07 }, 5 },
+		{ { 0xd3, 0, 0, 0, 0, 0, 0, 0, 0x07 }, 9 },
+	};
+	/* The header of a 10-byte string or binary. */
+	static const struct {
+		unsigned char bytes[5];
+		size_t length;
+	} heads[] = {
+		{ { 0xaa }, 1 },
+		{ { 0xd9, 10 }, 2 },
+		{ { 0xda, 0, 10 }, 3 },
+		{ { 0xdb, 0, 0, 0, 10 }, 5 },
+		{ { 0xc4, 10 }, 2 },
+		{ { 0xc5, 0, 10 }, 3 },
+		{ { 0xc6, 0, 0, 0, 10 }, 5 },
+	};
+	unsigned char p[64];
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+			struct wire_message m;
+			size_t n = 0;
+
+			/* [REPLY, 7, "Deployment", "Deployment", 7] */
+			p[n++] = 0x95;
+			p[n++] = WIRE_REPLY;
+			memcpy(p + n, ids[i].bytes, ids[i].length);
+			n += ids[i].length;
+			for (int k = 0; k < 2; k++) {
+				memcpy(p + n, heads[h].bytes, heads[h].length);
+				n += heads[h].length;
+				memcpy(p + n, "Deployment", 10);
+				n += 10;
+			}
+			memcpy(p + n, ids[i].bytes, ids[i].length);
+			n += ids[i].length;
+			accept_at(__LINE__, p, n, &m);
+			ck_assert_int_eq(m.type, WIRE_REPLY);
+			ck_assert_uint_eq(m.u.reply.id, 7);
+			assert_string(m.u.reply.type, "Deployment");
+			assert_string(m.u.reply.name, "Deployment");
+			ck_assert_uint_eq(m.u.reply.micros, 7);
+			ck_assert_int_eq(decode_copy(p, n - 1), -1);
+			p[n] = 0xc0;
+			ck_assert_int_eq(decode_copy(p, n + 1), -1);
+			ck_assert_ptr_nonnull(strstr(error, "stray"));
+
+			/* [REQUEST, 7, "Deployment"] */
+			n = 0;
+			p[n++] = 0x93;
+			p[n++] = WIRE_REQUEST;
+			memcpy(p + n, ids[i].bytes, ids[i].length);
+			n += ids[i].length;
+			memcpy(p + n, heads[h].bytes, heads[h].length);
+			n += heads[h].length;
+			memcpy(p + n, "Deployment", 10);
+			n += 10;
+			accept_at(__LINE__, p, n, &m);
+			ck_assert_int_eq(m.type, WIRE_REQUEST);
+			ck_assert_uint_eq(m.u.request.id, 7);
+			assert_string(m.u.request.metadata, "Deployment");
+
+			/* One byte more or one less is never a message. */
+			ck_assert_int_eq(decode_copy(p, n - 1), -1);
+			p[n] = 0xc0;
+			ck_assert_int_eq(decode_copy(p, n + 1), -1);
+			ck_assert_ptr_nonnull(strstr(error, "stray"));
+		}
+}
+END_TEST
+
+/*
  * The time a call took, in every msgpack integer width, through REPLY and
  * ERROR; the id is never the same number, so swapped fields show.
  */
@@ -619,6 +710,7 @@ wire_suite(void)
 	tcase_add_test(round, test_ready_round_trip_full_lists);
 	tcase_add_test(round, test_request_round_trip);
 	tcase_add_test(round, test_reply_round_trip);
+	tcase_add_test(round, test_call_messages_decode_alike_in_every_form);
 	tcase_add_test(round, test_error_round_trip);
 	tcase_add_test(round, test_log_round_trip);
 	tcase_add_test(round, test_sealed_round_trip);

@@ -37,6 +37,10 @@ run_fake(struct run_result *r, const char *behaviour, const char *input,
 	/* Each bad record costs a worker: restart at once. */
 	argv[n++] = "--restart-delay";
 	argv[n++] = "1";
+	/* One worker, whose every record and line is known, unless extra
+	 * says otherwise. */
+	argv[n++] = "--workers";
+	argv[n++] = "1";
 	for (; extra != NULL && *extra != NULL; extra++)
 		argv[n++] = *extra;
 	argv[n] = NULL;

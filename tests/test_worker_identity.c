@@ -181,7 +181,8 @@ END_TEST
 START_TEST(test_restarted_worker_keeps_its_slot_uid)
 {
 	char *dir = plugin_dir("a.lua", plugin_source, NULL);
-	static const char *const more[] = { "--restart-delay", "0", NULL };
+	static const char *const more[] = { "--restart-delay", "0",
+	    "--workers", "1", NULL };
 	uint32_t base = test_base(), before;
 	char *range = range_text(base, base + 7);
 	double deadline;
