@@ -160,7 +160,7 @@ wait_for_exit(pid_t pid, double timeout_s)
 }
 
 /* Starts luaward serve with argv (NULL-terminated, after --state-dir,
- * --socket and generous time limits); returns its pid without waiting. */
+ * --socket, generous time limits and one worker per plugin); returns its pid without waiting. */
 static inline pid_t
 serve_spawn(struct served *s, const char *const *extra)
 {
@@ -184,6 +184,10 @@ serve_spawn(struct served *s, const char *const *extra)
 	argv[n++] = "5000";
 	argv[n++] = "--load-timeout";
 	argv[n++] = "10000";
+	/* One worker per plugin, whatever the machine's cores: the tests
+	 * count workers and descriptors. */
+	argv[n++] = "--workers";
+	argv[n++] = "1";
 	for (; extra != NULL && *extra != NULL; extra++) {
 		ck_assert_uint_lt(n, 62);
 		argv[n++] = *extra;

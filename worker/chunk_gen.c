@@ -24,9 +24,12 @@ collect(lua_State *L, const void *p, size_t n, void *ud)
 {
 	struct bytes *b = ud;
 
+	unsigned char *more;
+
 	(void)L;
-	if ((b->p = realloc(b->p, b->length + n + 1)) == NULL)
+	if ((more = realloc(b->p, b->length + n + 1)) == NULL)
 		return 1;
+	b->p = more;
 	memcpy(b->p + b->length, p, n);
 	b->length += n;
 	return 0;
@@ -57,8 +60,12 @@ main(int argc, char **argv)
 	}
 	if ((f = fopen(argv[2], "rb")) != NULL) {
 		while ((n = fread(buffer, 1, sizeof(buffer), f)) > 0)
-			if (collect(NULL, buffer, n, &source) != 0)
+			if (collect(NULL, buffer, n, &source) != 0) {
+				fprintf(stderr, "chunk-gen: out of memory\n");
+				free(source.p);
+				fclose(f);
 				return 1;
+			}
 		fclose(f);
 		snprintf(chunkname, sizeof(chunkname), "=%s", argv[1]);
 		if ((L = luaL_newstate()) == NULL ||
@@ -67,6 +74,8 @@ main(int argc, char **argv)
 		    lua_dump(L, collect, &chunk, 0) != 0) {
 			fprintf(stderr, "chunk-gen: %s: cannot compile\n",
 			    argv[2]);
+			free(source.p);
+			free(chunk.p);
 			return 1;
 		}
 		lua_close(L);
