@@ -63,32 +63,12 @@ WORKER_SOURCES	+= worker/dkjson_native.c
 WORKER_SOURCES	+= worker/traceback.c
 WORKER_SOURCES	+= worker/heap.c
 WORKER_SOURCES	+= worker/precompiled.c
-# Everything of the supervisor but main.c, so the tests link it too.
-CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/reader.c \
-		   supervisor/reader_tokens.c supervisor/job.c supervisor/result.c supervisor/plugins.c \
-		   supervisor/reader_record.c supervisor/reader_resync.c \
-		   supervisor/policy.c supervisor/policy_parse.c \
-		   supervisor/spawn.c supervisor/spawn_child.c \
-		   supervisor/worker_uids.c supervisor/worker_seen.c \
-		   supervisor/worker_process.c supervisor/worker_send.c \
-		   supervisor/worker_receive.c supervisor/worker_log.c \
-		   supervisor/sandbox_report.c supervisor/death.c \
-		   supervisor/plugin.c supervisor/chain.c supervisor/engine.c supervisor/session.c \
-		   supervisor/validate.c supervisor/daemon.c supervisor/connection.c \
-		   supervisor/listener.c supervisor/serve.c supervisor/metrics.c \
-		   supervisor/client.c supervisor/client_commands.c \
-		   supervisor/dispatch.c supervisor/writer.c \
-		   supervisor/input.c supervisor/stats.c supervisor/options.c \
-		   supervisor/timing.c \
-		   supervisor/setup.c supervisor/resolve.c \
-		   supervisor/policy_command.c supervisor/trial.c \
-		   supervisor/selftest.c supervisor/check.c \
-		   supervisor/sanitize.c supervisor/json_tree.c supervisor/owner.c \
-		   supervisor/deepflow_argument.c \
-		   supervisor/store.c supervisor/store_format.c supervisor/store_io.c \
-		   supervisor/store_scan.c \
-		   supervisor/testfile.c supervisor/test_command.c \
-		   supervisor/closed_pipe.c supervisor/check_report.c \
+# Everything of the supervisor but main.c, so the tests link it too: the
+# shared pieces at the top, then one folder per part (README.md, Layout).
+SUPERVISOR_PARTS = commands input engine spawn daemon output policy
+CORE_SOURCES	 = supervisor/log.c supervisor/json.c supervisor/options.c \
+		   supervisor/setup.c supervisor/timing.c supervisor/closed_pipe.c \
+		   $(foreach d,$(SUPERVISOR_PARTS),$(wildcard supervisor/$(d)/*.c)) \
 		   $(CONTROL_SOURCES)
 # The control socket's codec: the daemon's and its clients', not the worker's.
 CONTROL_SOURCES	 = ipc/control_encode.c ipc/control_decode.c
@@ -112,7 +92,7 @@ all: $(BUILD)/luaward $(BUILD)/luaward-worker
 # --- the two binaries, normal and sanitized ---------------------------------
 
 define binaries
-$(1)/%.o: %.c $$(wildcard */*.h)
+$(1)/%.o: %.c $$(wildcard */*.h */*/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) $(2) -c -o $$@ $$<
 
@@ -301,14 +281,14 @@ $(BUILD)/fuzz-seeds: $(call objects,$(BUILD),tests/fuzz/seeds.c $(IPC_SOURCES))
 # Reached only through the pattern rule below, these objects would be
 # deleted as intermediate files after every link.
 .PRECIOUS: $(FUZZ_BUILD)/obj/%.o
-$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard */*.h) $(wildcard tests/fuzz/*.h)
+$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard */*.h */*/*.h) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 # make lint: cppcheck, then clang-tidy with the checks .clang-tidy lists
 # and justifies (tests/.clang-tidy relaxes two for the tests), over every C
 # file; any finding fails.  clang-tidy keeps a stamp per file it passed.
-LINT_SOURCES	 = $(wildcard ipc/*.c supervisor/*.c worker/*.c tests/*.c \
+LINT_SOURCES	 = $(wildcard ipc/*.c supervisor/*.c supervisor/*/*.c worker/*.c tests/*.c \
 		   tests/fuzz/*.c bench/*.c)
 CLANG_TIDY	?= clang-tidy
 TIDY_FLAGS	 = -std=gnu11 $(DEP_CFLAGS)
@@ -352,7 +332,7 @@ lint: lint-deps
 
 lint-tidy: $(patsubst %.c,$(BUILD)/lint/%.tidy,$(LINT_SOURCES))
 
-$(BUILD)/lint/%.tidy: %.c $(wildcard */*.h) $(wildcard tests/fuzz/*.h) \
+$(BUILD)/lint/%.tidy: %.c $(wildcard */*.h */*/*.h) $(wildcard tests/fuzz/*.h) \
     .clang-tidy tests/.clang-tidy
 	@mkdir -p $(dir $@)
 	@echo "clang-tidy $<"

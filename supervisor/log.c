@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "sanitize.h"
+#include "output/sanitize.h"
 
 /*
  * Every line is cleaned whole (sanitize.h): plugin names, worker messages

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "commands/commands.h"
 #include "log.h"
 #include "options.h"
 

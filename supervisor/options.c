@@ -9,9 +9,9 @@
 #include "log.h"
 #include "options.h"
 #include "paths.h"
-#include "reader.h"
+#include "input/reader.h"
 #include "version.h"
-#include "worker_uids.h"
+#include "spawn/worker_uids.h"
 
 enum option_id {
 	OPT_PLUGINS = 256, OPT_WORKER, OPT_POLICY, OPT_TIMEOUT,

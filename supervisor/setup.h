@@ -8,11 +8,11 @@
 #define LUAWARD_SUPERVISOR_SETUP_H
 
 #include "options.h"
-#include "plugins.h"
-#include "policy.h"
-#include "engine.h"
-#include "plugin.h"
-#include "worker_uids.h"
+#include "engine/plugins.h"
+#include "policy/policy.h"
+#include "engine/engine.h"
+#include "engine/plugin.h"
+#include "spawn/worker_uids.h"
 
 #ifdef LUAWARD_SANITIZE
 #define DEFAULT_POLICY			"policies/sanitizer.policy"

@@ -12,9 +12,9 @@
 #include <check.h>
 #include <string.h>
 
-#include "../supervisor/dispatch.h"
-#include "../supervisor/job.h"
-#include "../supervisor/result.h"
+#include "../supervisor/engine/dispatch.h"
+#include "../supervisor/engine/job.h"
+#include "../supervisor/output/result.h"
 
 #define MAX_PLUGINS	8
 

@@ -22,7 +22,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "../supervisor/plugins.h"
+#include "../supervisor/engine/plugins.h"
 #include "../worker/dkjson_native.h"
 
 static const char dkjson_harness_source[] =

@@ -22,7 +22,7 @@
 
 #include "helpers.h"
 
-#include "../supervisor/worker_uids.h"
+#include "../supervisor/spawn/worker_uids.h"
 
 #define LOCK_DIR	WORKER_UIDS_LOCK_DIR
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/policy.h"
+#include "../supervisor/policy/policy.h"
 #include "helpers.h"
 
 /* Four good lines, so that the line under test is line 5. */

@@ -1,5 +1,5 @@
 /*
- * Shared by the suites of the record reader (supervisor/reader.h),
+ * Shared by the suites of the record reader (supervisor/input/reader.h),
  * test_reader*.c: the records of an input, copied out of the reader, fed
  * whole, in chunks, or cut at every byte; the error message format; and
  * checks of a record's compact text, identity fields and errors.
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/reader.h"
+#include "../supervisor/input/reader.h"
 #include "helpers.h"
 
 #define SOURCE	"pods.json"

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../supervisor/store.h"
+#include "../supervisor/daemon/store.h"
 #include "helpers.h"
 
 static char store_error[512];

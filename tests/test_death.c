@@ -1,5 +1,5 @@
 /*
- * How a dead worker is judged (supervisor/death.c): every rule, from the
+ * How a dead worker is judged (supervisor/engine/death.c): every rule, from the
  * facts alone.  The order matters: a protocol violation outweighs anything
  * the worker said, a seccomp kill outweighs a timeout, and a plugin whose
  * top level cannot run is a load failure rather than a crash to retry.
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../ipc/wire.h"
-#include "../supervisor/death.h"
+#include "../supervisor/engine/death.h"
 #include "suites.h"
 
 /* Wait statuses as waitpid() reports them. */

@@ -1,5 +1,5 @@
 /*
- * The argument DeepFlow passes (supervisor/deepflow_argument.h), held to
+ * The argument DeepFlow passes (supervisor/input/deepflow_argument.h), held to
  * real Go: tests/data/deepflow-argument/ holds documents and the bytes
  * Go's encoding/json made of each (tests/go/deepflow_argument.go, run by
  * make deepflow-argument-data), compared here byte for byte: a hand-written
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "../ipc/buffer.h"
-#include "../supervisor/deepflow_argument.h"
+#include "../supervisor/input/deepflow_argument.h"
 #include "helpers.h"
 #include "reader_support.h"
 #include "suites.h"

@@ -1,5 +1,5 @@
 /*
- * The plugin chain (supervisor/dispatch.c) against a fake target that only
+ * The plugin chain (supervisor/engine/dispatch.c) against a fake target that only
  * records which plugin got each job (dispatch_support.h): the test plays
  * the workers and answers with dispatch_outcome().  The first answer
  * decides, errors are recorded and the chain goes on, plugins that failed
@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "../ipc/buffer.h"
-#include "../supervisor/dispatch.h"
-#include "../supervisor/job.h"
-#include "../supervisor/result.h"
+#include "../supervisor/engine/dispatch.h"
+#include "../supervisor/engine/job.h"
+#include "../supervisor/output/result.h"
 #include "dispatch_support.h"
 #include "suites.h"
 

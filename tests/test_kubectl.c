@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/json_tree.h"
+#include "../supervisor/input/json_tree.h"
 #include "chaos_support.h"
 #include "helpers.h"
 #include "suites.h"

@@ -1,5 +1,5 @@
 /*
- * The owner fallback (supervisor/owner.h): each rule on metadata shaped as
+ * The owner fallback (supervisor/engine/owner.h): each rule on metadata shaped as
  * the API server sends it, the owners it must leave to plugins, and the
  * shapes it must refuse without guessing.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/owner.h"
+#include "../supervisor/engine/owner.h"
 #include "helpers.h"
 #include "reader_support.h"
 #include "suites.h"

@@ -1,5 +1,5 @@
 /*
- * The plugin directory is not trusted as a whole (supervisor/plugins.h).
+ * The plugin directory is not trusted as a whole (supervisor/engine/plugins.h).
  * With the real binaries: a FIFO, a symbolic link, a directory, a socket,
  * a device, an oversized or unreadable file named *.lua is that plugin's
  * load error, every record carries it, and the other plugins answer as

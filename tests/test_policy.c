@@ -1,5 +1,5 @@
 /*
- * The seccomp policy parser (supervisor/policy.c): every way a policy
+ * The seccomp policy parser (supervisor/policy/policy.c): every way a policy
  * file can be wrong, each reported at its file and line.  Includes are in
  * test_policy_include.c, what the rules compile to in
  * test_policy_compile.c.
@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../supervisor/policy.h"
+#include "../supervisor/policy/policy.h"
 #include "helpers.h"
 #include "policy_support.h"
 #include "suites.h"

@@ -1,5 +1,5 @@
 /*
- * What seccomp policy rules compile to (supervisor/policy.c): the shipped
+ * What seccomp policy rules compile to (supervisor/policy/policy.c): the shipped
  * policies, argument names and constants, the BPF program itself (the
  * architecture checked first, then each rule's action), syscall names, and
  * a file's free layout; read back through `policy show` and from the
@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../supervisor/policy.h"
+#include "../supervisor/policy/policy.h"
 #include "helpers.h"
 #include "policy_support.h"
 #include "suites.h"

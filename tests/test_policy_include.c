@@ -1,5 +1,5 @@
 /*
- * Includes in seccomp policy files (supervisor/policy.c): a file found
+ * Includes in seccomp policy files (supervisor/policy/policy.c): a file found
  * beside the file that includes it or by its absolute path, errors at the
  * included file's line, and includes nested too deep or in a cycle, each
  * refused at one of its include lines.
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../supervisor/policy.h"
+#include "../supervisor/policy/policy.h"
 #include "helpers.h"
 #include "policy_support.h"
 #include "suites.h"

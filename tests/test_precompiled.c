@@ -13,7 +13,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "../supervisor/plugins.h"
+#include "../supervisor/engine/plugins.h"
 #include "../worker/precompiled.h"
 #include "suites.h"
 

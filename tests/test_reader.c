@@ -1,5 +1,5 @@
 /*
- * The record reader (supervisor/reader.h) against the resolve contract
+ * The record reader (supervisor/input/reader.h) against the resolve contract
  * (docs/contract.md): the input forms (bare metadata, Pod, List, any white
  * space, pretty-printed, CRLF, a byte order mark), how long a record's
  * pointers last, and reads split anywhere giving the records of the whole
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/reader.h"
+#include "../supervisor/input/reader.h"
 #include "reader_support.h"
 #include "suites.h"
 

@@ -1,5 +1,5 @@
 /*
- * The record reader (supervisor/reader.h) on invalid input: every kind of
+ * The record reader (supervisor/input/reader.h) on invalid input: every kind of
  * malformed JSON gives exactly one invalid record with the position of
  * the offending byte, and reading resumes at the next value; values that
  * are not objects, truncated input, empty input.  Recovery from broken
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/reader.h"
+#include "../supervisor/input/reader.h"
 #include "reader_support.h"
 #include "suites.h"
 

@@ -1,5 +1,5 @@
 /*
- * The record reader's limits (supervisor/reader.h): the nesting depth and
+ * The record reader's limits (supervisor/input/reader.h): the nesting depth and
  * the record size, at the limit and one past it, with the records after
  * an oversized one still whole; nesting far deeper than any stack; and a
  * List of 100,000 Pods streamed in bounded memory.
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/reader.h"
+#include "../supervisor/input/reader.h"
 #include "reader_support.h"
 #include "suites.h"
 

@@ -1,5 +1,5 @@
 /*
- * The record reader (supervisor/reader.h) after a syntax error, at the
+ * The record reader (supervisor/input/reader.h) after a syntax error, at the
  * edges of what test_reader_resync.c covers: JSON Lines with a broken
  * line, a List's own members (a
  * second items array, errors before or after the items, garbage between
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/reader.h"
+#include "../supervisor/input/reader.h"
 #include "reader_support.h"
 #include "suites.h"
 

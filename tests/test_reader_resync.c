@@ -1,5 +1,5 @@
 /*
- * The record reader (supervisor/reader.h) after a syntax error: one error
+ * The record reader (supervisor/input/reader.h) after a syntax error: one error
  * gives one invalid record, for the value it is in (inside a List, its
  * item), and reading resumes at the next top-level value or List item; a
  * nested object never becomes a record.  Checked on a pretty-printed
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/reader.h"
+#include "../supervisor/input/reader.h"
 #include "reader_support.h"
 #include "suites.h"
 

@@ -1,5 +1,5 @@
 /*
- * What the record reader (supervisor/reader.h) makes of a valid record:
+ * What the record reader (supervisor/input/reader.h) makes of a valid record:
  * its compact text (insignificant white space dropped; keys, strings,
  * escapes and numbers kept verbatim) and its identity fields (uid,
  * namespace and name, decoded, from the record's own metadata only).
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/reader.h"
+#include "../supervisor/input/reader.h"
 #include "reader_support.h"
 #include "suites.h"
 

@@ -1,5 +1,5 @@
 /*
- * The record reader (supervisor/reader.h) on watch streams, as `kubectl
+ * The record reader (supervisor/input/reader.h) on watch streams, as `kubectl
  * get pods -A -w -o json --output-watch-events` and the API's watch
  * endpoint print them: {"type": ..., "object": {...}} events.  ADDED,
  * MODIFIED and DELETED give the object's record with the event type,
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/reader.h"
+#include "../supervisor/input/reader.h"
 #include "reader_support.h"
 #include "suites.h"
 

@@ -1,5 +1,5 @@
 /*
- * What a decided job becomes (supervisor/result.c): the workload types a
+ * What a decided job becomes (supervisor/output/result.c): the workload types a
  * plugin may answer, matched without regard to case and otherwise kept
  * exactly as said (unsupported), and the output line of every kind of job,
  * byte for byte.  Jobs go through the chain with the fake target of
@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "../ipc/buffer.h"
-#include "../supervisor/dispatch.h"
-#include "../supervisor/job.h"
+#include "../supervisor/engine/dispatch.h"
+#include "../supervisor/engine/job.h"
 #include "../supervisor/log.h"
-#include "../supervisor/result.h"
+#include "../supervisor/output/result.h"
 #include "dispatch_support.h"
 #include "suites.h"
 

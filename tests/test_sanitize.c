@@ -1,5 +1,5 @@
 /*
- * The cleaner of text shown to people (supervisor/sanitize.h): every
+ * The cleaner of text shown to people (supervisor/output/sanitize.h): every
  * class of byte and character that can act on a terminal or start a line
  * becomes a visible escape, valid UTF-8 otherwise stays readable, a cut
  * never splits a character or an escape, and whatever the input, the
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "../ipc/buffer.h"
-#include "../supervisor/sanitize.h"
+#include "../supervisor/output/sanitize.h"
 #include "helpers.h"
 #include "suites.h"
 #include "utf8_reference.h"

@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../supervisor/store.h"
+#include "../supervisor/daemon/store.h"
 #include "helpers.h"
 #include "serve_support.h"
 #include "suites.h"

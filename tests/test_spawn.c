@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../supervisor/death.h"
-#include "../supervisor/spawn.h"
-#include "../supervisor/trial.h"
+#include "../supervisor/engine/death.h"
+#include "../supervisor/spawn/spawn.h"
+#include "../supervisor/commands/trial.h"
 #include "helpers.h"
 #include "suites.h"
 

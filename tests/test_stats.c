@@ -1,5 +1,5 @@
 /*
- * Run statistics (supervisor/stats.h): the latency histogram's promise,
+ * Run statistics (supervisor/output/stats.h): the latency histogram's promise,
  * exact below 16, within 12.5% and never above the true value beyond,
  * whatever the magnitude.  What stats_print writes is in
  * test_stats_print.c.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/stats.h"
+#include "../supervisor/output/stats.h"
 #include "helpers.h"
 #include "suites.h"
 

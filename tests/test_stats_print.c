@@ -1,5 +1,5 @@
 /*
- * What stats_print writes (supervisor/stats.h): the --stats=json line,
+ * What stats_print writes (supervisor/output/stats.h): the --stats=json line,
  * read back by the strict parser of strict_json.h (first held to its own
  * strictness), with every documented field, counts exact at their limits
  * and hostile plugin names escaped; and the human summary.
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/stats.h"
+#include "../supervisor/output/stats.h"
 #include "strict_json.h"
 #include "suites.h"
 

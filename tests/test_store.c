@@ -1,5 +1,5 @@
 /*
- * The plugin store (supervisor/store.h) used as the daemon uses it: the
+ * The plugin store (supervisor/daemon/store.h) used as the daemon uses it: the
  * directory it makes and the ones it refuses, creation order, before and
  * after, replace keeping a plugin's place, delete, every refusal with its
  * own result, and a chain that a new process finds again exactly.

@@ -1,5 +1,5 @@
 /*
- * The plugin store (supervisor/store.h) killed at any moment: a child
+ * The plugin store (supervisor/daemon/store.h) killed at any moment: a child
  * makes changes in a loop (creates, replaces, deletes, before and after)
  * and is killed with SIGKILL at a random instant, again and again; each
  * time the directory must hold exactly the chain after the last change

@@ -1,5 +1,5 @@
 /*
- * The plugin store (supervisor/store.h) against damage: plugin files and
+ * The plugin store (supervisor/daemon/store.h) against damage: plugin files and
  * manifests truncated, flipped, replaced or left over, foreign files, a
  * change made behind the store's back, and a reload the system cannot
  * serve.  Whatever happens, a damaged file is reported and skipped, the
@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../supervisor/store_format.h"
+#include "../supervisor/daemon/store_format.h"
 #include "store_support.h"
 #include "suites.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/testfile.h"
+#include "../supervisor/commands/testfile.h"
 #include "helpers.h"
 #include "suites.h"
 

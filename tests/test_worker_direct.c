@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "../ipc/wire.h"
-#include "../supervisor/policy.h"
+#include "../supervisor/policy/policy.h"
 #include "helpers.h"
 #include "suites.h"
 
@@ -206,7 +206,7 @@ static const char plugin_source[] = "function GetWorkloadTypeAndName(m) "
 #define WORKER_POLICY	"policies/worker.policy"
 #endif
 
-/* A LOAD as the supervisor builds it (supervisor/plugin.c), with the
+/* A LOAD as the supervisor builds it (supervisor/engine/plugin.c), with the
  * bundled policy's filter, for source shown as chunk_name. */
 static void
 put_load_of(struct buffer *b, const char *source, const char *chunk_name)

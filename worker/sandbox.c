@@ -1,7 +1,7 @@
 /*
  * Each layer is one row: what it is called in reports, the step that applies
  * it, and what it stops.  Steps run in table order; the supervisor has
- * already applied its own layers between fork and exec (supervisor/spawn.c).
+ * already applied its own layers between fork and exec (supervisor/spawn/spawn.c).
  */
 #include <errno.h>
 #include <fcntl.h>

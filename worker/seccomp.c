@@ -1,6 +1,6 @@
 /*
  * The seccomp layer.  The filter itself is compiled by the supervisor from
- * policies/worker.policy (supervisor/policy.c) and arrives as a BPF program
+ * policies/worker.policy (supervisor/policy/policy.c) and arrives as a BPF program
  * in the LOAD message, so the kernel enforces exactly what `luaward policy
  * show` prints.
  *

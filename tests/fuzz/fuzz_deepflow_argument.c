@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "../../ipc/buffer.h"
-#include "../../supervisor/deepflow_argument.h"
-#include "../../supervisor/owner.h"
+#include "../../supervisor/input/deepflow_argument.h"
+#include "../../supervisor/engine/owner.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,6 +1,6 @@
 /*
- * The seccomp policy parser and compiler (supervisor/policy_parse.c,
- * supervisor/policy.c) on any text: policy_load() either returns a filter
+ * The seccomp policy parser and compiler (supervisor/policy/policy_parse.c,
+ * supervisor/policy/policy.c) on any text: policy_load() either returns a filter
  * a worker accepts, or an error that names a file of the policy; the same
  * text always gives the same filter or the same error.
  *
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "../../ipc/wire.h"
-#include "../../supervisor/policy.h"
+#include "../../supervisor/policy/policy.h"
 #include "fuzz_wire.h"
 
 #define MAX_FILES	8

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the record reader (supervisor/reader.h).
+ * libFuzzer target for the record reader (supervisor/input/reader.h).
  *
  * An input is two bytes of set-up, then the bytes to read.  The first
  * chooses the limits (the defaults, or small ones that the input can
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../supervisor/reader.h"
+#include "../../supervisor/input/reader.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,7 +1,7 @@
 /*
  * What a worker writes on its stdout, as the supervisor receives it: any
  * bytes, in reads of any size, framed by wire_frame() and decoded by
- * wire_decode(), then handled as supervisor/worker_process.c handles them
+ * wire_decode(), then handled as supervisor/engine/worker_process.c handles them
  * (its admission by state mirrored here, since that file needs a live
  * process and an event loop) through the supervisor's own pure code: the
  * sandbox report of a READY, the plugin chain and the output line of a
@@ -18,14 +18,14 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "../../supervisor/chain.h"
-#include "../../supervisor/death.h"
-#include "../../supervisor/dispatch.h"
-#include "../../supervisor/job.h"
-#include "../../supervisor/policy.h"
-#include "../../supervisor/result.h"
-#include "../../supervisor/sandbox_report.h"
-#include "../../supervisor/worker_log.h"
+#include "../../supervisor/engine/chain.h"
+#include "../../supervisor/engine/death.h"
+#include "../../supervisor/engine/dispatch.h"
+#include "../../supervisor/engine/job.h"
+#include "../../supervisor/policy/policy.h"
+#include "../../supervisor/output/result.h"
+#include "../../supervisor/spawn/sandbox_report.h"
+#include "../../supervisor/engine/worker_log.h"
 #include "fuzz_wire.h"
 
 /* The suites' strict JSON parser; outside a check test, its allocation
