@@ -368,10 +368,8 @@ START_TEST(test_line_escapes_hostile_bytes)
 
 	job->chain = chain_of_names(names, 1);
 	job->status = STATUS_UNSUPPORTED;
-	job->type = xstrndup(type, sizeof(type) - 1);
-	job->type_length = sizeof(type) - 1;
-	job->workload = xstrndup(workload, sizeof(workload) - 1);
-	job->workload_length = sizeof(workload) - 1;
+	job_set_answer(job, type, sizeof(type) - 1, workload,
+	    sizeof(workload) - 1);
 	job->decided_by = 0;
 	assert_line(job, names, "{\"uid\":\"a\\\"b\\\\c\",\"namespace\":"
 	    "\"\\n\\r\\t\\b\\f\",\"name\":\"\\u0001\\u001f ~\",\"status\":"
