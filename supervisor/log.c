@@ -144,3 +144,14 @@ xstrndup(const char *s, size_t length)
 	p[length] = '\0';
 	return p;
 }
+
+int
+error_set(char *error, size_t error_size, const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	vsnprintf(error, error_size, format, ap);
+	va_end(ap);
+	return -1;
+}

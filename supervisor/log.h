@@ -24,6 +24,11 @@ void	 fatal(const char *, ...)
 void	 fatalx(const char *, ...)
 	     __attribute__((noreturn, format(printf, 1, 2)));
 
+/* The runtime error idiom: the message goes into the caller's buffer and
+ * the function returns -1, so that `return error_set(...)` reports it. */
+int	 error_set(char *error, size_t error_size, const char *, ...)
+	     __attribute__((format(printf, 3, 4)));
+
 /* Allocation that cannot fail: out of memory ends the run (status 1). */
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);

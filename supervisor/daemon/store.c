@@ -45,21 +45,6 @@ struct store {
 	uint64_t		 next_generation;
 };
 
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-{
-	va_list ap;
-
-	va_start(ap, format);
-	vsnprintf(error, error_size, format, ap);
-	va_end(ap);
-	return -1;
-}
-
 /*
  * Writes the manifest for items[0..count): the commit point.  Once its
  * rename is done the change stands (it is what a restart finds); a failed
@@ -79,7 +64,7 @@ commit(struct store *s, struct store_item **items, size_t count,
 	if (store_format_manifest(&manifest, refs, count,
 	    next_generation) == -1) {
 		buffer_free(&manifest);
-		fail(error, error_size, "out of memory");
+		error_set(error, error_size, "out of memory");
 		return STORE_NO_MEMORY;
 	}
 	r = store_write_at(s->dirfd, s->dir, STORE_MANIFEST,
@@ -119,13 +104,13 @@ store_open(const char *dir, char *error, size_t error_size)
 	struct store *s = calloc(1, sizeof(*s));
 
 	if (s == NULL) {
-		fail(error, error_size, "out of memory");
+		error_set(error, error_size, "out of memory");
 		return NULL;
 	}
 	s->dirfd = -1;
 	if ((s->dir = strdup(dir)) == NULL ||
 	    (s->items = calloc(STORE_MAX_PLUGINS, sizeof(*s->items))) == NULL) {
-		fail(error, error_size, "out of memory");
+		error_set(error, error_size, "out of memory");
 		goto bad;
 	}
 	if ((s->dirfd = store_open_dir(dir, error, error_size)) == -1 ||
@@ -159,7 +144,7 @@ store_reload(struct store *s, char *error, size_t error_size)
 	size_t count;
 
 	if (items == NULL)
-		return fail(error, error_size, "out of memory");
+		return error_set(error, error_size, "out of memory");
 	if (load(s, items, &count, &next, error, error_size) == -1) {
 		free(items);
 		return -1;

@@ -4,13 +4,13 @@
  * truncated, damaged or written by someone else.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sha2.h>
 
+#include "../log.h"
 #include "store_format.h"
 
 #define MANIFEST_MAGIC	"luaward-store 1"
@@ -21,21 +21,6 @@
 _Static_assert(STORE_MANIFEST_MAX >= 256 + STORE_MAX_PLUGINS * 186,
     "STORE_MANIFEST_MAX too small for a full chain");
 _Static_assert(STORE_HEADER_MAX > 235, "STORE_HEADER_MAX too small");
-
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-{
-	va_list ap;
-
-	va_start(ap, format);
-	vsnprintf(error, error_size, format, ap);
-	va_end(ap);
-	return -1;
-}
 
 bool
 store_name_valid(const char *name)
@@ -223,42 +208,42 @@ store_parse_plugin(const char *data, size_t length, struct store_ref *ref,
 	memset(ref, 0, sizeof(*ref));
 	if (next_line(&c, &line, &line_length) == -1 ||
 	    !word_is(line, line_length, PLUGIN_MAGIC))
-		return fail(error, error_size, "not a luaward plugin file");
+		return error_set(error, error_size, "not a luaward plugin file");
 	if (header_field(&c, "name", &value, &value_length) == -1 ||
 	    copy_name(value, value_length, ref->name) == -1)
-		return fail(error, error_size, "header line %u: expected "
+		return error_set(error, error_size, "header line %u: expected "
 		    "\"name NAME\"", c.line);
 	if (header_field(&c, "generation", &value, &value_length) == -1 ||
 	    parse_number(value, value_length, UINT64_MAX,
 	    &ref->generation) == -1 || ref->generation == 0)
-		return fail(error, error_size, "header line %u: expected "
+		return error_set(error, error_size, "header line %u: expected "
 		    "\"generation N\"", c.line);
 	if (header_field(&c, "created", &value, &value_length) == -1 ||
 	    parse_number(value, value_length, INT64_MAX, &number) == -1)
-		return fail(error, error_size, "header line %u: expected "
+		return error_set(error, error_size, "header line %u: expected "
 		    "\"created SECONDS\"", c.line);
 	ref->created = (int64_t)number;
 	if (header_field(&c, "sha256", &value, &value_length) == -1 ||
 	    !is_sha256(value, value_length))
-		return fail(error, error_size, "header line %u: expected "
+		return error_set(error, error_size, "header line %u: expected "
 		    "\"sha256 HEX\"", c.line);
 	memcpy(ref->sha256, value, STORE_SHA256_HEX);
 	if (header_field(&c, "length", &value, &value_length) == -1 ||
 	    parse_number(value, value_length, STORE_MAX_SOURCE, &number) == -1)
-		return fail(error, error_size, "header line %u: expected "
+		return error_set(error, error_size, "header line %u: expected "
 		    "\"length BYTES\" of at most %u", c.line,
 		    STORE_MAX_SOURCE);
 	ref->length = (size_t)number;
 	if (next_line(&c, &line, &line_length) == -1 || line_length != 0)
-		return fail(error, error_size, "header line %u: expected the "
+		return error_set(error, error_size, "header line %u: expected the "
 		    "empty line that ends the header", c.line);
 	if ((size_t)(data + length - c.p) != ref->length)
-		return fail(error, error_size, "source is %zu bytes, the "
+		return error_set(error, error_size, "source is %zu bytes, the "
 		    "header says %zu (truncated or grown)",
 		    (size_t)(data + length - c.p), ref->length);
 	store_sha256(c.p, ref->length, digest);
 	if (strcmp(digest, ref->sha256) != 0)
-		return fail(error, error_size, "source does not match the "
+		return error_set(error, error_size, "source does not match the "
 		    "header's sha256 (damaged)");
 	*source = c.p;
 	return 0;
@@ -326,45 +311,45 @@ store_parse_manifest(const char *data, size_t length, struct store_ref **refs,
 
 	/* The checksum line first: it tells a truncated or edited file. */
 	if (length == 0 || data[length - 1] != '\n')
-		return fail(error, error_size, "does not end with a whole line "
+		return error_set(error, error_size, "does not end with a whole line "
 		    "(truncated)");
 	for (last = data + length - 1; last > data && last[-1] != '\n'; last--)
 		;
 	if (split(last, (size_t)(data + length - 1 - last), 2, w, l) == -1 ||
 	    !word_is(w[0], l[0], "end") || !is_sha256(w[1], l[1]))
-		return fail(error, error_size, "does not end with its checksum "
+		return error_set(error, error_size, "does not end with its checksum "
 		    "line (truncated)");
 	store_sha256(data, (size_t)(last - data), digest);
 	if (memcmp(digest, w[1], STORE_SHA256_HEX) != 0)
-		return fail(error, error_size, "checksum does not match "
+		return error_set(error, error_size, "checksum does not match "
 		    "(damaged or edited)");
 	c.end = last;
 	if (next_line(&c, &line, &line_length) == -1 ||
 	    !word_is(line, line_length, MANIFEST_MAGIC))
-		return fail(error, error_size, "line 1: expected \"%s\"",
+		return error_set(error, error_size, "line 1: expected \"%s\"",
 		    MANIFEST_MAGIC);
 	if (header_field(&c, "next-generation", &w[0], &l[0]) == -1 ||
 	    parse_number(w[0], l[0], UINT64_MAX, next_generation) == -1 ||
 	    *next_generation == 0)
-		return fail(error, error_size, "line 2: expected "
+		return error_set(error, error_size, "line 2: expected "
 		    "\"next-generation N\"");
 	if ((out = calloc(STORE_MAX_PLUGINS, sizeof(*out))) == NULL)
-		return fail(error, error_size, "out of memory");
+		return error_set(error, error_size, "out of memory");
 	while (next_line(&c, &line, &line_length) == 0) {
 		struct store_ref *ref = &out[n];
 
 		if (n == STORE_MAX_PLUGINS) {
-			fail(error, error_size, "line %u: more than %d plugins",
+			error_set(error, error_size, "line %u: more than %d plugins",
 			    c.line, STORE_MAX_PLUGINS);
 			goto bad;
 		}
 		if (parse_manifest_line(line, line_length, ref) == -1) {
-			fail(error, error_size, "line %u: expected \"plugin "
+			error_set(error, error_size, "line %u: expected \"plugin "
 			    "NAME GENERATION CREATED SHA256 LENGTH\"", c.line);
 			goto bad;
 		}
 		if (ref->generation >= *next_generation) {
-			fail(error, error_size, "line %u: generation %" PRIu64
+			error_set(error, error_size, "line %u: generation %" PRIu64
 			    " is not below next-generation", c.line,
 			    ref->generation);
 			goto bad;
@@ -372,7 +357,7 @@ store_parse_manifest(const char *data, size_t length, struct store_ref **refs,
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(out[i].name, ref->name) == 0 ||
 			    out[i].generation == ref->generation) {
-				fail(error, error_size, "line %u: plugin %s or "
+				error_set(error, error_size, "line %u: plugin %s or "
 				    "its generation listed twice", c.line,
 				    ref->name);
 				goto bad;

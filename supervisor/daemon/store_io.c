@@ -6,33 +6,18 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../log.h"
 #include "store_format.h"
 #include "store_io.h"
 
 /* Temporary file names are unique within the process. */
 static unsigned temp_counter;
-
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-{
-	va_list ap;
-
-	va_start(ap, format);
-	vsnprintf(error, error_size, format, ap);
-	va_end(ap);
-	return -1;
-}
 
 int
 store_open_dir(const char *dir, char *error, size_t error_size)
@@ -43,37 +28,37 @@ store_open_dir(const char *dir, char *error, size_t error_size)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT) {
 		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-			return fail(error, error_size, "cannot create state "
+			return error_set(error, error_size, "cannot create state "
 			    "directory %s: %s", dir, strerror(errno));
 		/* 0700 whatever the umask. */
 		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1)
 			(void)fchmod(fd, 0700);
 	}
 	if (fd == -1)
-		return fail(error, error_size, "cannot open state directory "
+		return error_set(error, error_size, "cannot open state directory "
 		    "%s: %s", dir, strerror(errno));
 	if (fstat(fd, &st) == -1) {
-		fail(error, error_size, "%s: %s", dir, strerror(errno));
+		error_set(error, error_size, "%s: %s", dir, strerror(errno));
 		goto bad;
 	}
 	if (st.st_uid != geteuid()) {
-		fail(error, error_size, "state directory %s belongs to uid %u, "
+		error_set(error, error_size, "state directory %s belongs to uid %u, "
 		    "not to this user (uid %u)", dir, (unsigned)st.st_uid,
 		    (unsigned)geteuid());
 		goto bad;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		fail(error, error_size, "state directory %s is writable by "
+		error_set(error, error_size, "state directory %s is writable by "
 		    "%s (mode %04o): make it 0700", dir, st.st_mode & S_IWOTH ?
 		    "everyone" : "its group", (unsigned)(st.st_mode & 07777));
 		goto bad;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK)
-			fail(error, error_size, "state directory %s is in use "
+			error_set(error, error_size, "state directory %s is in use "
 			    "by another luaward", dir);
 		else
-			fail(error, error_size, "cannot lock state directory "
+			error_set(error, error_size, "cannot lock state directory "
 			    "%s: %s", dir, strerror(errno));
 		goto bad;
 	}
@@ -97,7 +82,7 @@ store_read_at(int dirfd, const char *file, size_t max, char **data,
 	    O_NONBLOCK)) == -1) {
 		int saved = errno;
 
-		fail(error, error_size, "%s", saved == ELOOP ?
+		error_set(error, error_size, "%s", saved == ELOOP ?
 		    "a symbolic link" : strerror(saved));
 		if (saved == ENOENT)
 			return STORE_READ_MISSING;
@@ -108,13 +93,13 @@ store_read_at(int dirfd, const char *file, size_t max, char **data,
 		return STORE_READ_ERROR;
 	}
 	if (fstat(fd, &st) == -1) {
-		fail(error, error_size, "%s", strerror(errno));
+		error_set(error, error_size, "%s", strerror(errno));
 		close(fd);
 		return STORE_READ_ERROR;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (uint64_t)st.st_size > max) {
-		fail(error, error_size, "%s", !S_ISREG(st.st_mode) ?
+		error_set(error, error_size, "%s", !S_ISREG(st.st_mode) ?
 		    "not a regular file" : st.st_uid != geteuid() ?
 		    "owned by another user" :
 		    "larger than any file the store writes");
@@ -123,7 +108,7 @@ store_read_at(int dirfd, const char *file, size_t max, char **data,
 	}
 	size = (size_t)st.st_size;
 	if ((buffer = malloc(size + 1)) == NULL) {
-		fail(error, error_size, "out of memory");
+		error_set(error, error_size, "out of memory");
 		close(fd);
 		return STORE_READ_ERROR;
 	}
@@ -134,7 +119,7 @@ store_read_at(int dirfd, const char *file, size_t max, char **data,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fail(error, error_size, "%s", strerror(errno));
+			error_set(error, error_size, "%s", strerror(errno));
 			free(buffer);
 			close(fd);
 			return STORE_READ_ERROR;
@@ -145,7 +130,7 @@ store_read_at(int dirfd, const char *file, size_t max, char **data,
 	close(fd);
 	if (used != size) {
 		free(buffer);
-		fail(error, error_size, "changed while it was read");
+		error_set(error, error_size, "changed while it was read");
 		return STORE_READ_UNUSABLE;
 	}
 	*data = buffer;
@@ -189,7 +174,7 @@ store_write_at(int dirfd, const char *dir, const char *final,
 			break;
 	}
 	if (fd == -1)
-		return fail(error, error_size, "cannot create a file in %s: %s",
+		return error_set(error, error_size, "cannot create a file in %s: %s",
 		    dir, strerror(errno));
 	if (write_all(fd, head, head_length) == -1 ||
 	    write_all(fd, body, body_length) == -1 || fsync(fd) == -1) {
@@ -204,7 +189,7 @@ store_write_at(int dirfd, const char *dir, const char *final,
 	return 0;
 failed:
 	unlinkat(dirfd, temp, 0);
-	return fail(error, error_size, "cannot write %s/%s: %s", dir, final,
+	return error_set(error, error_size, "cannot write %s/%s: %s", dir, final,
 	    strerror(saved));
 }
 
@@ -212,7 +197,7 @@ int
 store_sync_dir(int dirfd, const char *dir, char *error, size_t error_size)
 {
 	if (fsync(dirfd) == -1)
-		return fail(error, error_size, "cannot sync %s: %s", dir,
+		return error_set(error, error_size, "cannot sync %s: %s", dir,
 		    strerror(errno));
 	return 0;
 }

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +13,6 @@
 #include "../log.h"
 #include "store_io.h"
 #include "store_scan.h"
-
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-{
-	va_list ap;
-
-	va_start(ap, format);
-	vsnprintf(error, error_size, format, ap);
-	va_end(ap);
-	return -1;
-}
 
 void
 store_item_free(struct store_item *item)
@@ -100,18 +84,18 @@ load_version(int dirfd, const char *dir, const char *name, uint64_t generation,
 	case STORE_READ_OK:
 		break;
 	case STORE_READ_MISSING:
-		fail(error, error_size, "%s is missing", file);
+		error_set(error, error_size, "%s is missing", file);
 		return 1;
 	case STORE_READ_UNUSABLE:
-		fail(error, error_size, "%s: %s", file, why);
+		error_set(error, error_size, "%s: %s", file, why);
 		return 1;
 	case STORE_READ_ERROR:
-		return fail(error, error_size, "cannot read %s/%s: %s", dir,
+		return error_set(error, error_size, "cannot read %s/%s: %s", dir,
 		    file, why);
 	}
 	if (store_parse_plugin(data, length, &ref, &source, why,
 	    sizeof(why)) == -1) {
-		fail(error, error_size, "%s: %s", file, why);
+		error_set(error, error_size, "%s: %s", file, why);
 		free(data);
 		return 1;
 	}
@@ -119,7 +103,7 @@ load_version(int dirfd, const char *dir, const char *name, uint64_t generation,
 	    (want != NULL && (ref.created != want->created ||
 	    ref.length != want->length ||
 	    strcmp(ref.sha256, want->sha256) != 0))) {
-		fail(error, error_size, "%s: its header does not match %s",
+		error_set(error, error_size, "%s: its header does not match %s",
 		    file, want != NULL ? "the manifest" : "its file name");
 		free(data);
 		return 1;
@@ -127,7 +111,7 @@ load_version(int dirfd, const char *dir, const char *name, uint64_t generation,
 	*item = store_item_new(&ref, source);
 	free(data);
 	if (*item == NULL)
-		return fail(error, error_size, "out of memory");
+		return error_set(error, error_size, "out of memory");
 	return 0;
 }
 
@@ -153,7 +137,7 @@ list_files(int dirfd, const char *dir, struct found **found, size_t *count,
 	int fd;
 
 	if ((fd = dup(dirfd)) == -1 || (listing = fdopendir(fd)) == NULL) {
-		fail(error, error_size, "cannot list %s: %s", dir,
+		error_set(error, error_size, "cannot list %s: %s", dir,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -199,7 +183,7 @@ list_files(int dirfd, const char *dir, struct found **found, size_t *count,
 		list[n++] = f;
 	}
 	if (errno != 0) {
-		fail(error, error_size, "cannot list %s: %s", dir,
+		error_set(error, error_size, "cannot list %s: %s", dir,
 		    strerror(errno));
 		closedir(listing);
 		free(list);
@@ -260,7 +244,7 @@ rebuild(int dirfd, const char *dir, struct found *found, size_t found_count,
 		    found[i].generation, NULL, &item, why, sizeof(why));
 		if (r == -1) {
 			store_items_clear(items, n);
-			return fail(error, error_size, "%s", why);
+			return error_set(error, error_size, "%s", why);
 		}
 		if (r == 1) {
 			log_warnx("%s: skipping %s", dir, why);
@@ -297,7 +281,7 @@ store_scan(int dirfd, const char *dir, struct store_item **items,
 	read = store_read_at(dirfd, STORE_MANIFEST, STORE_MANIFEST_MAX,
 	    &data, &length, why, sizeof(why));
 	if (read == STORE_READ_ERROR)
-		return fail(error, error_size, "cannot read %s/%s: %s", dir,
+		return error_set(error, error_size, "cannot read %s/%s: %s", dir,
 		    STORE_MANIFEST, why);
 	if (read == STORE_READ_OK)
 		usable = store_parse_manifest(data, length, &refs, &ref_count,
@@ -320,7 +304,7 @@ store_scan(int dirfd, const char *dir, struct store_item **items,
 
 			if (r == -1) {
 				store_items_clear(items, n);
-				fail(error, error_size, "%s", why);
+				error_set(error, error_size, "%s", why);
 				goto failed;
 			}
 			if (r == 1)

@@ -3,12 +3,12 @@
  * one row of the table below says what its kind gives.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../input/json_tree.h"
+#include "../log.h"
 #include "owner.h"
 
 enum naming {
@@ -32,21 +32,6 @@ static const struct owner_kind {
 	    "ReplicationController", true },
 	{ "Job", { "batch", NULL }, BY_SCHEDULE, "Job", false },
 };
-
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *error, size_t error_size, const char *format, ...)
-{
-	va_list ap;
-
-	va_start(ap, format);
-	vsnprintf(error, error_size, format, ap);
-	va_end(ap);
-	return -1;
-}
 
 static const char *
 type_name(uint8_t type)
@@ -92,7 +77,7 @@ pick_owner(const struct json_tree *t, uint32_t references, unsigned *position,
 
 		if (t->nodes[r].type != JT_OBJECT) {
 			*bad = true;
-			fail(error, error_size, "ownerReferences[%u] is %s, "
+			error_set(error, error_size, "ownerReferences[%u] is %s, "
 			    "not an object", i, type_name(t->nodes[r].type));
 			return JSON_TREE_NONE;
 		}
@@ -104,7 +89,7 @@ pick_owner(const struct json_tree *t, uint32_t references, unsigned *position,
 			continue;
 		if (t->nodes[flag].type != JT_TRUE) {
 			*bad = true;
-			fail(error, error_size,
+			error_set(error, error_size,
 			    "ownerReferences[%u].controller is %s, not a "
 			    "boolean", i, type_name(t->nodes[flag].type));
 			return JSON_TREE_NONE;
@@ -112,7 +97,7 @@ pick_owner(const struct json_tree *t, uint32_t references, unsigned *position,
 		if (controller != JSON_TREE_NONE) {
 			/* The API server refuses this. */
 			*bad = true;
-			fail(error, error_size, "ownerReferences[%u] and [%u] "
+			error_set(error, error_size, "ownerReferences[%u] and [%u] "
 			    "are both marked controller", controller_at, i);
 			return JSON_TREE_NONE;
 		}
@@ -135,10 +120,10 @@ reference_string(const struct json_tree *t, uint32_t reference,
 	uint32_t v = json_tree_member(t, reference, member);
 
 	if (v == JSON_TREE_NONE)
-		fail(error, error_size, "ownerReferences[%u] has no %s",
+		error_set(error, error_size, "ownerReferences[%u] has no %s",
 		    position, member);
 	else if (t->nodes[v].type != JT_STRING) {
-		fail(error, error_size, "ownerReferences[%u].%s is %s, not a "
+		error_set(error, error_size, "ownerReferences[%u].%s is %s, not a "
 		    "string", position, member, type_name(t->nodes[v].type));
 		v = JSON_TREE_NONE;
 	}
@@ -157,13 +142,13 @@ by_template_hash(const struct json_tree *t, struct owner_answer *answer,
 	if (labels == JSON_TREE_NONE || t->nodes[labels].type == JT_NULL)
 		return 0;
 	if (t->nodes[labels].type != JT_OBJECT)
-		return fail(error, error_size, "labels is %s, not an object",
+		return error_set(error, error_size, "labels is %s, not an object",
 		    type_name(t->nodes[labels].type));
 	hash = json_tree_member(t, labels, "pod-template-hash");
 	if (hash == JSON_TREE_NONE)
 		return 0;
 	if (t->nodes[hash].type != JT_STRING)
-		return fail(error, error_size, "labels.pod-template-hash is "
+		return error_set(error, error_size, "labels.pod-template-hash is "
 		    "%s, not a string", type_name(t->nodes[hash].type));
 	n = json_tree_string_decode(t, hash, value, sizeof(value));
 	if (n == 0 || n > sizeof(value) || n + 2 > answer->name_length ||
@@ -223,7 +208,7 @@ owner_resolve(const char *metadata, size_t length, struct owner_answer *answer,
 	if (json_tree_parse(&t, metadata, length, error, error_size) == -1)
 		return -1;
 	if (t.nodes[0].type != JT_OBJECT) {
-		fail(error, error_size, "the metadata is %s, not an object",
+		error_set(error, error_size, "the metadata is %s, not an object",
 		    type_name(t.nodes[0].type));
 		goto done;
 	}
@@ -232,7 +217,7 @@ owner_resolve(const char *metadata, size_t length, struct owner_answer *answer,
 	if (references == JSON_TREE_NONE || t.nodes[references].type == JT_NULL)
 		goto done;
 	if (t.nodes[references].type != JT_ARRAY) {
-		rc = fail(error, error_size, "ownerReferences is %s, not an "
+		rc = error_set(error, error_size, "ownerReferences is %s, not an "
 		    "array", type_name(t.nodes[references].type));
 		goto done;
 	}
@@ -251,7 +236,7 @@ owner_resolve(const char *metadata, size_t length, struct owner_answer *answer,
 		goto done;
 	n = json_tree_string_decode(&t, name, answer->name, OWNER_NAME_MAX);
 	if (n == 0 || n > OWNER_NAME_MAX) {
-		fail(error, error_size, "ownerReferences[%u].name is %s",
+		error_set(error, error_size, "ownerReferences[%u].name is %s",
 		    position, n == 0 ? "empty" : "longer than 253 bytes");
 		goto done;
 	}
