@@ -9,7 +9,7 @@
 	X(reader) X(reader_text) X(reader_errors) X(reader_limits) \
 	X(reader_resync) X(reader_recovery) X(reader_watch) \
 	X(json) X(utf8) \
-	X(wire) X(wire_framing) X(wire_hostile) X(wire_limits) \
+	X(wire) X(wire_forms) X(wire_framing) X(wire_hostile) X(wire_limits) \
 	X(dispatch) X(result) \
 	X(policy) X(policy_include) X(policy_compile) \
 	X(stats) X(stats_print) \
