@@ -291,7 +291,7 @@ $(FUZZ_BUILD)/obj/%.o: %.c $(wildcard */*.h */*/*.h) $(wildcard tests/fuzz/*.h)
 LINT_SOURCES	 = $(wildcard ipc/*.c supervisor/*.c supervisor/*/*.c worker/*.c tests/*.c \
 		   tests/fuzz/*.c bench/*.c)
 CLANG_TIDY	?= clang-tidy
-TIDY_FLAGS	 = -std=gnu11 $(DEP_CFLAGS)
+TIDY_FLAGS	 = -std=gnu11 $(DEP_CFLAGS) -I$(BUILD)/gen
 # cppcheck: warnings, portability and performance (its style findings are
 # matters of taste).  Suppressed, with the reason:
 #   varFuncNullUB      NULL ends the sentinel-checked argument lists; it is
@@ -338,6 +338,8 @@ $(BUILD)/lint/%.tidy: %.c $(wildcard */*.h */*/*.h) $(wildcard tests/fuzz/*.h) \
 	@echo "clang-tidy $<"
 	@$(CLANG_TIDY) --quiet $< -- $(TIDY_FLAGS) 2>/dev/null
 	@touch $@
+# worker/precompiled.c includes the chunk the build generates.
+$(BUILD)/lint/worker/precompiled.tidy: $(BUILD)/gen/precompiled_chunk.h
 
 # make valgrind: memcheck (zero errors, no definite leak) of the supervisor
 # resolving the bundled plugins and sample pods with real workers, then of
@@ -359,6 +361,10 @@ valgrind: valgrind-deps
 $(VALGRIND_BUILD)/seccomp-api.so: tests/valgrind_seccomp.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -fPIC -o $@ $< -lseccomp
+
+# The worker's build-time chunk, as the other builds have it.
+$(VALGRIND_BUILD)/worker/precompiled.o: $(BUILD)/gen/precompiled_chunk.h
+$(VALGRIND_BUILD)/worker/precompiled.o: ALL_CFLAGS += -I$(BUILD)/gen
 
 # Second expansion: each target's own sources and libraries.
 .SECONDEXPANSION:
