@@ -16,21 +16,24 @@ main(void)
 #define LIST(name) name##_suite,
 		SUITES(LIST)
 	};
-	SRunner *runner = srunner_create(NULL);
+	SRunner *runner;
 	int failed, run;
 
-	for (size_t i = 0; i < sizeof(constructors) / sizeof(constructors[0]);
-	    i++)
-		srunner_add_suite(runner, constructors[i]());
-	helpers_init();
 	/* Every case's time cap stretches with the build and the machine,
-	 * as every limit a test sets on luaward does (helpers.h). */
+	 * as every limit a test sets on luaward does (helpers.h).  check
+	 * reads the multiplier when a case is created: before the suites
+	 * are. */
 	if (getenv("CK_TIMEOUT_MULTIPLIER") == NULL) {
 		char factor[32];
 
 		snprintf(factor, sizeof(factor), "%g", slowdown());
 		setenv("CK_TIMEOUT_MULTIPLIER", factor, 1);
 	}
+	runner = srunner_create(NULL);
+	for (size_t i = 0; i < sizeof(constructors) / sizeof(constructors[0]);
+	    i++)
+		srunner_add_suite(runner, constructors[i]());
+	helpers_init();
 	srunner_run_all(runner, CK_NORMAL);
 	failed = srunner_ntests_failed(runner);
 	run = srunner_ntests_run(runner);
