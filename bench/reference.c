@@ -239,6 +239,9 @@ main(int argc, char **argv)
 		err(2, "write");
 	free(line);
 	free(failures);
+	for (size_t i = 0; i < np; i++)
+		free(plugins[i].load_error);
+	free(plugins);
 	lua_close(L);
 	return 0;
 }

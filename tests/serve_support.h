@@ -103,8 +103,8 @@ file_text(const char *path, off_t from)
 	ssize_t n;
 
 	if (fd >= 0) {
-		if (lseek(fd, from, SEEK_SET) == -1)
-			from = 0;
+		ck_assert_msg(lseek(fd, from, SEEK_SET) != -1, "lseek %s: %s",
+		    path, strerror(errno));
 		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
 			ck_assert_int_eq(buffer_append(&b, chunk, (size_t)n),
 			    0);

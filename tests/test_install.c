@@ -111,8 +111,8 @@ static void
 run_from(struct run_result *r, const char *bindir, const char *input,
     const char *const *argv)
 {
-	char *saved = getenv("LUAWARD_BUILD") != NULL ?
-	    strdup(getenv("LUAWARD_BUILD")) : NULL;
+	const char *current = getenv("LUAWARD_BUILD");
+	char *saved = current != NULL ? strdup(current) : NULL;
 
 	setenv("LUAWARD_BUILD", bindir, 1);
 	run_luaward_argv(r, input, input != NULL ? strlen(input) : 0, 60,

@@ -361,9 +361,12 @@ START_TEST(test_each_refusal_is_one_line_and_its_own_status)
 	long_name = calloc(1, 301);
 	memset(long_name, 'n', 300);
 	{
+		char just_over[66] = { 0 };
 		const char *names[] = { "../x", ".hidden", "a/b", "-a",
-		    "manifest.corrupt x", "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
-		    "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn", long_name };
+		    "manifest.corrupt x", just_over, long_name };
+
+		/* One character over the 64 allowed. */
+		memset(just_over, 'n', 65);
 
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			ck_assert_int_ne(asprintf(&line, "luaward: '%s' is not "
