@@ -197,6 +197,41 @@ result(enum store_result r, char *error, size_t error_size,
 			"letter or a digit"
 
 /* Where the plugin goes in the chain once any old version is out of it. */
+/* The chain without items[left_out] (all of it when left_out < 0), in an
+ * array with room for every plugin the store may hold. */
+static struct store_item **
+order_without(const struct store *s, ssize_t left_out, size_t *count)
+{
+	struct store_item **order = calloc(STORE_MAX_PLUGINS, sizeof(*order));
+
+	*count = 0;
+	if (order == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->count; i++)
+		if ((ssize_t)i != left_out)
+			order[(*count)++] = s->items[i];
+	return order;
+}
+
+/* Once the new order is committed: it becomes the store's, and the item it
+ * dropped (dropped >= 0) loses its file and its memory. */
+static void
+adopt(struct store *s, struct store_item **order, size_t count,
+    ssize_t dropped)
+{
+	if (dropped >= 0) {
+		const struct store_ref *old = &s->items[dropped]->ref;
+		char file[STORE_FILE_NAME_SIZE];
+
+		store_file_name(file, old->name, old->generation);
+		unlinkat(s->dirfd, file, 0);
+		store_item_free(s->items[dropped]);
+	}
+	free(s->items);
+	s->items = order;
+	s->count = count;
+}
+
 static enum store_result
 destination(const struct store *s, const char *name, ssize_t at,
     enum store_position position, const char *anchor, size_t *dest,
@@ -232,7 +267,7 @@ store_put(struct store *s, const char *name, const char *source,
 	struct store_item **order, *item;
 	struct store_ref ref;
 	enum store_result r;
-	size_t dest = 0, n = 0;
+	size_t dest = 0, n;
 	ssize_t at;
 
 	if (!store_name_valid(name))
@@ -260,16 +295,13 @@ store_put(struct store *s, const char *name, const char *source,
 	ref.length = length;
 	store_sha256(source, length, ref.sha256);
 	item = store_item_new(&ref, source);
-	order = calloc(STORE_MAX_PLUGINS, sizeof(*order));
+	order = order_without(s, at, &n);
 	if (item == NULL || order == NULL) {
 		store_item_free(item);
 		free(order);
 		return result(STORE_NO_MEMORY, error, error_size, "out of "
 		    "memory");
 	}
-	for (size_t i = 0; i < s->count; i++)
-		if ((ssize_t)i != at)
-			order[n++] = s->items[i];
 	memmove(order + dest + 1, order + dest, (n - dest) * sizeof(*order));
 	order[dest] = item;
 	n++;
@@ -289,14 +321,7 @@ store_put(struct store *s, const char *name, const char *source,
 	    error_size)) != STORE_OK)
 		goto remove;
 
-	if (at >= 0) {
-		store_file_name(file, name, s->items[at]->ref.generation);
-		unlinkat(s->dirfd, file, 0);
-		store_item_free(s->items[at]);
-	}
-	free(s->items);
-	s->items = order;
-	s->count = n;
+	adopt(s, order, n, at);
 	s->next_generation = ref.generation + 1;
 	return STORE_OK;
 remove:
@@ -311,10 +336,9 @@ enum store_result
 store_delete(struct store *s, const char *name, char *error,
     size_t error_size)
 {
-	char file[STORE_FILE_NAME_SIZE];
 	struct store_item **order;
 	enum store_result r;
-	size_t n = 0;
+	size_t n;
 	ssize_t at;
 
 	if (!store_name_valid(name))
@@ -323,23 +347,15 @@ store_delete(struct store *s, const char *name, char *error,
 	if ((at = store_find(s, name)) < 0)
 		return result(STORE_NOT_FOUND, error, error_size, "no plugin "
 		    "%s", name);
-	if ((order = calloc(STORE_MAX_PLUGINS, sizeof(*order))) == NULL)
+	if ((order = order_without(s, at, &n)) == NULL)
 		return result(STORE_NO_MEMORY, error, error_size, "out of "
 		    "memory");
-	for (size_t i = 0; i < s->count; i++)
-		if ((ssize_t)i != at)
-			order[n++] = s->items[i];
 	if ((r = commit(s, order, n, s->next_generation, error,
 	    error_size)) != STORE_OK) {
 		free(order);
 		return r;
 	}
-	store_file_name(file, name, s->items[at]->ref.generation);
-	unlinkat(s->dirfd, file, 0);
-	store_item_free(s->items[at]);
-	free(s->items);
-	s->items = order;
-	s->count = n;
+	adopt(s, order, n, at);
 	return STORE_OK;
 }
 
