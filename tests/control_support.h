@@ -20,6 +20,7 @@
 #include <msgpack.h>
 
 #include "../ipc/control.h"
+#include "pack_support.h"
 
 static struct control_decoder *decoder;
 static char error[512];
@@ -163,30 +164,9 @@ reject_at(int at, enum control_direction direction, const char *fragment,
 		    error);
 }
 
-#define BYTES(...)	((const unsigned char[]){ __VA_ARGS__ })
 #define REJECT(direction, fragment, ...) \
 	reject_at(__LINE__, direction, fragment, BYTES(__VA_ARGS__), \
 	    sizeof(BYTES(__VA_ARGS__)))
-
-/* Payloads built with msgpack-c's packer. */
-struct pack {
-	msgpack_sbuffer	 sbuf;
-	msgpack_packer	 pk;
-};
-
-static inline msgpack_packer *
-pack_begin(struct pack *p)
-{
-	msgpack_sbuffer_init(&p->sbuf);
-	msgpack_packer_init(&p->pk, &p->sbuf, msgpack_sbuffer_write);
-	return &p->pk;
-}
-
-static inline void
-pack_str(msgpack_packer *pk, const char *s)
-{
-	msgpack_pack_str_with_body(pk, s, strlen(s));
-}
 
 static inline void
 pack_reject_at(int line, enum control_direction direction, struct pack *p,

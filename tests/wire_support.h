@@ -21,6 +21,7 @@
 #include <msgpack.h>
 
 #include "../ipc/wire.h"
+#include "pack_support.h"
 
 static struct wire_decoder *decoder;
 static char error[512];
@@ -164,30 +165,9 @@ reject_at(int at, const char *fragment, const void *bytes, size_t n)
 	    error);
 }
 
-#define BYTES(...)	((const unsigned char[]){ __VA_ARGS__ })
 #define REJECT(fragment, ...) \
 	reject_at(__LINE__, fragment, BYTES(__VA_ARGS__), \
 	    sizeof(BYTES(__VA_ARGS__)))
-
-/* Payloads built with msgpack-c's packer. */
-struct pack {
-	msgpack_sbuffer	 sbuf;
-	msgpack_packer	 pk;
-};
-
-static inline msgpack_packer *
-pack_begin(struct pack *p)
-{
-	msgpack_sbuffer_init(&p->sbuf);
-	msgpack_packer_init(&p->pk, &p->sbuf, msgpack_sbuffer_write);
-	return &p->pk;
-}
-
-static inline void
-pack_str(msgpack_packer *pk, const char *s)
-{
-	msgpack_pack_str_with_body(pk, s, strlen(s));
-}
 
 static inline void
 pack_reject_at(int line, struct pack *p, const char *fragment)
