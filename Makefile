@@ -220,6 +220,8 @@ $(BUILD)/genpods: bench/genpods.c
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 $(BUILD)/bench/roundtrip: $(call objects,$(BUILD),bench/roundtrip.c \
+    supervisor/commands/client.c supervisor/log.c supervisor/closed_pipe.c \
+    supervisor/output/sanitize.c supervisor/json.c \
     $(IPC_SOURCES) $(CONTROL_SOURCES))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lmsgpackc
 

@@ -15,13 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "../ipc/buffer.h"
-#include "../ipc/control.h"
+#include "../supervisor/commands/client.h"
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *format, ...)
@@ -34,57 +30,6 @@ die(const char *format, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
-}
-
-struct connection {
-	int			 fd;
-	struct buffer		 in, out;
-	size_t			 pending;	/* bytes of the last frame */
-	struct control_decoder	*decoder;
-};
-
-static void
-send_all(struct connection *c)
-{
-	while (buffer_length(&c->out) > 0) {
-		ssize_t n = send(c->fd, buffer_bytes(&c->out),
-		    buffer_length(&c->out), MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("send: %s", n < 0 ? strerror(errno) : "closed");
-		buffer_consume(&c->out, (size_t)n);
-	}
-}
-
-static void
-receive(struct connection *c, struct control_message *m)
-{
-	char error[256];
-	const char *payload;
-	size_t length;
-	int r;
-
-	buffer_consume(&c->in, c->pending);
-	while ((r = control_frame(&c->in, &payload, &length, error,
-	    sizeof(error))) == 0) {
-		ssize_t n;
-
-		if (buffer_reserve(&c->in, 65536) == -1)
-			die("out of memory");
-		n = recv(c->fd, c->in.data + c->in.end, c->in.capacity -
-		    c->in.end, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("the daemon closed the connection");
-		c->in.end += (size_t)n;
-	}
-	if (r == -1 || control_decode_reply(c->decoder, payload, length, m,
-	    error, sizeof(error)) == -1)
-		die("bad reply: %s", error);
-	c->pending = WIRE_HEADER_SIZE + length;
 }
 
 static double
@@ -107,8 +52,7 @@ by_value(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_un address = { .sun_family = AF_UNIX };
-	struct connection c = { .fd = -1 };
+	struct client c;
 	struct control_message m;
 	char **lines = NULL, *line = NULL;
 	size_t count = 0, capacity = 0, n, size = 0;
@@ -139,19 +83,9 @@ main(int argc, char **argv)
 	if ((took = calloc(n, sizeof(*took))) == NULL)
 		die("out of memory");
 
-	if (strlen(argv[1]) >= sizeof(address.sun_path))
-		die("%s: too long for a Unix socket", argv[1]);
-	strcpy(address.sun_path, argv[1]);
-	if ((c.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(c.fd, (struct sockaddr *)&address, sizeof(address)) == -1)
-		die("%s: %s", argv[1], strerror(errno));
-	if ((c.decoder = control_decoder_new()) == NULL ||
-	    control_put_hello(&c.out, CONTROL_PROTOCOL_VERSION) == -1)
-		die("out of memory");
-	send_all(&c);
-	receive(&c, &m);
-	if (m.type != CONTROL_HELLO_REPLY)
-		die("HELLO answered with %s", control_type_name(m.type));
+	/* The client luaward's own verbs use: connect, HELLO, replies. */
+	if (client_open(&c, argv[1]) != 0)
+		die("%s: no daemon answered HELLO", argv[1]);
 
 	for (size_t i = 0; i < n; i++) {
 		const char *record = lines[i % count];
@@ -163,9 +97,11 @@ main(int argc, char **argv)
 		    -1 || control_put_query_end(&c.out) == -1)
 			die("out of memory");
 		start = now_us();
-		send_all(&c);
 		for (;;) {
-			receive(&c, &m);
+			/* Sends what is queued (the query, then nothing) and
+			 * reads the next reply. */
+			if (client_exchange(&c, &m) != 0)
+				die("query %zu: the daemon went away", i);
 			if (m.type == CONTROL_QUERY_OUTPUT)
 				outputs++;
 			else if (m.type == CONTROL_QUERY_DONE)
@@ -182,10 +118,7 @@ main(int argc, char **argv)
 	qsort(took, n, sizeof(*took), by_value);
 	printf("%.0f %.0f %.0f\n", took[n / 2], took[(n * 99) / 100],
 	    took[n - 1]);
-	close(c.fd);
-	buffer_free(&c.in);
-	buffer_free(&c.out);
-	control_decoder_free(c.decoder);
+	client_close(&c);
 	for (size_t i = 0; i < count; i++)
 		free(lines[i]);
 	free(lines);
