@@ -77,29 +77,28 @@ handle_error(struct worker_process *w, const struct wire_message *m)
 	worker_answered(w, m->u.error.id, m->u.error.micros, &outcome);
 }
 
-/* Whether a message of this type belongs to the worker's state. */
-static bool
-expected(const struct worker_process *w, enum wire_type type)
+bool
+worker_admits(enum worker_state state, bool probing, enum wire_type type)
 {
-	bool serving = w->state == W_READY || w->state == W_CLOSING;
+	bool serving = state == W_READY || state == W_CLOSING;
 
 	switch (type) {
 	case WIRE_HELLO:
-		return w->state == W_STARTING;
+		return state == W_STARTING;
 	case WIRE_SEALED:
-		return w->state == W_SEALING;
+		return state == W_SEALING;
 	case WIRE_READY:
-		return w->state == W_LOADING;
+		return state == W_LOADING;
 	case WIRE_REPLY:
 		return serving;
 	case WIRE_ERROR:
-		return w->state != W_STARTING && w->state != W_SPAWNING;
+		return state != W_STARTING && state != W_SPAWNING;
 	case WIRE_LOG:
-		return w->state == W_LOADING || serving;
+		return state == W_LOADING || serving;
 	case WIRE_VIOLATION:
-		return w->state != W_STARTING && w->state != W_SPAWNING;
+		return state != W_STARTING && state != W_SPAWNING;
 	case WIRE_PROBE:
-		return w->state == W_READY && w->events->probed != NULL;
+		return state == W_READY && probing;
 	case WIRE_LOAD:
 	case WIRE_REQUEST:
 		break;
@@ -123,7 +122,7 @@ handle_message(struct worker_process *w, const struct wire_message *m)
 			    "report ended", wire_type_name(m->type));
 		return;
 	}
-	if (!expected(w, m->type)) {
+	if (!worker_admits(w->state, w->events->probed != NULL, m->type)) {
 		worker_fail_protocol(w, "sent an unexpected %s message",
 		    wire_type_name(m->type));
 		return;

@@ -106,6 +106,10 @@ void	 worker_schedule_flush(struct worker_process *);
 void	 worker_receive_init(struct worker_process *);
 /* Whether its start report is in: false while it has not exec'd. */
 bool	 worker_start_report(struct worker_process *);
+/* Whether a message of this type belongs to a worker in this state (a
+ * probing worker is a selftest's); anything else is a protocol error.
+ * Pure, so the fuzz target of worker messages judges by it too. */
+bool	 worker_admits(enum worker_state, bool probing, enum wire_type);
 void	 worker_read_replies(struct worker_process *, size_t budget);
 void	 worker_read_log(struct worker_process *, size_t budget);
 

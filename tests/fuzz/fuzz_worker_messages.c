@@ -1,9 +1,10 @@
 /*
  * What a worker writes on its stdout, as the supervisor receives it: any
  * bytes, in reads of any size, framed by wire_frame() and decoded by
- * wire_decode(), then handled as supervisor/engine/worker_process.c handles them
- * (its admission by state mirrored here, since that file needs a live
- * process and an event loop) through the supervisor's own pure code: the
+ * wire_decode(), then handled as supervisor/engine/worker_receive.c handles
+ * them (admitted by state with its own worker_admits(); the rest mirrored
+ * here, since that file needs a live process and an event loop) through
+ * the supervisor's own pure code: the
  * sandbox report of a READY, the plugin chain and the output line of a
  * REPLY or ERROR, the log line of a LOG, the syscall name of a VIOLATION,
  * and the verdict on how the worker ended.
@@ -26,6 +27,7 @@
 #include "../../supervisor/output/result.h"
 #include "../../supervisor/spawn/sandbox_report.h"
 #include "../../supervisor/engine/worker_log.h"
+#include "../../supervisor/engine/worker_state.h"
 #include "fuzz_wire.h"
 
 /* The suites' strict JSON parser; outside a check test, its allocation
@@ -40,14 +42,12 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-enum state { W_STARTING, W_SEALING, W_LOADING, W_READY };
-
 static const char *const plugin_names[PLUGINS] = {
 	"10-first", "20-second", "30-third",
 };
 
 struct session {
-	enum state		 state;
+	enum worker_state	 state;
 	bool			 probing;	/* a selftest worker */
 	bool			 protocol_error;
 	struct wire_check	 check;
@@ -225,33 +225,6 @@ ready(struct session *s, const struct wire_message *m)
 	buffer_free(&description);
 }
 
-/* worker_process.c's expected(): whether a message belongs to the state. */
-static bool
-expected(const struct session *s, enum wire_type type)
-{
-	switch (type) {
-	case WIRE_HELLO:
-		return s->state == W_STARTING;
-	case WIRE_SEALED:
-		return s->state == W_SEALING;
-	case WIRE_READY:
-		return s->state == W_LOADING;
-	case WIRE_REPLY:
-		return s->state == W_READY;
-	case WIRE_ERROR:
-	case WIRE_VIOLATION:
-		return s->state != W_STARTING;
-	case WIRE_LOG:
-		return s->state == W_LOADING || s->state == W_READY;
-	case WIRE_PROBE:
-		return s->state == W_READY && s->probing;
-	case WIRE_LOAD:
-	case WIRE_REQUEST:
-		break;
-	}
-	return false;
-}
-
 /* worker_process.c's handle_message(), minus the process. */
 static void
 handle(struct session *s, const struct wire_message *m)
@@ -260,7 +233,7 @@ handle(struct session *s, const struct wire_message *m)
 	char name[64], message[WIRE_MAX_TEXT + 1];
 	int kind;
 
-	if (s->last_words || !expected(s, m->type)) {
+	if (s->last_words || !worker_admits(s->state, s->probing, m->type)) {
 		s->protocol_error = true;
 		return;
 	}
@@ -423,6 +396,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	memset(&s, 0, sizeof(s));
+	s.state = W_STARTING;	/* its exec is behind it: it speaks */
 	s.probing = (data[0] & 0x80) != 0;
 	s.next_id = 1;
 	s.next_seq = 1;
