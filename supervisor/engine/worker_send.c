@@ -10,10 +10,25 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../log.h"
 #include "../timing.h"
 #include "worker_state.h"
 
 #define WRITE_IOVECS		64		/* per writev() */
+
+enum write_outcome { WROTE, RETRY, BLOCKED, BROKEN };
+
+/* What a write() or writev() to the worker's pipe came to. */
+static enum write_outcome
+write_outcome(ssize_t n)
+{
+	if (n < 0 && errno == EINTR)
+		return RETRY;
+	if (n < 0 && errno == EAGAIN)
+		return BLOCKED;
+	/* EPIPE: it is dying; its exit tells why. */
+	return n > 0 ? WROTE : BROKEN;
+}
 
 /* Writes the control messages (LOAD); returns false while some remain. */
 static bool
@@ -22,12 +37,13 @@ write_control(struct worker_process *w)
 	while (buffer_length(&w->control) > 0) {
 		ssize_t n = write(w->spawned.to_worker,
 		    buffer_bytes(&w->control), buffer_length(&w->control));
+		enum write_outcome outcome = write_outcome(n);
 
-		if (n < 0 && errno == EINTR)
+		if (outcome == RETRY)
 			continue;
-		if (n < 0 && errno == EAGAIN)
+		if (outcome == BLOCKED)
 			return false;
-		if (n <= 0) {
+		if (outcome == BROKEN) {
 			w->output_broken = true;
 			buffer_clear(&w->control);
 			break;
@@ -74,13 +90,15 @@ write_requests(struct worker_process *w)
 			}
 		}
 		n = writev(w->spawned.to_worker, iov, count);
-		if (n < 0 && errno == EINTR)
+		switch (write_outcome(n)) {
+		case RETRY:
 			continue;
-		if (n < 0 && errno == EAGAIN)
+		case BLOCKED:
 			return false;
-		if (n <= 0) {
-			/* EPIPE: it is dying; its exit tells why. */
+		case BROKEN:
 			w->output_broken = true;
+			return true;
+		case WROTE:
 			break;
 		}
 		now = monotonic_seconds();
@@ -167,11 +185,12 @@ worker_process_send(struct worker_process *w, struct job *job)
 	job->queue_next = NULL;
 	job->wire_header_length = (uint8_t)wire_request_header(
 	    job->wire_header, job->request_id, job->metadata_length);
-	if (job->wire_header_length == 0) {
-		/* The reader's limit is below the wire's: not reached. */
-		worker_fail_protocol(w, "could not be sent a request of %zu bytes",
+	/* Every record is held to WIRE_MAX_METADATA before it becomes a job
+	 * (the reader's limit, the DeepFlow rewrite's check): a frame that
+	 * does not fit is a supervisor bug, not the worker's doing. */
+	if (job->wire_header_length == 0)
+		fatalx("a request of %zu bytes does not fit a frame",
 		    job->metadata_length);
-	}
 	if (w->tail != NULL)
 		w->tail->queue_next = job;
 	else {
@@ -187,8 +206,10 @@ worker_process_send(struct worker_process *w, struct job *job)
 	w->in_flight_bytes += job->metadata_length;
 	if (job->suspect)
 		w->suspect_held = true;
+	/* The flush in this loop iteration arms its deadline, once, from
+	 * when the worker took its first bytes. */
 	if (w->head == job)
-		worker_arm_deadline(w);
+		w->rearm = true;
 	worker_schedule_flush(w);
 }
 
