@@ -111,12 +111,9 @@ advance(struct dispatch *d, struct job *job)
 			return;
 		}
 	}
-	if (d->fallback == FALLBACK_OWNER && decide_by_owner(job))
-		finish(job);
-	else {
+	if (d->fallback != FALLBACK_OWNER || !decide_by_owner(job))
 		job->status = STATUS_UNRESOLVED;
-		finish(job);
-	}
+	finish(job);
 }
 
 void

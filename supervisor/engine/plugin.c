@@ -127,9 +127,9 @@ can_take(const struct plugin *p, struct worker_process *w,
 	/* A suspect goes alone to an idle worker (job.h). */
 	if (job->suspect)
 		return held == 0;
-	return held == 0 || (held < p->config->pipeline_depth &&
-	    worker_process_in_flight_bytes(w) + job->metadata_length <=
-	    PIPELINE_BYTES);
+	/* Below the depth (above): the bytes decide. */
+	return held == 0 || worker_process_in_flight_bytes(w) +
+	    job->metadata_length <= PIPELINE_BYTES;
 }
 
 /* Sends queued jobs to the least busy ready workers; a plugin that cannot

@@ -34,7 +34,7 @@ static bool
 has_room(void *arg)
 {
 	struct session *s = arg;
-	size_t bytes, held = writer_held(s->writer, &bytes);
+	size_t held = writer_held(s->writer, NULL);
 
 	return writer_has_room(s->writer) &&
 	    engine_budget_allows(s->engine, held);
@@ -252,7 +252,6 @@ session_new(struct engine *engine, const struct session_config *config,
 	w.sink = config->fd < 0 ? to_sink : NULL;
 	w.window = WINDOW_JOBS;
 	/* The engine's budget bounds the bytes: the window only counts. */
-	w.window_bytes = SIZE_MAX;
 	w.max_buffered = OUTPUT_BUFFER;
 	w.room = on_room;
 	w.written = on_written;

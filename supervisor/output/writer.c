@@ -80,7 +80,6 @@ writer_has_room(const struct writer *w)
 	if (held == 0)
 		return true;	/* one record always fits */
 	return held < w->config.window &&
-	    w->held_bytes < w->config.window_bytes &&
 	    buffer_length(&w->out) < w->config.max_buffered;
 }
 

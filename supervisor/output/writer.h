@@ -1,9 +1,9 @@
 /*
  * Ordered output: jobs finish in any order, lines leave in input order.
- * The writer holds a bounded window of jobs (count and bytes); when it is
- * full, or the output is not draining, it has no room and the input pauses:
- * memory stays bounded however long the input and however slow the reader
- * downstream.
+ * The writer holds a bounded window of jobs (the engine's budget bounds
+ * their bytes); when it is full, or the output is not draining, it has no
+ * room and the input pauses: memory stays bounded however long the input
+ * and however slow the reader downstream.
  */
 #ifndef LUAWARD_SUPERVISOR_WRITER_H
 #define LUAWARD_SUPERVISOR_WRITER_H
@@ -23,7 +23,6 @@ struct writer_config {
 	 * when it is full (then writer_resume() once it has room). */
 	size_t		(*sink)(void *, const char *, size_t);
 	size_t		 window;	/* jobs between input and output */
-	size_t		 window_bytes;	/* their metadata, in bytes */
 	size_t		 max_buffered;	/* formatted, unwritten output */
 	void		(*room)(void *);	/* see writer_wait_for_room */
 	/* Everything admitted so far is written (called from the loop's
