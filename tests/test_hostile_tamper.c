@@ -18,15 +18,31 @@
 #include "hostile_support.h"
 #include "suites.h"
 
+/*
+ * Runs a per_record() plugin (the code for records a, b, c and d) with
+ * options (or NULL) and checks each record's line against its effect.
+ */
+static void
+expect_records(const char *a, const char *b, const char *c, const char *d,
+    const struct effect effects[RECORDS], const char *const *options)
+{
+	char *source = per_record(a, b, c, d);
+
+	expect_chain(source, effects, options);
+	free(source);
+}
+
+/* A 16 MB heap, and a deadline generous enough that these are about
+ * memory, not time. */
+static const char *const small_heap[] = { "--memory", "16", "--timeout",
+    "3000", NULL };
+
 /* --- debug ---------------------------------------------------------------- */
 
 START_TEST(test_debug_sethook_cannot_remove_the_deadline)
 {
 	/* The attempts fail (caught here), and the loop after them still
 	 * meets the deadline hook; the worker goes on with the next call. */
-	char *source = per_record(NULL,
-	    "pcall(debug.sethook) pcall(debug.sethook, nil) while true do end",
-	    NULL, "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		PASS,
 		FAIL("timeout", "did not finish within 500 ms, at " HOSTILE
@@ -36,8 +52,9 @@ START_TEST(test_debug_sethook_cannot_remove_the_deadline)
 	};
 	const char *const options[] = { "--timeout", "500", NULL };
 
-	expect_chain(source, effects, options);
-	free(source);
+	expect_records(NULL,
+	    "pcall(debug.sethook) pcall(debug.sethook, nil) while true do end",
+	    NULL, "return 'StatefulSet', 'call ' .. calls", effects, options);
 }
 END_TEST
 
@@ -47,27 +64,19 @@ START_TEST(test_string_metatable_tampering_stays_in_its_plugin)
 {
 	/* 2-owner calls string methods (dkjson, owner.name:gsub) on every
 	 * record it answers: its answers are unchanged. */
-	char *source = per_record("getmetatable('').__index = function() "
-	    "error('string methods are gone', 0) end",
-	    "return 'StatefulSet', name:upper()",
-	    "return 'StatefulSet', name:upper()",
-	    "return 'StatefulSet', name:upper()");
 	const struct effect gone = FAIL("error", "string methods are gone");
 	const struct effect effects[RECORDS] = { PASS, gone, gone, gone };
 
-	expect_chain(source, effects, NULL);
-	free(source);
+	expect_records("getmetatable('').__index = function() "
+	    "error('string methods are gone', 0) end",
+	    "return 'StatefulSet', name:upper()",
+	    "return 'StatefulSet', name:upper()",
+	    "return 'StatefulSet', name:upper()", effects, NULL);
 }
 END_TEST
 
 START_TEST(test_replaced_string_functions_stay_in_their_plugin)
 {
-	char *source = per_record("string.gsub = function() return 'pwned' "
-	    "end string.format = string.gsub",
-	    "error(string.gsub('web-5f7d9', '%-[^-]+$', '') .. ' ' .. "
-	    "string.format('%d', 1), 0)",
-	    "error(('api-6c8b4'):gsub('%-[^-]+$', ''), 0)",
-	    NULL);
 	const struct effect effects[RECORDS] = {
 		PASS,
 		FAIL("error", "pwned pwned"),
@@ -75,19 +84,17 @@ START_TEST(test_replaced_string_functions_stay_in_their_plugin)
 		PASS,
 	};
 
-	expect_chain(source, effects, NULL);
-	free(source);
+	expect_records("string.gsub = function() return 'pwned' "
+	    "end string.format = string.gsub",
+	    "error(string.gsub('web-5f7d9', '%-[^-]+$', '') .. ' ' .. "
+	    "string.format('%d', 1), 0)",
+	    "error(('api-6c8b4'):gsub('%-[^-]+$', ''), 0)",
+	    NULL, effects, NULL);
 }
 END_TEST
 
 START_TEST(test_globals_metatable_stays_in_its_plugin)
 {
-	char *source = per_record("setmetatable(_G, { __index = function(_, k) "
-	    "error('no global ' .. k, 0) end, __newindex = function(_, k) "
-	    "error('no new global ' .. k, 0) end })",
-	    "seen = true",
-	    "return undefined_global, ''",
-	    "return 'StatefulSet', tostring(rawget(_G, 'seen'))");
 	const struct effect effects[RECORDS] = {
 		PASS,
 		FAIL("error", "no new global seen"),
@@ -95,22 +102,26 @@ START_TEST(test_globals_metatable_stays_in_its_plugin)
 		DECIDE("resolved", "StatefulSet", "nil"),
 	};
 
-	expect_chain(source, effects, NULL);
-	free(source);
+	expect_records("setmetatable(_G, { __index = function(_, k) "
+	    "error('no global ' .. k, 0) end, __newindex = function(_, k) "
+	    "error('no new global ' .. k, 0) end })",
+	    "seen = true",
+	    "return undefined_global, ''",
+	    "return 'StatefulSet', tostring(rawget(_G, 'seen'))", effects,
+	    NULL);
 }
 END_TEST
 
 START_TEST(test_globals_metatable_cannot_fake_the_entry_point)
 {
 	/* With the real function gone, __index answers 42 for it. */
-	char *source = per_record("setmetatable(_G, { __index = function() "
-	    "return 42 end }) GetWorkloadTypeAndName = nil", NULL, NULL, NULL);
 	const struct effect gone = FAIL("error", "GetWorkloadTypeAndName is "
 	    "no longer a function (it is number)");
 	const struct effect effects[RECORDS] = { PASS, gone, gone, gone };
 
-	expect_chain(source, effects, NULL);
-	free(source);
+	expect_records("setmetatable(_G, { __index = function() "
+	    "return 42 end }) GetWorkloadTypeAndName = nil", NULL, NULL, NULL,
+	    effects, NULL);
 }
 END_TEST
 
@@ -125,24 +136,19 @@ START_TEST(test_stopped_collector_garbage_is_collected_on_refusal)
 	 * blamed for a refusal the emergency collection made good.
 	 * (lauxlib's buffers, as in string.rep, do not retry: there a
 	 * refusal is final.) */
-	char *source = per_record("collectgarbage('stop') do local t, s = "
-	    "{}, string.rep('x', 1e4) for i = 1, 1300 do t[i] = s .. i end "
-	    "end local pad = {} for i = 1, 1e5 do pad[i] = i end "
-	    "return 'StatefulSet', 'running ' .. "
-	    "tostring(collectgarbage('isrunning'))", NULL, NULL,
-	    "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		DECIDE("resolved", "StatefulSet", "running false"),
 		PASS,
 		PASS,
 		DECIDE("resolved", "StatefulSet", "call 4"),
 	};
-	/* A generous deadline: this is about memory, not time. */
-	const char *const options[] = { "--memory", "16", "--timeout", "3000",
-	    NULL };
 
-	expect_chain(source, effects, options);
-	free(source);
+	expect_records("collectgarbage('stop') do local t, s = "
+	    "{}, string.rep('x', 1e4) for i = 1, 1300 do t[i] = s .. i end "
+	    "end local pad = {} for i = 1, 1e5 do pad[i] = i end "
+	    "return 'StatefulSet', 'running ' .. "
+	    "tostring(collectgarbage('isrunning'))", NULL, NULL,
+	    "return 'StatefulSet', 'call ' .. calls", effects, small_heap);
 }
 END_TEST
 
@@ -152,23 +158,19 @@ START_TEST(test_heap_at_the_cap_is_replaced_after_the_call)
 	 * error.  Its worker keeps that full heap no longer: record b runs
 	 * in a fresh worker, whose global is empty and whose calls count
 	 * from one again. */
-	char *source = per_record("leak = leak or {} "
-	    "for i = 1, 1e9 do leak[#leak + 1] = string.rep('x', 1e4) .. i "
-	    "end",
-	    "return 'StatefulSet', 'call ' .. calls .. ' leaked ' .. "
-	    "#(leak or {})", NULL,
-	    "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		FAIL_PART("memory", "memory limit reached ("),
 		DECIDE("resolved", "StatefulSet", "call 1 leaked 0"),
 		PASS,
 		DECIDE("resolved", "StatefulSet", "call 3"),
 	};
-	const char *const options[] = { "--memory", "16", "--timeout", "3000",
-	    NULL };
 
-	expect_chain(source, effects, options);
-	free(source);
+	expect_records("leak = leak or {} "
+	    "for i = 1, 1e9 do leak[#leak + 1] = string.rep('x', 1e4) .. i "
+	    "end",
+	    "return 'StatefulSet', 'call ' .. calls .. ' leaked ' .. "
+	    "#(leak or {})", NULL,
+	    "return 'StatefulSet', 'call ' .. calls", effects, small_heap);
 }
 END_TEST
 
@@ -180,13 +182,6 @@ END_TEST
  */
 START_TEST(test_interpreter_crash_is_contained_as_a_crash)
 {
-	char *source = per_record("local coro = false "
-	    "for i = 1, 100000 do local previous = coro "
-	    "coro = coroutine.create(function() local cc <close> = "
-	    "setmetatable({}, {__close = function() if previous then "
-	    "assert(coroutine.close(previous)) end end}) coroutine.yield() "
-	    "end) assert(coroutine.resume(coro)) end coroutine.close(coro)",
-	    NULL, NULL, "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		FAIL_PART("crash", "the worker "),
 		PASS,
@@ -196,44 +191,46 @@ START_TEST(test_interpreter_crash_is_contained_as_a_crash)
 	const char *const options[] = { "--memory", "256", "--timeout", "10000",
 	    NULL };
 
-	expect_chain(source, effects, options);
-	free(source);
+	expect_records("local coro = false "
+	    "for i = 1, 100000 do local previous = coro "
+	    "coro = coroutine.create(function() local cc <close> = "
+	    "setmetatable({}, {__close = function() if previous then "
+	    "assert(coroutine.close(previous)) end end}) coroutine.yield() "
+	    "end) assert(coroutine.resume(coro)) end coroutine.close(coro)",
+	    NULL, NULL, "return 'StatefulSet', 'call ' .. calls", effects,
+	    options);
 }
 END_TEST
 
 START_TEST(test_collector_modes_with_odd_parameters_are_harmless)
 {
-	char *source = per_record("collectgarbage('generational', 0, 1000)",
-	    "collectgarbage('incremental', 0, 0, 0) collectgarbage('step', "
-	    "1e9)",
-	    "collectgarbage('incremental', 100000, 100000, 62) "
-	    "collectgarbage('collect') collectgarbage('step', 0)",
-	    "return 'StatefulSet', type(collectgarbage('count')) .. ' ' .. "
-	    "tostring(collectgarbage('isrunning'))");
 	const struct effect effects[RECORDS] = {
 		PASS, PASS, PASS, DECIDE("resolved", "StatefulSet",
 		    "number true"),
 	};
 
-	expect_chain(source, effects, NULL);
-	free(source);
+	expect_records("collectgarbage('generational', 0, 1000)",
+	    "collectgarbage('incremental', 0, 0, 0) collectgarbage('step', "
+	    "1e9)",
+	    "collectgarbage('incremental', 100000, 100000, 62) "
+	    "collectgarbage('collect') collectgarbage('step', 0)",
+	    "return 'StatefulSet', type(collectgarbage('count')) .. ' ' .. "
+	    "tostring(collectgarbage('isrunning'))", effects, NULL);
 }
 END_TEST
 
 START_TEST(test_collectgarbage_count_measures_the_plugin)
 {
-	char *source = per_record(NULL,
-	    "local before = collectgarbage('count') local t = {} for i = 1, "
-	    "1e5 do t[i] = i end local after = collectgarbage('count') "
-	    "return 'StatefulSet', (math.type(after) == 'float' and after > "
-	    "before and after < 64 * 1024) and 'grew' or (before .. ' ' .. "
-	    "after)", NULL, NULL);
 	const struct effect effects[RECORDS] = {
 		PASS, DECIDE("resolved", "StatefulSet", "grew"), PASS, PASS,
 	};
 
-	expect_chain(source, effects, NULL);
-	free(source);
+	expect_records(NULL,
+	    "local before = collectgarbage('count') local t = {} for i = 1, "
+	    "1e5 do t[i] = i end local after = collectgarbage('count') "
+	    "return 'StatefulSet', (math.type(after) == 'float' and after > "
+	    "before and after < 64 * 1024) and 'grew' or (before .. ' ' .. "
+	    "after)", NULL, NULL, effects, NULL);
 }
 END_TEST
 
@@ -242,9 +239,6 @@ START_TEST(test_finalizer_that_never_returns_is_killed_by_the_supervisor)
 	/* Lua runs finalizers with hooks off, so the deadline hook cannot
 	 * end this one: the supervisor's own timer kills the worker, and a
 	 * fresh one answers the records after it. */
-	char *source = per_record(NULL, "setmetatable({}, { __gc = function() "
-	    "while true do end end }) collectgarbage()", NULL,
-	    "return 'StatefulSet', 'call ' .. calls");
 	const struct effect effects[RECORDS] = {
 		PASS,
 		FAIL("timeout", "did not answer within 300 ms, not even to its "
@@ -255,8 +249,9 @@ START_TEST(test_finalizer_that_never_returns_is_killed_by_the_supervisor)
 	};
 	const char *const options[] = { "--timeout", "300", NULL };
 
-	expect_chain(source, effects, options);
-	free(source);
+	expect_records(NULL, "setmetatable({}, { __gc = function() "
+	    "while true do end end }) collectgarbage()", NULL,
+	    "return 'StatefulSet', 'call ' .. calls", effects, options);
 }
 END_TEST
 

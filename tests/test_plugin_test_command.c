@@ -87,6 +87,21 @@ format(const char *fmt, ...)
 	return s;
 }
 
+/* r ended with status and printed exactly out and err (NULL: not
+ * checked here); r is freed.  A wrong status shows all it printed. */
+static void
+check_run(struct run_result *r, int status, const char *out,
+    const char *err)
+{
+	ck_assert_msg(r->status == status, "exit %d, not %d:\n%s%s",
+	    r->status, status, r->out, r->err);
+	if (out != NULL)
+		ck_assert_str_eq(r->out, out);
+	if (err != NULL)
+		ck_assert_str_eq(r->err, err);
+	run_result_free(r);
+}
+
 START_TEST(test_passing_file_prints_ok_lines_and_summary)
 {
 	char *dir = plugins();
@@ -103,12 +118,9 @@ START_TEST(test_passing_file_prints_ok_lines_and_summary)
 	struct run_result r;
 
 	run_tests(&r, dir, file, NULL);
-	ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
-	ck_assert_str_eq(r.out, "ok   web is a Deployment\n"
+	check_run(&r, 0, "ok   web is a Deployment\n"
 	    "ok   db is a StatefulSet\n"
-	    "2 passed, 0 failed\n");
-	ck_assert_str_eq(r.err, "");
-	run_result_free(&r);
+	    "2 passed, 0 failed\n", "");
 	free(dir);
 	free(file);
 }
@@ -125,12 +137,7 @@ START_TEST(test_failing_case_prints_the_diff)
 	    "{\"workloadType\": \"Deployment\"}}\n"
 	    "{\"name\": \"a bare pod is resolved\", \"metadata\": "
 	    "{\"name\": \"bare\"}, \"expect\": {\"workloadName\": \"bare\"}}\n");
-	struct run_result r;
-	char *expected;
-
-	run_tests(&r, dir, file, NULL);
-	ck_assert_int_eq(r.status, 1);
-	expected = format("FAIL web is a StatefulSet\n"
+	char *expected = format("FAIL web is a StatefulSet\n"
 	    "     %s:1\n"
 	    "     expected workloadType \"StatefulSet\", got \"Deployment\" "
 	    "(decided by plugin 10-owner)\n"
@@ -141,10 +148,11 @@ START_TEST(test_failing_case_prints_the_diff)
 	    "     expected workloadName \"bare\", got \"\" "
 	    "(no plugin decided)\n"
 	    "1 passed, 2 failed\n", file, file);
-	ck_assert_str_eq(r.out, expected);
-	ck_assert_str_eq(r.err, "");
+	struct run_result r;
+
+	run_tests(&r, dir, file, NULL);
+	check_run(&r, 1, expected, "");
 	free(expected);
-	run_result_free(&r);
 	free(dir);
 	free(file);
 }
@@ -167,12 +175,7 @@ START_TEST(test_expected_error_kind_is_matched)
 	    "\"boom\"}, \"expect\": {\"status\": \"unresolved\"}}\n");
 	char *fail = format("%s/20-fail.lua", dir);
 	char *shown = lua_shown_path(fail);
-	struct run_result r;
-	char *expected;
-
-	run_tests(&r, dir, file, NULL);
-	ck_assert_int_eq(r.status, 1);
-	expected = format("ok   boom fails\n"
+	char *expected = format("ok   boom fails\n"
 	    "FAIL wrong kind\n"
 	    "     %s:2\n"
 	    "     expected errors: 20-fail memory; got: 20-fail error\n"
@@ -187,9 +190,11 @@ START_TEST(test_expected_error_kind_is_matched)
 	    "     expected errors: none; got: 20-fail error\n"
 	    "     error from 20-fail (error): %s:4: boom: no owner\n"
 	    "1 passed, 3 failed\n", file, shown, file, shown, file, shown);
-	ck_assert_str_eq(r.out, expected);
+	struct run_result r;
+
+	run_tests(&r, dir, file, NULL);
+	check_run(&r, 1, expected, NULL);
 	free(expected);
-	run_result_free(&r);
 	free(shown);
 	free(fail);
 	free(dir);
@@ -206,20 +211,17 @@ START_TEST(test_expected_status_unresolved)
 	    "\"workloadType\": \"\"}}\n"
 	    "{\"name\": \"web is not unresolved\", " WEB_POD ", \"expect\": "
 	    "{\"status\": \"unresolved\"}}\n");
-	struct run_result r;
-	char *expected;
-
-	run_tests(&r, dir, file, NULL);
-	ck_assert_int_eq(r.status, 1);
-	expected = format("ok   no owner\n"
+	char *expected = format("ok   no owner\n"
 	    "FAIL web is not unresolved\n"
 	    "     %s:2\n"
 	    "     expected status \"unresolved\", got \"resolved\" (decided by "
 	    "plugin 10-owner)\n"
 	    "1 passed, 1 failed\n", file);
-	ck_assert_str_eq(r.out, expected);
+	struct run_result r;
+
+	run_tests(&r, dir, file, NULL);
+	check_run(&r, 1, expected, NULL);
 	free(expected);
-	run_result_free(&r);
 	free(dir);
 	free(file);
 }
@@ -261,30 +263,26 @@ END_TEST
 
 START_TEST(test_several_files_in_order)
 {
-	char *dir = plugins(), *tmp = temp_dir();
-	char *one = write_text(tmp, "one.jsonl",
+	char *dir = plugins();
+	char *one = case_file("one.jsonl",
 	    "{\"name\": \"web\", " WEB_POD ", \"expect\": {\"workloadName\": "
 	    "\"web\"}}\n");
-	char *two = write_text(tmp, "two.jsonl",
+	char *two = case_file("two.jsonl",
 	    "{" DB_POD ", \"expect\": {\"workloadName\": \"db\"}}\n"
 	    "{" DB_POD ", \"expect\": {\"workloadName\": \"web\"}}\n");
-	struct run_result r;
-	char *expected;
-
-	run_tests(&r, dir, one, two, NULL);
-	ck_assert_int_eq(r.status, 1);
 	/* A case without a name is named by where it is. */
-	expected = format("ok   web\n"
+	char *expected = format("ok   web\n"
 	    "ok   %s:1\n"
 	    "FAIL %s:2\n"
 	    "     expected workloadName \"web\", got \"db\" (decided by plugin "
 	    "10-owner)\n"
 	    "2 passed, 1 failed\n", two, two);
-	ck_assert_str_eq(r.out, expected);
+	struct run_result r;
+
+	run_tests(&r, dir, one, two, NULL);
+	check_run(&r, 1, expected, NULL);
 	free(expected);
-	run_result_free(&r);
 	free(dir);
-	free(tmp);
 	free(one);
 	free(two);
 }
@@ -292,29 +290,24 @@ END_TEST
 
 START_TEST(test_malformed_file_names_line_and_reason)
 {
-	char *dir = plugins(), *tmp = temp_dir();
-	char *good = write_text(tmp, "good.jsonl",
+	char *dir = plugins();
+	char *good = case_file("good.jsonl",
 	    "{\"name\": \"web\", " WEB_POD ", \"expect\": {\"workloadName\": "
 	    "\"web\"}}\n");
-	char *bad = write_text(tmp, "bad.jsonl",
+	char *bad = case_file("bad.jsonl",
 	    "# fine\n"
 	    "{\"metadata\": {}, \"expect\": {\"status\": \"unresolved\"}}\n"
 	    "{\"metadata\": {\"name\": \"x\"}, \"expect\": {\"status\": "
 	    "\"unresolved\"}\n");
+	char *expected = format("luaward: %s:3: not valid JSON: byte offset "
+	    "62: expected ',' or '}', found the end of the text\n", bad);
 	struct run_result r;
-	char *expected;
 
 	run_tests(&r, dir, good, bad, NULL);
-	ck_assert_int_eq(r.status, 2);
-	/* Every file is read before anything runs. */
-	ck_assert_str_eq(r.out, "");
-	expected = format("luaward: %s:3: not valid JSON: byte offset 62: "
-	    "expected ',' or '}', found the end of the text\n", bad);
-	ck_assert_str_eq(r.err, expected);
+	/* Every file is read before anything runs: nothing on stdout. */
+	check_run(&r, 2, "", expected);
 	free(expected);
-	run_result_free(&r);
 	free(dir);
-	free(tmp);
 	free(good);
 	free(bad);
 }
@@ -322,65 +315,52 @@ END_TEST
 
 START_TEST(test_unknown_key_is_an_error)
 {
-	char *dir = plugins(), *tmp = temp_dir();
-	char *file = write_text(tmp, "typo.jsonl",
+	char *dir = plugins();
+	char *file = case_file("typo.jsonl",
 	    "{\"name\": \"web\", " WEB_POD ", \"expect\": {\"workloadname\": "
 	    "\"web\"}}\n");
-	char *top = write_text(tmp, "top.jsonl",
+	char *top = case_file("top.jsonl",
 	    "{\"name\": \"web\", " WEB_POD ", \"expected\": {\"workloadName\": "
 	    "\"web\"}}\n");
-	struct run_result r;
 	char *expected;
+	struct run_result r;
 
 	run_tests(&r, dir, file, NULL);
-	ck_assert_int_eq(r.status, 2);
-	ck_assert_str_eq(r.out, "");
 	expected = format("luaward: %s:1: unknown key \"workloadname\" in "
 	    "expect (known: workloadType, workloadName, status, plugin, "
 	    "errors)\n", file);
-	ck_assert_str_eq(r.err, expected);
+	check_run(&r, 2, "", expected);
 	free(expected);
-	run_result_free(&r);
 
 	run_tests(&r, dir, top, NULL);
-	ck_assert_int_eq(r.status, 2);
 	expected = format("luaward: %s:1: unknown key \"expected\" in the "
 	    "case (known: name, pod, metadata, expect)\n", top);
-	ck_assert_str_eq(r.err, expected);
+	check_run(&r, 2, NULL, expected);
 	free(expected);
-	run_result_free(&r);
 	free(dir);
 	free(file);
-	free(tmp);
 	free(top);
 }
 END_TEST
 
 START_TEST(test_empty_file_is_an_error)
 {
-	char *dir = plugins(), *tmp = temp_dir();
-	char *empty = write_text(tmp, "empty.jsonl", "");
-	char *comments = write_text(tmp, "comments.jsonl",
-	    "# nothing yet\n\n   \n");
-	const char *files[] = { empty, comments };
+	char *dir = plugins();
+	char *files[] = { case_file("empty.jsonl", ""),
+	    case_file("comments.jsonl", "# nothing yet\n\n   \n") };
 
 	for (size_t i = 0; i < 2; i++) {
 		struct run_result r;
 		char *expected;
 
 		run_tests(&r, dir, files[i], NULL);
-		ck_assert_int_eq(r.status, 2);
-		ck_assert_str_eq(r.out, "");
 		expected = format("luaward: %s: no test cases (each case is "
 		    "one JSON object on a line of its own)\n", files[i]);
-		ck_assert_str_eq(r.err, expected);
+		check_run(&r, 2, "", expected);
 		free(expected);
-		run_result_free(&r);
+		free(files[i]);
 	}
 	free(dir);
-	free(tmp);
-	free(empty);
-	free(comments);
 }
 END_TEST
 
@@ -389,20 +369,13 @@ START_TEST(test_usage_errors)
 	struct run_result r;
 
 	run_luaward(&r, NULL, 0, 30, "test", NULL);
-	ck_assert_int_eq(r.status, 2);
-	ck_assert_str_eq(r.err, "luaward: test needs at least one test FILE "
+	check_run(&r, 2, NULL, "luaward: test needs at least one test FILE "
 	    "(see luaward test --help)\n");
-	run_result_free(&r);
-
 	run_luaward(&r, NULL, 0, 30, "test", "/nonexistent.jsonl", NULL);
-	ck_assert_int_eq(r.status, 2);
-	ck_assert_str_eq(r.err, "luaward: /nonexistent.jsonl: No such file "
+	check_run(&r, 2, NULL, "luaward: /nonexistent.jsonl: No such file "
 	    "or directory\n");
-	run_result_free(&r);
-
 	run_luaward(&r, NULL, 0, 30, "test", "--stats", "x.jsonl", NULL);
-	ck_assert_int_eq(r.status, 2);
-	run_result_free(&r);
+	check_run(&r, 2, NULL, NULL);
 }
 END_TEST
 
@@ -487,13 +460,7 @@ START_TEST(test_record_over_a_limit_is_invalid)
 	    "\"expect\": {\"status\": \"invalid\"}}\n"
 	    "{\"name\": \"still too deep\", \"metadata\": {\"a\": "
 	    "{\"b\": {}}}, \"expect\": {\"status\": \"unresolved\"}}\n");
-	struct run_result r;
-	char *expected;
-
-	run_luaward(&r, NULL, 0, 120 * slowdown(), "test", "--plugins", dir,
-	    "--max-depth", "2", file, NULL);
-	ck_assert_int_eq(r.status, 1);
-	expected = format("ok   too deep\n"
+	char *expected = format("ok   too deep\n"
 	    "FAIL still too deep\n"
 	    "     %s:2\n"
 	    "     expected status \"unresolved\", got \"invalid\" (no plugin "
@@ -501,9 +468,12 @@ START_TEST(test_record_over_a_limit_is_invalid)
 	    "     invalid: the record: line 1, column 19 (byte offset 18): "
 	    "values nested deeper than 2 levels are not accepted\n"
 	    "1 passed, 1 failed\n", file);
-	ck_assert_str_eq(r.out, expected);
+	struct run_result r;
+
+	run_luaward(&r, NULL, 0, 120 * slowdown(), "test", "--plugins", dir,
+	    "--max-depth", "2", file, NULL);
+	check_run(&r, 1, expected, NULL);
 	free(expected);
-	run_result_free(&r);
 	free(dir);
 	free(file);
 }

@@ -18,6 +18,63 @@
 #include "store_support.h"
 #include "suites.h"
 
+/* Puts the plugins named (space-separated) at the end in that order, each
+ * with its place as its source: "a b" is a = "1", then b = "2". */
+static void
+put_each(struct store *s, const char *names)
+{
+	char *copy = strdup(names), *name, *last, source[16];
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(copy);
+	for (name = strtok_r(copy, " ", &last); name != NULL;
+	    name = strtok_r(NULL, " ", &last)) {
+		snprintf(source, sizeof(source), "%zu", ++n);
+		PUT(s, name, source, false, STORE_END, NULL);
+	}
+	free(copy);
+}
+
+/* The store as the next process finds it. */
+static struct store *
+reopen(struct store *s, const char *dir)
+{
+	store_free(s);
+	return must_open(dir);
+}
+
+/* One put and the chain it must leave. */
+struct step {
+	const char		*name;
+	const char		*source;
+	bool			 replace;
+	enum store_position	 position;
+	const char		*anchor;
+	const char		*chain;
+};
+
+/* Takes the steps in order; after each, the chain is the step's and the
+ * plugin put has the step's source. */
+static void
+put_steps(struct store *s, const struct step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct step *p = &steps[i];
+
+		PUT(s, p->name, p->source, p->replace, p->position, p->anchor);
+		ASSERT_CHAIN(s, p->chain);
+		ck_assert_str_eq(entry_named(s, p->name)->source, p->source);
+	}
+}
+
+/* Deletes name; store_error holds this delete's message, if any. */
+static enum store_result
+delete_plugin(struct store *s, const char *name)
+{
+	store_error[0] = '\0';
+	return store_delete(s, name, store_error, sizeof(store_error));
+}
+
 /* --- the directory -------------------------------------------------------- */
 
 START_TEST(test_new_directory_is_private_and_empty)
@@ -171,8 +228,7 @@ START_TEST(test_sha256_is_the_sources)
 	ck_assert_int_eq(store_put(s, "bin", binary, sizeof(binary) - 1,
 	    false, STORE_END, NULL, store_error, sizeof(store_error)),
 	    STORE_OK);
-	store_free(s);
-	s = must_open(dir);
+	s = reopen(s, dir);
 	e = entry_named(s, "bin");
 	ck_assert_uint_eq(e->length, 4);
 	ck_assert_mem_eq(e->source, binary, 4);
@@ -186,22 +242,18 @@ END_TEST
 
 START_TEST(test_before_and_after_place_a_plugin)
 {
+	static const struct step steps[] = {
+		{ "d", "4", false, STORE_BEFORE, "b", "a d b c" },
+		{ "e", "5", false, STORE_AFTER, "c", "a d b c e" },
+		{ "f", "6", false, STORE_BEFORE, "a", "f a d b c e" },
+		{ "g", "7", false, STORE_AFTER, "a", "f a g d b c e" },
+	};
 	char *dir = state_dir();
 	struct store *s = must_open(dir);
 
-	PUT(s, "a", "1", false, STORE_END, NULL);
-	PUT(s, "b", "2", false, STORE_END, NULL);
-	PUT(s, "c", "3", false, STORE_END, NULL);
-	PUT(s, "d", "4", false, STORE_BEFORE, "b");
-	ASSERT_CHAIN(s, "a d b c");
-	PUT(s, "e", "5", false, STORE_AFTER, "c");
-	ASSERT_CHAIN(s, "a d b c e");
-	PUT(s, "f", "6", false, STORE_BEFORE, "a");
-	ASSERT_CHAIN(s, "f a d b c e");
-	PUT(s, "g", "7", false, STORE_AFTER, "a");
-	ASSERT_CHAIN(s, "f a g d b c e");
-	store_free(s);
-	s = must_open(dir);
+	put_each(s, "a b c");
+	put_steps(s, steps, sizeof(steps) / sizeof(steps[0]));
+	s = reopen(s, dir);
 	ASSERT_CHAIN(s, "f a g d b c e");
 	store_free(s);
 	free(dir);
@@ -214,9 +266,7 @@ START_TEST(test_replace_keeps_the_place)
 	struct store *s = must_open(dir);
 	char old_sha[STORE_SHA256_HEX + 1];
 
-	PUT(s, "a", "1", false, STORE_END, NULL);
-	PUT(s, "b", "2", false, STORE_END, NULL);
-	PUT(s, "c", "3", false, STORE_END, NULL);
+	put_each(s, "a b c");
 	memcpy(old_sha, entry_named(s, "b")->sha256, sizeof(old_sha));
 	PUT(s, "b", "two", true, STORE_END, NULL);
 	ASSERT_CHAIN(s, "a b c");
@@ -224,8 +274,7 @@ START_TEST(test_replace_keeps_the_place)
 	ck_assert_str_ne(entry_named(s, "b")->sha256, old_sha);
 	/* The old version's file is gone: one file per plugin. */
 	ASSERT_LISTING(dir, "a@1.lua b@4.lua c@3.lua manifest");
-	store_free(s);
-	s = must_open(dir);
+	s = reopen(s, dir);
 	ASSERT_CHAIN(s, "a b c");
 	ck_assert_str_eq(entry_named(s, "b")->source, "two");
 	store_free(s);
@@ -235,27 +284,20 @@ END_TEST
 
 START_TEST(test_replace_with_before_or_after_moves)
 {
+	static const struct step steps[] = {
+		{ "c", "3'", true, STORE_BEFORE, "a", "c a b d" },
+		{ "c", "3''", true, STORE_AFTER, "d", "a b d c" },
+		{ "a", "1'", true, STORE_AFTER, "b", "b a d c" },
+		{ "c", "3'''", true, STORE_BEFORE, "d", "b a c d" },
+		/* Replace of a name not there creates it. */
+		{ "e", "5", true, STORE_END, NULL, "b a c d e" },
+	};
 	char *dir = state_dir();
 	struct store *s = must_open(dir);
 
-	PUT(s, "a", "1", false, STORE_END, NULL);
-	PUT(s, "b", "2", false, STORE_END, NULL);
-	PUT(s, "c", "3", false, STORE_END, NULL);
-	PUT(s, "d", "4", false, STORE_END, NULL);
-	PUT(s, "c", "3'", true, STORE_BEFORE, "a");
-	ASSERT_CHAIN(s, "c a b d");
-	PUT(s, "c", "3''", true, STORE_AFTER, "d");
-	ASSERT_CHAIN(s, "a b d c");
-	PUT(s, "a", "1'", true, STORE_AFTER, "b");
-	ASSERT_CHAIN(s, "b a d c");
-	PUT(s, "c", "3'''", true, STORE_BEFORE, "d");
-	ASSERT_CHAIN(s, "b a c d");
-	ck_assert_str_eq(entry_named(s, "c")->source, "3'''");
-	/* Replace of a name not there creates it. */
-	PUT(s, "e", "5", true, STORE_END, NULL);
-	ASSERT_CHAIN(s, "b a c d e");
-	store_free(s);
-	s = must_open(dir);
+	put_each(s, "a b c d");
+	put_steps(s, steps, sizeof(steps) / sizeof(steps[0]));
+	s = reopen(s, dir);
 	ASSERT_CHAIN(s, "b a c d e");
 	store_free(s);
 	free(dir);
@@ -283,8 +325,7 @@ START_TEST(test_anchor_must_be_another_plugin)
 	char *dir = state_dir();
 	struct store *s = must_open(dir);
 
-	PUT(s, "a", "1", false, STORE_END, NULL);
-	PUT(s, "b", "2", false, STORE_END, NULL);
+	put_each(s, "a b");
 	PUT_FAILS(STORE_NO_ANCHOR, s, "c", "3", false, STORE_BEFORE, "zz");
 	ASSERT_CONTAINS(store_error, "zz");
 	PUT_FAILS(STORE_NO_ANCHOR, s, "c", "3", false, STORE_AFTER, NULL);
@@ -315,9 +356,8 @@ START_TEST(test_names_that_could_be_paths_are_refused)
 		PUT_FAILS(STORE_INVALID_NAME, s, bad[i], "x", false, STORE_END,
 		    NULL);
 		ck_assert(!store_name_valid(bad[i]));
-		store_error[0] = '\0';
-		ck_assert_int_eq(store_delete(s, bad[i], store_error,
-		    sizeof(store_error)), STORE_INVALID_NAME);
+		ck_assert_int_eq(delete_plugin(s, bad[i]),
+		    STORE_INVALID_NAME);
 	}
 	ck_assert(!store_name_valid(NULL));
 	ASSERT_LISTING(dir, "manifest");
@@ -327,8 +367,7 @@ START_TEST(test_names_that_could_be_paths_are_refused)
 	PUT(s, "manifest", "3", false, STORE_END, NULL);
 	PUT(s, "1234567890123456789012345678901234567890"
 	    "123456789012345678901234", "4", false, STORE_END, NULL);
-	store_free(s);
-	s = must_open(dir);
+	s = reopen(s, dir);
 	ASSERT_CHAIN(s, "A 9.x_y-Z manifest "
 	    "1234567890123456789012345678901234567890123456789012345678901234");
 	store_free(s);
@@ -349,8 +388,7 @@ START_TEST(test_source_size_limit)
 	ASSERT_LISTING(dir, "manifest");
 	ck_assert_int_eq(store_put(s, "big", big, STORE_MAX_SOURCE, false,
 	    STORE_END, NULL, store_error, sizeof(store_error)), STORE_OK);
-	store_free(s);
-	s = must_open(dir);
+	s = reopen(s, dir);
 	ck_assert_uint_eq(entry_named(s, "big")->length, STORE_MAX_SOURCE);
 	ck_assert_mem_eq(entry_named(s, "big")->source, big, STORE_MAX_SOURCE);
 	store_free(s);
@@ -364,32 +402,23 @@ START_TEST(test_delete)
 	char *dir = state_dir();
 	struct store *s = must_open(dir);
 
-	PUT(s, "a", "1", false, STORE_END, NULL);
-	PUT(s, "b", "2", false, STORE_END, NULL);
-	PUT(s, "c", "3", false, STORE_END, NULL);
-	ck_assert_int_eq(store_delete(s, "b", store_error,
-	    sizeof(store_error)), STORE_OK);
+	put_each(s, "a b c");
+	ck_assert_int_eq(delete_plugin(s, "b"), STORE_OK);
 	ASSERT_CHAIN(s, "a c");
 	ASSERT_LISTING(dir, "a@1.lua c@3.lua manifest");
-	ck_assert_int_eq(store_delete(s, "b", store_error,
-	    sizeof(store_error)), STORE_NOT_FOUND);
+	ck_assert_int_eq(delete_plugin(s, "b"), STORE_NOT_FOUND);
 	ASSERT_CONTAINS(store_error, "no plugin b");
-	store_free(s);
-	s = must_open(dir);
+	s = reopen(s, dir);
 	ASSERT_CHAIN(s, "a c");
 	/* The name is free again; it goes last. */
 	PUT(s, "b", "2'", false, STORE_END, NULL);
 	ASSERT_CHAIN(s, "a c b");
-	ck_assert_int_eq(store_delete(s, "a", store_error,
-	    sizeof(store_error)), STORE_OK);
-	ck_assert_int_eq(store_delete(s, "c", store_error,
-	    sizeof(store_error)), STORE_OK);
-	ck_assert_int_eq(store_delete(s, "b", store_error,
-	    sizeof(store_error)), STORE_OK);
+	ck_assert_int_eq(delete_plugin(s, "a"), STORE_OK);
+	ck_assert_int_eq(delete_plugin(s, "c"), STORE_OK);
+	ck_assert_int_eq(delete_plugin(s, "b"), STORE_OK);
 	ck_assert_uint_eq(store_count(s), 0);
 	ASSERT_LISTING(dir, "manifest");
-	store_free(s);
-	s = must_open(dir);
+	s = reopen(s, dir);
 	ck_assert_uint_eq(store_count(s), 0);
 	store_free(s);
 	free(dir);
@@ -408,8 +437,7 @@ START_TEST(test_store_holds_a_bounded_number_of_plugins)
 	PUT_FAILS(STORE_FULL, s, "one-more", "", false, STORE_END, NULL);
 	/* A replace does not add one. */
 	PUT(s, "p7", "again", true, STORE_BEFORE, "p0");
-	store_free(s);
-	s = must_open(dir);
+	s = reopen(s, dir);
 	ck_assert_uint_eq(store_count(s), STORE_MAX_PLUGINS);
 	ck_assert_str_eq(store_entry(s, 0)->name, "p7");
 	ck_assert_str_eq(store_entry(s, STORE_MAX_PLUGINS - 1)->name,
@@ -431,8 +459,7 @@ START_TEST(test_entries_outlive_changes_to_others)
 	a = entry_named(s, "a");
 	PUT(s, "c", "3", false, STORE_BEFORE, "a");
 	PUT(s, "b", "2'", true, STORE_END, NULL);
-	ck_assert_int_eq(store_delete(s, "c", store_error,
-	    sizeof(store_error)), STORE_OK);
+	ck_assert_int_eq(delete_plugin(s, "c"), STORE_OK);
 	ck_assert_ptr_eq(entry_named(s, "a"), a);
 	ck_assert_str_eq(a->source, "source of a");
 	store_free(s);
@@ -447,8 +474,7 @@ START_TEST(test_failed_commit_changes_nothing)
 	char *dir = state_dir(), *manifest;
 	struct store *s = must_open(dir);
 
-	PUT(s, "a", "1", false, STORE_END, NULL);
-	PUT(s, "b", "2", false, STORE_END, NULL);
+	put_each(s, "a b");
 	manifest = path_in(dir, "manifest");
 	/* A directory where the manifest goes: its rename fails. */
 	ck_assert_int_eq(unlink(manifest), 0);
@@ -456,16 +482,14 @@ START_TEST(test_failed_commit_changes_nothing)
 	PUT_FAILS(STORE_IO, s, "c", "3", false, STORE_END, NULL);
 	ASSERT_CONTAINS(store_error, "manifest");
 	PUT_FAILS(STORE_IO, s, "a", "1'", true, STORE_END, NULL);
-	ck_assert_int_eq(store_delete(s, "b", store_error,
-	    sizeof(store_error)), STORE_IO);
+	ck_assert_int_eq(delete_plugin(s, "b"), STORE_IO);
 	ASSERT_CHAIN(s, "a b");
 	ck_assert_str_eq(entry_named(s, "a")->source, "1");
 	/* No file of the failed changes is left. */
 	ASSERT_LISTING(dir, "a@1.lua b@2.lua manifest");
 	ck_assert_int_eq(rmdir(manifest), 0);
 	PUT(s, "c", "3", false, STORE_BEFORE, "a");
-	store_free(s);
-	s = must_open(dir);
+	s = reopen(s, dir);
 	ASSERT_CHAIN(s, "c a b");
 	ck_assert_str_eq(entry_named(s, "a")->source, "1");
 	store_free(s);

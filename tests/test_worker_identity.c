@@ -146,23 +146,66 @@ uid_of(pid_t pid)
 	return ids.uid[0];
 }
 
+/* What each test here starts from: one or two plugins, and the uids base
+ * to last as the range. */
+struct setup {
+	char		*dir;
+	char		*range;
+	uint32_t	 base, last;
+};
+
+static void
+set_up(struct setup *t, int plugins, uint32_t width)
+{
+	t->dir = plugins == 1 ? plugin_dir("a.lua", plugin_source, NULL) :
+	    plugin_dir("a.lua", plugin_source, "b.lua", plugin_source, NULL);
+	t->base = test_base();
+	t->last = t->base + width;
+	t->range = range_text(t->base, t->last);
+}
+
+/* Once every luaward of the test has exited. */
+static void
+tear_down(struct setup *t)
+{
+	forget_locks(t->base, t->last);
+	free(t->range);
+	free(t->dir);
+}
+
+/* Starts luaward on the test's plugins and range, and waits for its
+ * first count workers. */
+static void
+start_workers(struct luaward *l, const struct setup *t,
+    const char *const *more, pid_t *pids, size_t count)
+{
+	start_ready(l, t->dir, t->range, more);
+	workers_of(l, pids, count);
+}
+
+/* Its stderr says what; a failure shows all it said. */
+static void
+assert_said(const struct luaward *l, const char *what)
+{
+	ck_assert_msg(strstr(text_of(&l->errors), what) != NULL,
+	    "no \"%s\" in:\n%s", what, text_of(&l->errors));
+}
+
 /* --- real workers ----------------------------------------------------------- */
 
 START_TEST(test_two_plugins_run_under_two_uids_of_their_own)
 {
-	char *dir = plugin_dir("a.lua", plugin_source, "b.lua",
-	    plugin_source, NULL);
-	uint32_t base = test_base(), uids[2];
-	char *range = range_text(base, base + 7);
+	struct setup t;
 	struct luaward l;
+	uint32_t uids[2];
 	pid_t pids[2];
 
-	start_ready(&l, dir, range, NULL);
-	workers_of(&l, pids, 2);
+	set_up(&t, 2, 7);
+	start_workers(&l, &t, NULL, pids, 2);
 	for (int i = 0; i < 2; i++) {
 		uids[i] = uid_of(pids[i]);
-		ck_assert_msg(uids[i] >= base && uids[i] <= base + 7,
-		    "uid %u outside %s", uids[i], range);
+		ck_assert_msg(uids[i] >= t.base && uids[i] <= t.last,
+		    "uid %u outside %s", uids[i], t.range);
 		ck_assert_uint_ne(uids[i], 65534);
 		ck_assert_uint_ne(uids[i], 0);
 		ck_assert_ptr_null(getpwuid(uids[i]));
@@ -172,25 +215,22 @@ START_TEST(test_two_plugins_run_under_two_uids_of_their_own)
 	ck_assert_int_eq(finish(&l), 0);
 	ck_assert_ptr_null(strstr(text_of(&l.errors), "warning"));
 	luaward_free(&l);
-	forget_locks(base, base + 7);
-	free(range);
-	free(dir);
+	tear_down(&t);
 }
 END_TEST
 
 START_TEST(test_restarted_worker_keeps_its_slot_uid)
 {
-	char *dir = plugin_dir("a.lua", plugin_source, NULL);
 	static const char *const more[] = { "--restart-delay", "0",
 	    "--workers", "1", NULL };
-	uint32_t base = test_base(), before;
-	char *range = range_text(base, base + 7);
+	struct setup t;
+	uint32_t before;
 	double deadline;
 	struct luaward l;
 	pid_t old, next = 0;
 
-	start_ready(&l, dir, range, more);
-	workers_of(&l, &old, 1);
+	set_up(&t, 1, 7);
+	start_workers(&l, &t, more, &old, 1);
 	before = uid_of(old);
 	ck_assert(kill_child(l.pid, old));
 	wait_reaped(&l, old);
@@ -204,145 +244,122 @@ START_TEST(test_restarted_worker_keeps_its_slot_uid)
 	ck_assert_uint_eq(uid_of(next), before);
 	finish(&l);
 	luaward_free(&l);
-	forget_locks(base, base + 7);
-	free(range);
-	free(dir);
+	tear_down(&t);
 }
 END_TEST
 
 START_TEST(test_second_luaward_gets_other_uids)
 {
-	char *dir = plugin_dir("a.lua", plugin_source, NULL);
-	uint32_t base = test_base(), first_uid, second_uid;
-	char *range = range_text(base, base + 3);
+	struct setup t;
+	uint32_t first_uid, second_uid;
 	struct luaward one, two;
 	pid_t a, b;
 
-	start_ready(&one, dir, range, NULL);
-	workers_of(&one, &a, 1);
-	start_ready(&two, dir, range, NULL);
-	workers_of(&two, &b, 1);
+	set_up(&t, 1, 3);
+	start_workers(&one, &t, NULL, &a, 1);
+	start_workers(&two, &t, NULL, &b, 1);
 	first_uid = uid_of(a);
 	second_uid = uid_of(b);
 	ck_assert_uint_ne(first_uid, second_uid);
-	ck_assert(second_uid >= base && second_uid <= base + 3);
+	ck_assert(second_uid >= t.base && second_uid <= t.last);
 	ck_assert_int_eq(finish(&two), 0);
 	ck_assert_int_eq(finish(&one), 0);
 	luaward_free(&one);
 	luaward_free(&two);
-	forget_locks(base, base + 3);
-	free(range);
-	free(dir);
+	tear_down(&t);
 }
 END_TEST
 
 START_TEST(test_exhausted_range_falls_back_to_nobody_and_says_so)
 {
-	char *dir = plugin_dir("a.lua", plugin_source, "b.lua",
-	    plugin_source, NULL);
 	static const char *const verbose[] = { "--verbose", NULL };
 	struct passwd *pw = getpwnam("nobody");
-	uint32_t base = test_base();
-	char *range = range_text(base, base), expected[256];
+	struct setup t;
+	char expected[256];
 	struct luaward one, two;
 	pid_t a, b[2];
 
 	ck_assert_ptr_nonnull(pw);
-	start_ready(&one, dir, range, NULL);
-	workers_of(&one, &a, 1);
+	set_up(&t, 2, 0);
+	start_workers(&one, &t, NULL, &a, 1);
 	/* A range of one, and the first luaward holds it. */
-	ck_assert_uint_eq(uid_of(a), base);
-	start_ready(&two, dir, range, verbose);
-	workers_of(&two, b, 2);
+	ck_assert_uint_eq(uid_of(a), t.base);
+	start_workers(&two, &t, verbose, b, 2);
 	ck_assert_uint_eq(uid_of(b[0]), pw->pw_uid);
 	ck_assert_uint_eq(uid_of(b[1]), pw->pw_uid);
 	ck_assert_int_eq(finish(&two), 0);
 	/* One warning for the run, however many slots fall back. */
 	snprintf(expected, sizeof(expected), "luaward: warning: worker uids: "
-	    "the range %s is exhausted", range);
+	    "the range %s is exhausted", t.range);
 	ck_assert_msg(occurrences(text_of(&two.errors), expected) == 1, "%s",
 	    text_of(&two.errors));
 	snprintf(expected, sizeof(expected), ":   user          applied  uid "
 	    "%u, gid %u, no groups: nobody as a fallback: the range %s is "
-	    "exhausted", (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, range);
+	    "exhausted", (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, t.range);
 	ck_assert_msg(occurrences(text_of(&two.errors), expected) == 2, "%s",
 	    text_of(&two.errors));
 	ck_assert_int_eq(finish(&one), 0);
 	luaward_free(&one);
 	luaward_free(&two);
-	forget_locks(base, base);
-	free(range);
-	free(dir);
+	tear_down(&t);
 }
 END_TEST
 
 START_TEST(test_uid_of_a_running_process_is_never_a_worker_s)
 {
-	char *dir = plugin_dir("a.lua", plugin_source, NULL);
-	uint32_t base = test_base();
-	char *range = range_text(base, base + 1);
+	struct setup t;
 	struct luaward l;
 	struct holder h;
 	pid_t pid;
 
-	hold_uid(&h, base);
-	start_ready(&l, dir, range, NULL);
-	workers_of(&l, &pid, 1);
-	ck_assert_uint_eq(uid_of(pid), base + 1);
+	set_up(&t, 1, 1);
+	hold_uid(&h, t.base);
+	start_workers(&l, &t, NULL, &pid, 1);
+	ck_assert_uint_eq(uid_of(pid), t.base + 1);
 	ck_assert_int_eq(finish(&l), 0);
 	let_go(&h);
 	luaward_free(&l);
-	forget_locks(base, base + 1);
-	free(range);
-	free(dir);
+	tear_down(&t);
 }
 END_TEST
 
 START_TEST(test_running_worker_holds_no_capability)
 {
-	char *dir = plugin_dir("a.lua", plugin_source, NULL);
 	static const char *const verbose[] = { "--verbose", NULL };
-	uint32_t base = test_base();
-	char *range = range_text(base, base + 1);
+	struct setup t;
 	struct proc_ids ids;
 	struct luaward l;
 	pid_t pid;
 
-	start_ready(&l, dir, range, verbose);
-	workers_of(&l, &pid, 1);
+	set_up(&t, 1, 1);
+	start_workers(&l, &t, verbose, &pid, 1);
 	ck_assert(read_ids(pid, &ids));
 	ck_assert_msg(ids.bnd == 0, "CapBnd %" PRIx64, ids.bnd);
 	ck_assert_msg(ids.prm == 0 && ids.eff == 0 && ids.inh == 0 &&
 	    ids.amb == 0, "CapPrm %" PRIx64 " CapEff %" PRIx64 " CapInh %"
 	    PRIx64 " CapAmb %" PRIx64, ids.prm, ids.eff, ids.inh, ids.amb);
 	ck_assert_int_eq(finish(&l), 0);
-	ck_assert_msg(strstr(text_of(&l.errors), ":   capabilities  applied  "
-	    "bounding set empty") != NULL, "%s", text_of(&l.errors));
-	ck_assert_msg(strstr(text_of(&l.errors), ":   seen in /proc: uid ") !=
-	    NULL && strstr(text_of(&l.errors), "CapBnd 0 CapEff 0") != NULL,
-	    "%s", text_of(&l.errors));
+	assert_said(&l, ":   capabilities  applied  bounding set empty");
+	assert_said(&l, ":   seen in /proc: uid ");
+	assert_said(&l, "CapBnd 0 CapEff 0");
 	luaward_free(&l);
-	forget_locks(base, base + 1);
-	free(range);
-	free(dir);
+	tear_down(&t);
 }
 END_TEST
 
 START_TEST(test_cgroup_and_time_namespaces_are_the_worker_s_own)
 {
-	char *dir = plugin_dir("a.lua", plugin_source, NULL);
 	static const char *const verbose[] = { "--verbose", NULL };
 	static const char *const layers[][2] = {
 		{ "cgroup_ns", "cgroup" }, { "time_ns", "time" },
 	};
-	uint32_t base = test_base();
-	char *range = range_text(base, base + 1);
+	struct setup t;
 	struct luaward l;
 	bool applied[2];
 	pid_t pid;
 
-	start_ready(&l, dir, range, verbose);
-	workers_of(&l, &pid, 1);
+	set_up(&t, 1, 1);
+	start_workers(&l, &t, verbose, &pid, 1);
 	/* --verbose came before the first line: the layers are known. */
 	for (int i = 0; i < 2; i++) {
 		char row[64];
@@ -357,8 +374,7 @@ START_TEST(test_cgroup_and_time_namespaces_are_the_worker_s_own)
 		else {
 			snprintf(row, sizeof(row), ":   %-13s skipped  ",
 			    layers[i][0]);
-			ck_assert_msg(strstr(text_of(&l.errors), row) != NULL,
-			    "%s", text_of(&l.errors));
+			assert_said(&l, row);
 		}
 	}
 	/* This kernel has both: Linux 6.1 or later, CONFIG_TIME_NS. */
@@ -366,43 +382,34 @@ START_TEST(test_cgroup_and_time_namespaces_are_the_worker_s_own)
 		ck_assert(applied[1]);
 	ck_assert_int_eq(finish(&l), 0);
 	luaward_free(&l);
-	forget_locks(base, base + 1);
-	free(range);
-	free(dir);
+	tear_down(&t);
 }
 END_TEST
 
 START_TEST(test_namespaces_off_leaves_cgroup_and_time_shared)
 {
-	char *dir = plugin_dir("a.lua", plugin_source, NULL);
 	static const char *const off[] = { "--namespaces", "off",
 	    "--verbose", NULL };
-	uint32_t base = test_base();
-	char *range = range_text(base, base + 1);
+	struct setup t;
 	struct luaward l;
 	pid_t pid;
 
-	start_ready(&l, dir, range, off);
-	workers_of(&l, &pid, 1);
+	set_up(&t, 1, 1);
+	start_workers(&l, &t, off, &pid, 1);
 	ck_assert(same_namespace(pid, "cgroup"));
 	ck_assert(same_namespace(pid, "time"));
 	ck_assert(same_namespace(pid, "pid"));
 	ck_assert_int_eq(finish(&l), 0);
-	ck_assert_msg(strstr(text_of(&l.errors), ":   cgroup_ns     skipped  "
-	    "turned off (--namespaces off)\n") != NULL, "%s",
-	    text_of(&l.errors));
-	ck_assert_msg(strstr(text_of(&l.errors), ":   time_ns       skipped  "
-	    "turned off (--namespaces off)\n") != NULL, "%s",
-	    text_of(&l.errors));
+	assert_said(&l, ":   cgroup_ns     skipped  turned off "
+	    "(--namespaces off)\n");
+	assert_said(&l, ":   time_ns       skipped  turned off "
+	    "(--namespaces off)\n");
 	/* Still its own uid, and no capability: neither needs a
 	 * namespace. */
-	ck_assert_msg(strstr(text_of(&l.errors), ":   capabilities  applied  "
-	    "bounding set empty") != NULL, "%s", text_of(&l.errors));
+	assert_said(&l, ":   capabilities  applied  bounding set empty");
 	ck_assert_ptr_null(strstr(text_of(&l.errors), "warning"));
 	luaward_free(&l);
-	forget_locks(base, base + 1);
-	free(range);
-	free(dir);
+	tear_down(&t);
 }
 END_TEST
 
