@@ -167,7 +167,10 @@ handle_message(struct worker_process *w, const struct wire_message *m)
 		handle_error(w, m);
 		return;
 	case WIRE_PROBE:
-		w->events->probed(w, m, w->arg);
+		/* Admitted only when there is a handler; said again for the
+		 * reader (and the analyser). */
+		if (w->events->probed != NULL)
+			w->events->probed(w, m, w->arg);
 		return;
 	case WIRE_LOAD:
 	case WIRE_REQUEST:
